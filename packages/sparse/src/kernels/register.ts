@@ -1,0 +1,14 @@
+import { registerCpuKernels } from './cpu.js';
+import { registerWasmKernels } from './wasm.js';
+import { registerWebgpuKernels } from './webgpu.js';
+
+let registered = false;
+
+/** Registers every sparse kernel for cpu, wasm and webgpu (idempotent; connections call it). */
+export function registerSparseKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerCpuKernels();
+  registerWasmKernels();
+  registerWebgpuKernels();
+}
