@@ -1,0 +1,5 @@
+import type { Demo } from '../demo.js';
+import { foundation } from './foundation.js';
+
+/** Every demo, in the order `pnpm demo` runs them. */
+export const DEMOS: readonly Demo[] = [foundation];
