@@ -1,0 +1,269 @@
+// SIMD kernels of @plasticity/sparse for the tfjs 'wasm' backend (AssemblyScript, compiled by
+// `pnpm --filter @plasticity/sparse build:wasm` into src/kernels/wasm-binary.ts).
+//
+// The module imports tfjs-backend-wasm's own WebAssembly.Memory and works on tensors in place:
+// every pointer argument is a byte offset into that memory (a tensor's memoryOffset or scratch
+// obtained from tfjs's _malloc). It has no data segment, no globals that need initialising and
+// allocates nothing. Arithmetic mirrors the JS cpu kernels exactly: float32 adds where JS stores a
+// float32 sum, float64 products/accumulators where JS keeps a number in a local (JS numbers are
+// doubles), rounded to float32 only where JS stores into a Float32Array.
+//
+// Event kinds (dtype of an events/active tensor): 0 = float32, 1 = int32, 2 = bool (uint8).
+// An element is active iff it is != 0 (float: -0 is inactive, NaN is active).
+
+const F32: i32 = 0;
+const I32: i32 = 1;
+
+@inline function lo32(v: f32, lo: f32, hi: f32): f32 {
+  // v < lo ? lo : v, then v > hi ? hi : v  (scalar twin of f32x4.pmax/pmin; NaN passes through)
+  v = select<f32>(lo, v, v < lo);
+  return select<f32>(hi, v, v > hi);
+}
+
+@inline function value(ev: usize, i: i32, kind: i32): f64 {
+  if (kind == F32) return <f64>load<f32>(ev + (<usize>i << 2));
+  if (kind == I32) return <f64>load<i32>(ev + (<usize>i << 2));
+  return <f64>load<u8>(ev + <usize>i);
+}
+
+/** Writes the indices i < n with ev[i] != 0 to list (int32) in increasing order; returns their count. */
+export function activeList(ev: usize, n: i32, kind: i32, list: usize): i32 {
+  let c = 0;
+  let i = 0;
+  if (kind == 2) {
+    const z = i8x16.splat(0);
+    for (; i + 16 <= n; i += 16) {
+      let m = i8x16.bitmask(i8x16.ne(v128.load(ev + <usize>i), z));
+      while (m != 0) {
+        store<i32>(list + (<usize>c << 2), i + ctz<i32>(m));
+        c++;
+        m &= m - 1;
+      }
+    }
+    for (; i < n; i++) {
+      if (load<u8>(ev + <usize>i) != 0) {
+        store<i32>(list + (<usize>c << 2), i);
+        c++;
+      }
+    }
+    return c;
+  }
+  // float32: compare the bits without the sign (so -0 is inactive, NaN active); int32: all bits
+  const mask = kind == F32 ? 0x7fffffff : -1;
+  const vm = i32x4.splat(mask);
+  const z = i32x4.splat(0);
+  for (; i + 16 <= n; i += 16) {
+    const p = ev + (<usize>i << 2);
+    let m =
+      i32x4.bitmask(i32x4.ne(v128.and(v128.load(p), vm), z)) |
+      (i32x4.bitmask(i32x4.ne(v128.and(v128.load(p, 16), vm), z)) << 4) |
+      (i32x4.bitmask(i32x4.ne(v128.and(v128.load(p, 32), vm), z)) << 8) |
+      (i32x4.bitmask(i32x4.ne(v128.and(v128.load(p, 48), vm), z)) << 12);
+    while (m != 0) {
+      store<i32>(list + (<usize>c << 2), i + ctz<i32>(m));
+      c++;
+      m &= m - 1;
+    }
+  }
+  for (; i < n; i++) {
+    if ((load<i32>(ev + (<usize>i << 2)) & mask) != 0) {
+      store<i32>(list + (<usize>c << 2), i);
+      c++;
+    }
+  }
+  return c;
+}
+
+/** Rows r of a [batch, n] array with some a[b, r] != 0, in increasing order; returns their count. */
+export function activeAny(a: usize, batch: i32, n: i32, kind: i32, list: usize): i32 {
+  let c = 0;
+  const sh: usize = kind == 2 ? 0 : 2;
+  const mask = kind == F32 ? 0x7fffffff : -1;
+  for (let r = 0; r < n; r++) {
+    for (let b = 0; b < batch; b++) {
+      const p = a + ((<usize>b * <usize>n + <usize>r) << sh);
+      const x = kind == 2 ? <i32>load<u8>(p) : load<i32>(p) & mask;
+      if (x != 0) {
+        store<i32>(list + (<usize>c << 2), r);
+        c++;
+        break;
+      }
+    }
+  }
+  return c;
+}
+
+/**
+ * Event matvec for one batch row: out[idx[k]] += e(r) · w(k) for the listed rows r.
+ * out (nCols float32) must be zeroed by the caller. slot = 0: w(k) = w[k]; else w[slot[k]].
+ * homog != 0: every w(k) = w[0]. float mode (evKind >= 0): out = f32(f64(out) + e · f64(w)),
+ * which is what `out[j] += e * w` does in JS; binary mode (evKind < 0): out += w in float32.
+ */
+export function matvec(ptr: usize, idx: usize, slot: usize, w: usize, homog: i32,
+                       list: usize, nAct: i32, ev: usize, evKind: i32, out: usize): void {
+  const hw = load<f32>(w);
+  for (let a = 0; a < nAct; a++) {
+    const r = load<i32>(list + (<usize>a << 2));
+    const pr = ptr + (<usize>r << 2);
+    let k = load<i32>(pr);
+    const e = load<i32>(pr, 4);
+    if (evKind < 0) {
+      if (homog != 0) {
+        for (; k < e; k++) {
+          const o = out + (<usize>load<i32>(idx + (<usize>k << 2)) << 2);
+          store<f32>(o, load<f32>(o) + hw);
+        }
+      } else if (slot == 0) {
+        for (; k + 4 <= e; k += 4) {
+          const q = idx + (<usize>k << 2);
+          const p = w + (<usize>k << 2);
+          let o = out + (<usize>load<i32>(q) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p));
+          o = out + (<usize>load<i32>(q, 4) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p, 4));
+          o = out + (<usize>load<i32>(q, 8) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p, 8));
+          o = out + (<usize>load<i32>(q, 12) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p, 12));
+        }
+        for (; k < e; k++) {
+          const o = out + (<usize>load<i32>(idx + (<usize>k << 2)) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(w + (<usize>k << 2)));
+        }
+      } else {
+        for (; k < e; k++) {
+          const o = out + (<usize>load<i32>(idx + (<usize>k << 2)) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(w + (<usize>load<i32>(slot + (<usize>k << 2)) << 2)));
+        }
+      }
+    } else {
+      const x = value(ev, r, evKind);
+      for (; k < e; k++) {
+        const o = out + (<usize>load<i32>(idx + (<usize>k << 2)) << 2);
+        const wk = homog != 0 ? hw : slot == 0 ? load<f32>(w + (<usize>k << 2)) : load<f32>(w + (<usize>load<i32>(slot + (<usize>k << 2)) << 2));
+        store<f32>(o, <f32>(<f64>load<f32>(o) + x * <f64>wk));
+      }
+    }
+  }
+}
+
+/**
+ * out[r] = f32(Σ_k f64(w(k)) · f64(v[idx[k]])) for every row r < nRows (a float64 sum, as in JS);
+ * homogeneous weight: out[r] = f32(f64(w[0]) · Σ_k f64(v[idx[k]])).
+ */
+export function rowDot(ptr: usize, idx: usize, slot: usize, w: usize, homog: i32, nRows: i32, v: usize, out: usize): void {
+  const hw = <f64>load<f32>(w);
+  for (let r = 0; r < nRows; r++) {
+    let k = load<i32>(ptr + (<usize>r << 2));
+    const e = load<i32>(ptr + (<usize>r << 2), 4);
+    let s: f64 = 0;
+    if (homog != 0) {
+      for (; k < e; k++) s += <f64>load<f32>(v + (<usize>load<i32>(idx + (<usize>k << 2)) << 2));
+      s *= hw;
+    } else if (slot == 0) {
+      for (; k < e; k++) {
+        s += <f64>load<f32>(w + (<usize>k << 2)) * <f64>load<f32>(v + (<usize>load<i32>(idx + (<usize>k << 2)) << 2));
+      }
+    } else {
+      for (; k < e; k++) {
+        s += <f64>load<f32>(w + (<usize>load<i32>(slot + (<usize>k << 2)) << 2)) *
+             <f64>load<f32>(v + (<usize>load<i32>(idx + (<usize>k << 2)) << 2));
+      }
+    }
+    store<f32>(out + (<usize>r << 2), <f32>s);
+  }
+}
+
+/**
+ * On-rows update: w(k) = clip(w(k) + vals[idx[k]]) on the slots of the listed rows (float32 add,
+ * clip with f32x4.pmax/pmin, bit-exact with the scalar `v < lo ? lo : v; v > hi ? hi : v`).
+ * slot = 0: contiguous weights, 4 lanes at a time with the values gathered lane by lane.
+ */
+export function onRows(ptr: usize, idx: usize, slot: usize, w: usize, list: usize, nAct: i32,
+                       vals: usize, lo: f32, hi: f32): void {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  for (let a = 0; a < nAct; a++) {
+    const r = load<i32>(list + (<usize>a << 2));
+    const pr = ptr + (<usize>r << 2);
+    let k = load<i32>(pr);
+    const e = load<i32>(pr, 4);
+    if (slot == 0) {
+      for (; k + 4 <= e; k += 4) {
+        const q = idx + (<usize>k << 2);
+        const p = w + (<usize>k << 2);
+        let t = f32x4.splat(load<f32>(vals + (<usize>load<i32>(q) << 2)));
+        t = f32x4.replace_lane(t, 1, load<f32>(vals + (<usize>load<i32>(q, 4) << 2)));
+        t = f32x4.replace_lane(t, 2, load<f32>(vals + (<usize>load<i32>(q, 8) << 2)));
+        t = f32x4.replace_lane(t, 3, load<f32>(vals + (<usize>load<i32>(q, 12) << 2)));
+        v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(v128.load(p), t), vlo), vhi));
+      }
+      for (; k < e; k++) {
+        const p = w + (<usize>k << 2);
+        store<f32>(p, lo32(load<f32>(p) + load<f32>(vals + (<usize>load<i32>(idx + (<usize>k << 2)) << 2)), lo, hi));
+      }
+    } else {
+      for (; k + 4 <= e; k += 4) {
+        const q = idx + (<usize>k << 2);
+        const s = slot + (<usize>k << 2);
+        const p0 = w + (<usize>load<i32>(s) << 2);
+        const p1 = w + (<usize>load<i32>(s, 4) << 2);
+        const p2 = w + (<usize>load<i32>(s, 8) << 2);
+        const p3 = w + (<usize>load<i32>(s, 12) << 2);
+        store<f32>(p0, lo32(load<f32>(p0) + load<f32>(vals + (<usize>load<i32>(q) << 2)), lo, hi));
+        store<f32>(p1, lo32(load<f32>(p1) + load<f32>(vals + (<usize>load<i32>(q, 4) << 2)), lo, hi));
+        store<f32>(p2, lo32(load<f32>(p2) + load<f32>(vals + (<usize>load<i32>(q, 8) << 2)), lo, hi));
+        store<f32>(p3, lo32(load<f32>(p3) + load<f32>(vals + (<usize>load<i32>(q, 12) << 2)), lo, hi));
+      }
+      for (; k < e; k++) {
+        const p = w + (<usize>load<i32>(slot + (<usize>k << 2)) << 2);
+        store<f32>(p, lo32(load<f32>(p) + load<f32>(vals + (<usize>load<i32>(idx + (<usize>k << 2)) << 2)), lo, hi));
+      }
+    }
+  }
+}
+
+/**
+ * Sampled outer-product update on the listed rows: s = Σ_b f64(a[b, r]) · f64(c[b, idx[k]])
+ * (float64 sum), w(k) = f32(clip(f64(w(k)) + scale · s)). a is [batch, nRows], c [batch, nCols], float32.
+ */
+export function addOuter(ptr: usize, idx: usize, slot: usize, w: usize, list: usize, nAct: i32,
+                         a: usize, c: usize, batch: i32, nRows: i32, nCols: i32,
+                         scale: f64, lo: f64, hi: f64): void {
+  for (let t = 0; t < nAct; t++) {
+    const r = load<i32>(list + (<usize>t << 2));
+    let k = load<i32>(ptr + (<usize>r << 2));
+    const e = load<i32>(ptr + (<usize>r << 2), 4);
+    for (; k < e; k++) {
+      const j = load<i32>(idx + (<usize>k << 2));
+      let s: f64 = 0;
+      for (let b = 0; b < batch; b++) {
+        s += <f64>load<f32>(a + ((<usize>b * <usize>nRows + <usize>r) << 2)) *
+             <f64>load<f32>(c + ((<usize>b * <usize>nCols + <usize>j) << 2));
+      }
+      const p = w + ((slot == 0 ? <usize>k : <usize>load<i32>(slot + (<usize>k << 2))) << 2);
+      let v = <f64>load<f32>(p) + scale * s;
+      v = select<f64>(lo, v, v < lo);
+      v = select<f64>(hi, v, v > hi);
+      store<f32>(p, <f32>v);
+    }
+  }
+}
+
+/** out[pos(k)] = f32(Σ_b f64(a[b, r]) · f64(c[b, idx[k]])) for every slot k of every row r < nRows. */
+export function sddmm(ptr: usize, idx: usize, slot: usize, a: usize, c: usize, batch: i32,
+                      nRows: i32, nCols: i32, out: usize): void {
+  for (let r = 0; r < nRows; r++) {
+    let k = load<i32>(ptr + (<usize>r << 2));
+    const e = load<i32>(ptr + (<usize>r << 2), 4);
+    for (; k < e; k++) {
+      const j = load<i32>(idx + (<usize>k << 2));
+      let s: f64 = 0;
+      for (let b = 0; b < batch; b++) {
+        s += <f64>load<f32>(a + ((<usize>b * <usize>nRows + <usize>r) << 2)) *
+             <f64>load<f32>(c + ((<usize>b * <usize>nCols + <usize>j) << 2));
+      }
+      store<f32>(out + ((slot == 0 ? <usize>k : <usize>load<i32>(slot + (<usize>k << 2))) << 2), <f32>s);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
+import { KERNELS_WASM_BASE64 } from './wasm-binary.js';
+
+/**
+ * The SIMD kernel module (assembly/kernels.ts) instantiated on tfjs-backend-wasm's own memory, so
+ * it works on tensors in place: every pointer is a tensor's byte offset in that memory.
+ *
+ * Loading: the module is 2.7 KB, under the 4 KB that browsers allow to compile synchronously on the
+ * main thread, so it is compiled and instantiated synchronously on the first kernel call (no init
+ * hook, no async gap). Where it cannot run — no WebAssembly SIMD, or tfjs's threaded build whose
+ * memory is shared — `kernelsFor` returns null and the kernels run the reference functions
+ * (reference.ts) on views of the same heap, with identical results.
+ */
+export interface KernelExports {
+  activeList(ev: number, n: number, kind: number, list: number): number;
+  activeAny(a: number, batch: number, n: number, kind: number, list: number): number;
+  matvec(ptr: number, idx: number, slot: number, w: number, homog: number, list: number, nAct: number,
+    ev: number, evKind: number, out: number): void;
+  rowDot(ptr: number, idx: number, slot: number, w: number, homog: number, nRows: number, v: number, out: number): void;
+  onRows(ptr: number, idx: number, slot: number, w: number, list: number, nAct: number, vals: number,
+    lo: number, hi: number): void;
+  addOuter(ptr: number, idx: number, slot: number, w: number, list: number, nAct: number, a: number, c: number,
+    batch: number, nRows: number, nCols: number, scale: number, lo: number, hi: number): void;
+  sddmm(ptr: number, idx: number, slot: number, a: number, c: number, batch: number, nRows: number, nCols: number,
+    out: number): void;
+}
+
+/** The emscripten module inside tfjs-backend-wasm 4.22.0 (the parts used here). */
+export interface EmscriptenModule {
+  asm?: { memory?: WebAssembly.Memory };
+  HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use (library code imports no backend). */
+export interface WasmBackend {
+  wasm: EmscriptenModule;
+  dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
+  refCount(dataId: DataId): number;
+  incRef(dataId: DataId): void;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<WebAssembly.Memory, KernelExports | null>();
+let moduleEnabled = true;
+
+/** Tests switch the module off to run the heap-reference path that hosts without SIMD get. */
+export function setKernelModuleEnabled(enabled: boolean): void {
+  moduleEnabled = enabled;
+}
+
+function decode(base64: string): Uint8Array {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function compile(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(decode(KERNELS_WASM_BASE64) as BufferSource);
+    } catch {
+      compiled = null; // no SIMD support (or no synchronous compilation): reference fallback
+    }
+  }
+  return compiled;
+}
+
+/** The kernel module bound to this backend's memory, or null where it cannot run (see above). */
+export function kernelsFor(backend: WasmBackend): KernelExports | null {
+  if (!moduleEnabled) return null;
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  let exports = instances.get(memory);
+  if (exports === undefined) {
+    const module = compile();
+    exports = null;
+    if (module) {
+      try {
+        exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+      } catch {
+        exports = null; // shared memory (threaded tfjs build): reference fallback
+      }
+    }
+    instances.set(memory, exports);
+  }
+  return exports;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function offsetOf(backend: WasmBackend, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+const scratch = new WeakMap<EmscriptenModule, { ptr: number; bytes: number }>();
+
+/**
+ * A scratch block of at least `bytes` bytes on the wasm heap, kept per backend and grown on demand
+ * (one active-index list at a time). Allocation may grow the memory: take heap views afterwards.
+ */
+export function scratchFor(backend: WasmBackend, bytes: number): number {
+  const mod = backend.wasm;
+  let block = scratch.get(mod);
+  if (!block || block.bytes < bytes) {
+    if (block) mod._free(block.ptr);
+    const size = Math.max(bytes, 4096, block ? block.bytes * 2 : 0);
+    block = { ptr: mod._malloc(size) >>> 0, bytes: size };
+    scratch.set(mod, block);
+  }
+  return block.ptr;
+}
