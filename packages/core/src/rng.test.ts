@@ -3,7 +3,11 @@ import { expectNoLeaks, useBackend } from '@plasticity/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, isPlasticityError, logGamma, randomTensor, Rng, toRng } from './index.js';
 
-const mean = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (s: number, x) => s + (x as number), 0) as number / a.length;
+const mean = (a: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s / a.length;
+};
 const variance = (a: ArrayLike<number>) => {
   const m = mean(a);
   let s = 0;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   createRegistry, createRng, defineRule, fromConfig, loadCheckpoint, logGamma, randomTensor, saveCheckpoint, toConfig,
+  type RngState,
 } from '@plasticity/core';
 import type { Demo } from '../demo.js';
 import { chart, histogram } from '../svg.js';
@@ -18,6 +19,12 @@ const decay = defineRule({
     return state;
   },
 });
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s / a.length;
+}
 
 export const foundation: Demo = {
   name: 'foundation',
@@ -65,12 +72,11 @@ export const foundation: Demo = {
     weights.dispose();
     const sameWeights = loaded.arrays.weights!.data.every((v, i) => v === original[i]);
     const restored = createRng(0);
-    restored.setState(loaded.data && (loaded.data as { rng: never }).rng);
+    restored.setState((loaded.data as unknown as { rng: RngState }).rng);
     const expected = rng.uniform(4);
     const continues = restored.uniform(4).every((v, i) => v === expected[i]);
     log(`backend ${backend}; registered plugins: ${registry.list().map((p) => p.name).join(', ')}; checkpoint ${bytes.length} bytes`);
 
-    const mean = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (s: number, x) => s + (x as number), 0) as number / a.length;
     return {
       metrics: {
         backend,
