@@ -1,0 +1,208 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { defineRule, type Bounds, type Rule, type RuleStepIO, type SynapseOps } from '@plasticity/core';
+import {
+  BATCH_REDUCE,
+  Problems,
+  asSpikes,
+  assertValid,
+  batchScale,
+  checkDims,
+  checkStateTensor,
+  stateShape,
+  checkStepIO,
+  decayFactor,
+  perSynapseOuter,
+  row,
+  type BatchReduce,
+  type StepShape,
+} from './common.js';
+
+export const STDP_WEIGHT_DEPENDENCES = ['additive', 'multiplicative', 'soft-bound'] as const;
+export type StdpWeightDependence = (typeof STDP_WEIGHT_DEPENDENCES)[number];
+export const STDP_PAIRINGS = ['all-to-all', 'nearest'] as const;
+export type StdpPairing = (typeof STDP_PAIRINGS)[number];
+
+/** Parameters of `core/stdp` (JSON; times in ms, amplitudes in weight units). */
+export type StdpParams = {
+  /** Potentiation window time constant τ+ (ms) of the presynaptic trace. */
+  readonly tauPlusMs: number;
+  /** Depression window time constant τ− (ms) of the postsynaptic trace. */
+  readonly tauMinusMs: number;
+  /** A+ > = 0: potentiation amplitude (weight units) for a pre→post pair at Δt → 0+. */
+  readonly aPlus: number;
+  /** A− >= 0: depression amplitude (weight units, a magnitude) for a post→pre pair at Δt → 0+. */
+  readonly aMinus: number;
+  /** Lower weight bound (hard clip for 'additive'; soft bound for the others). */
+  readonly wMin: number;
+  /** Upper weight bound. */
+  readonly wMax: number;
+  readonly weightDependence: StdpWeightDependence;
+  /** μ+ of 'multiplicative' (Gütig et al. 2003): LTP ∝ (wMax − w)^μ+. 0 = additive, 1 = multiplicative. */
+  readonly muPlus: number;
+  /** μ− of 'multiplicative': LTD ∝ (w − wMin)^μ−. */
+  readonly muMinus: number;
+  readonly pairing: StdpPairing;
+  readonly batchReduce: BatchReduce;
+};
+
+/** Rule state: one presynaptic and one postsynaptic trace per batch sample. */
+export type StdpState = {
+  /** Presynaptic trace x_pre, [batch, nPre] (τ+). */
+  readonly xPre: tf.Tensor2D;
+  /** Postsynaptic trace x_post, [batch, nPost] (τ−). */
+  readonly xPost: tf.Tensor2D;
+};
+
+export const STDP_NAME = 'core/stdp';
+
+/** Song, Miller & Abbott (2000) / Brian2's example: τ± = 20 ms, A−/A+ = 1.05, additive, weights in [0, 1]. */
+export const STDP_DEFAULTS: StdpParams = {
+  tauPlusMs: 20,
+  tauMinusMs: 20,
+  aPlus: 0.01,
+  aMinus: 0.0105,
+  wMin: 0,
+  wMax: 1,
+  weightDependence: 'additive',
+  muPlus: 1,
+  muMinus: 1,
+  pairing: 'all-to-all',
+  batchReduce: 'sum',
+};
+
+export function validateStdp(p: StdpParams): string[] {
+  const v = new Problems();
+  v.positive('tauPlusMs', p.tauPlusMs);
+  v.positive('tauMinusMs', p.tauMinusMs);
+  v.nonNegative('aPlus', p.aPlus);
+  v.nonNegative('aMinus', p.aMinus);
+  v.bounds(p.wMin, p.wMax);
+  v.oneOf('weightDependence', p.weightDependence, STDP_WEIGHT_DEPENDENCES);
+  v.nonNegative('muPlus', p.muPlus);
+  v.nonNegative('muMinus', p.muMinus);
+  v.oneOf('pairing', p.pairing, STDP_PAIRINGS);
+  v.oneOf('batchReduce', p.batchReduce, BATCH_REDUCE);
+  return v.list;
+}
+
+/** Weight factor of LTP, f+(w): 1 (additive), (wMax − w)₊^μ+ (multiplicative), (wMax − w)₊ (soft-bound). */
+export function ltpFactor(w: tf.Tensor, p: StdpParams): tf.Tensor {
+  return tf.tidy(() => {
+    if (p.weightDependence === 'additive') return tf.onesLike(w);
+    const room = tf.relu(tf.sub(p.wMax, w));
+    return p.weightDependence === 'soft-bound' ? room : tf.pow(room, tf.scalar(p.muPlus));
+  });
+}
+
+/** Weight factor of LTD, f−(w): 1 (additive), (w − wMin)₊^μ− (multiplicative), (w − wMin)₊ (soft-bound). */
+export function ltdFactor(w: tf.Tensor, p: StdpParams): tf.Tensor {
+  return tf.tidy(() => {
+    if (p.weightDependence === 'additive') return tf.onesLike(w);
+    const room = tf.relu(tf.sub(w, p.wMin));
+    return p.weightDependence === 'soft-bound' ? room : tf.pow(room, tf.scalar(p.muMinus));
+  });
+}
+
+/** Trace update after the weight update: x + s (all-to-all) or 1 where s fired (nearest). */
+export function advanceTrace(decayed: tf.Tensor2D, spikes: tf.Tensor2D, pairing: StdpPairing): tf.Tensor2D {
+  return tf.tidy(() =>
+    (pairing === 'nearest' ? tf.where(tf.greater(spikes, 0), tf.onesLike(decayed), decayed) : tf.add(decayed, spikes)) as tf.Tensor2D,
+  );
+}
+
+function stdpDims(state: StdpState): StepShape {
+  const [batch, nPre] = stateShape(STDP_NAME, 'xPre', state?.xPre, 2) as [number, number];
+  const nPost = stateShape(STDP_NAME, 'xPost', state.xPost, 2)[1]!;
+  checkStateTensor(STDP_NAME, 'xPost', state.xPost, [batch, nPost]);
+  return { batch, nPre, nPost };
+}
+
+/**
+ * Applies one step of pair STDP to `conn`. Ordering (every format, every weight dependence):
+ * 1. decay both traces by e^(−dt/τ±);
+ * 2. depression for active pre i: W[i,j] += −A−·f−(W[i,j])·x_post[j]            (conn.onPre)
+ * 3. potentiation for active post j: W[i,j] += A+·f+(W[i,j])·x_pre[i]            (conn.onPost)
+ *    (clipped to [wMin, wMax] after 2 and after 3);
+ * 4. add this step's spikes to the traces (x += s, or x = 1 under 'nearest').
+ * So a pre and a post spike in the same step do not pair (Δt = 0 contributes nothing), and each
+ * spike pairs only with spikes of strictly earlier steps.
+ */
+function applyStdp(conn: SynapseOps, sPre: tf.Tensor2D, sPost: tf.Tensor2D, xPreD: tf.Tensor2D, xPostD: tf.Tensor2D, p: StdpParams): void {
+  const batch = sPre.shape[0];
+  const scale = batchScale(p.batchReduce, batch);
+  const bounds: Bounds = { wMin: p.wMin, wMax: p.wMax };
+  if (p.weightDependence === 'additive') {
+    if (batch === 1) {
+      // Event-driven: cost ∝ (active pre × fan-out) + (active post × fan-in).
+      const [preActive, postActive, ltd, ltp] = tf.tidy(() => [
+        row(sPre),
+        row(sPost),
+        tf.mul(row(xPostD), -p.aMinus * scale),
+        tf.mul(row(xPreD), p.aPlus * scale),
+      ]);
+      try {
+        conn.onPre(preActive!, ltd!, bounds);
+        conn.onPost(ltp!, postActive!, bounds);
+      } finally {
+        tf.dispose([preActive!, postActive!, ltd!, ltp!]);
+      }
+    } else {
+      // Batched: outer products summed over the batch; rows with no pre spike are skipped for LTD.
+      conn.addOuter(sPre, xPostD, -p.aMinus * scale, bounds);
+      conn.addOuter(xPreD, sPost, p.aPlus * scale, bounds);
+    }
+    return;
+  }
+  // Weight-dependent: the update needs W itself, so it runs elementwise over the stored synapses
+  // (O(nnz) per step); depression then potentiation, each clipped, as in the additive case.
+  conn.mapSynapses(
+    (w, ctx) =>
+      tf.tidy(() => {
+        const ltdDrive = perSynapseOuter(sPre, xPostD, ctx);
+        const w1 = tf.clipByValue(tf.sub(w, tf.mul(tf.mul(ltdFactor(w, p), ltdDrive), p.aMinus * scale)), p.wMin, p.wMax);
+        const ltpDrive = perSynapseOuter(xPreD, sPost, ctx);
+        return tf.clipByValue(tf.add(w1, tf.mul(tf.mul(ltpFactor(w1, p), ltpDrive), p.aPlus * scale)), p.wMin, p.wMax) as tf.Tensor1D;
+      }),
+    undefined,
+    bounds,
+  );
+}
+
+/**
+ * `core/stdp` — pair-based STDP on any SynapseOps connection (Dense, CSR, COO). Weights W[pre, post].
+ *
+ * Pair window: pre at t, post at t + Δt (Δt > 0) gives ΔW = A+·f+(W)·e^(−Δt/τ+); post at t, pre at
+ * t + Δt gives ΔW = −A−·f−(W)·e^(−Δt/τ−). `pairing` picks all pairs ('all-to-all', traces x += s) or
+ * only the nearest earlier partner of each spike ('nearest', traces reset to 1: symmetric
+ * nearest-neighbour as NEST's stdp_nn_symm). Batch: per-sample traces, updates summed ('sum') or
+ * averaged ('mean') over the batch. `step` never disposes its input state (see releaseState).
+ */
+export const stdp: Rule<StdpParams, StdpState> = defineRule<StdpParams, StdpState>({
+  name: STDP_NAME,
+  description: 'pair STDP: additive (hard bounds), multiplicative (Gütig μ±) or soft-bound; all-to-all or nearest pairing',
+  defaults: STDP_DEFAULTS,
+  validate: validateStdp,
+  init(dims, params) {
+    assertValid(STDP_NAME, validateStdp, params);
+    const d = checkDims(STDP_NAME, dims);
+    return { xPre: tf.zeros([d.batch, d.nPre]), xPost: tf.zeros([d.batch, d.nPost]) };
+  },
+  step(io: RuleStepIO, state: StdpState, p: StdpParams): StdpState {
+    assertValid(STDP_NAME, validateStdp, p);
+    const dims = stdpDims(state);
+    checkStepIO(STDP_NAME, io, dims);
+    const { batch } = dims;
+    const [sPre, sPost, xPreD, xPostD] = tf.tidy(() => [
+      asSpikes(io.pre, batch),
+      asSpikes(io.post, batch),
+      tf.mul(state.xPre, decayFactor(io.dtMs, p.tauPlusMs)) as tf.Tensor2D,
+      tf.mul(state.xPost, decayFactor(io.dtMs, p.tauMinusMs)) as tf.Tensor2D,
+    ]);
+    try {
+      applyStdp(io.conn, sPre!, sPost!, xPreD!, xPostD!, p);
+      return { xPre: advanceTrace(xPreD!, sPre!, p.pairing), xPost: advanceTrace(xPostD!, sPost!, p.pairing) };
+    } finally {
+      tf.dispose([sPre!, sPost!, xPreD!, xPostD!]);
+    }
+  },
+});

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Params, PluginState, Rule, SynapseOps } from '@plasticity/core';
+import { releaseState, disposeState } from '../common.js';
+
+export interface Trains {
+  readonly steps: number;
+  /** Row-major [steps, batch·nPre] activity. */
+  readonly pre: ArrayLike<number>;
+  /** Row-major [steps, batch·nPost] activity. */
+  readonly post: ArrayLike<number>;
+  /** Optional per-step modulator. */
+  readonly modulator?: ArrayLike<number>;
+}
+
+/** Runs `rule` over recorded activity on `conn`, releasing replaced state each step; disposes the final state. */
+export async function runRule<P extends Params, S extends PluginState>(
+  rule: Rule<P, S>,
+  params: P,
+  conn: SynapseOps,
+  trains: Trains,
+  options: { dtMs?: number; batch?: number; after?: (step: number) => void | Promise<void> } = {},
+): Promise<void> {
+  const batch = options.batch ?? 1;
+  const dtMs = options.dtMs ?? 1;
+  const preW = batch * conn.nPre;
+  const postW = batch * conn.nPost;
+  let state = rule.init({ nPre: conn.nPre, nPost: conn.nPost, batch }, params);
+  for (let t = 0; t < trains.steps; t++) {
+    const pre = tf.tensor2d(Float32Array.from(Array.prototype.slice.call(trains.pre, t * preW, (t + 1) * preW)), [batch, conn.nPre]);
+    const post = tf.tensor2d(Float32Array.from(Array.prototype.slice.call(trains.post, t * postW, (t + 1) * postW)), [batch, conn.nPost]);
+    const modulator = trains.modulator ? trains.modulator[t] : undefined;
+    const next = rule.step({ pre, post, conn, dtMs, modulator }, state, params);
+    releaseState(state, next);
+    state = next;
+    tf.dispose([pre, post]);
+    await options.after?.(t);
+  }
+  disposeState(state);
+}
+
+/** Seeded 0/1 spike raster [steps, n] with probability p per bin (mulberry32). */
+export function randomRaster(seed: number, steps: number, n: number, p: number): Uint8Array {
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Uint8Array(steps * n);
+  for (let k = 0; k < out.length; k++) out[k] = rand() < p ? 1 : 0;
+  return out;
+}
