@@ -17,6 +17,9 @@ if (existsSync(`${CHROMIUM_DIR}/libvulkan.so.1`) && !(process.env.LD_LIBRARY_PAT
 
 export default defineConfig({
   test: {
+    // The JSON report feeds the counts line of .ci/run (test-results*.json).
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results-webgpu.json' },
     include: ['src/**/*.gpu-test.ts'],
     environment: 'node',
     pool: 'forks', // the native module lives in a child process
