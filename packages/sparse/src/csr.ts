@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { PlasticityError, check, describeValue } from '@plasticity/core';
+import type { ConnectionArrays } from './connection.js';
+import { denseNonZeros, type DenseInput } from './dense-input.js';
+import {
+  fixedFanInStructure, fixedFanOutStructure, randomStructure,
+  type FixedFanInOptions, type FixedFanOutOptions, type RandomOptions,
+} from './generate.js';
+import { SparseConnection } from './sparse-connection.js';
+import {
+  compressedView, csrToCsc, dedupeCoo, expandRows, validateCoo, validateCsr,
+  type CompressedView, type CooTriples, type DuplicatePolicy,
+} from './structure.js';
+
+export interface CsrInput {
+  readonly nPre: number;
+  readonly nPost: number;
+  /** Row pointers (Int32Array, length nPre + 1). */
+  readonly indptr: Int32Array;
+  /** Post index of each synapse (Int32Array, length nnz). */
+  readonly indices: Int32Array;
+  /** Per-synapse weights (length nnz), or one number / length-1 array for a homogeneous weight. */
+  readonly weights: ArrayLike<number> | number;
+}
+
+export interface CooOptions {
+  /** Repeated (pre, post) pairs: 'sum' (default) merges them, 'error' throws E_FORMAT. */
+  readonly duplicates?: DuplicatePolicy;
+}
+
+/** Weights of a constructor: per-synapse (copied, finite) or homogeneous (length 1). */
+export function weightArray(name: string, weights: ArrayLike<number> | number, nnz: number): Float32Array {
+  if (typeof weights === 'number') return Float32Array.of(check.finite(name, weights));
+  if (weights === null || typeof weights !== 'object' || typeof weights.length !== 'number') {
+    throw new PlasticityError('E_PARAM', `${name} must be a number or an array of numbers, got ${describeValue(weights)}`);
+  }
+  if (weights.length !== nnz && !(weights.length === 1 && nnz !== 1)) {
+    throw new PlasticityError('E_SHAPE', `${name} must have length nnz = ${nnz} (or 1 for a homogeneous weight), got ${weights.length}`);
+  }
+  check.allFinite(name, weights);
+  return Float32Array.from(weights);
+}
+
+/**
+ * Compressed sparse rows: rows are pre neurons, `indices` hold post neurons, weights in CSR order.
+ * Event propagation and onPre walk the rows of active pre neurons only; onPost uses a CSC view
+ * with the CSC → CSR permutation, built on first use and cached.
+ */
+export class CSRConnection extends SparseConnection {
+  readonly format = 'csr' as const;
+  private readonly indptr: Int32Array;
+  private readonly colIndex: Int32Array;
+
+  private constructor(nPre: number, nPost: number, indptr: Int32Array, indices: Int32Array, weights: Float32Array) {
+    super(nPre, nPost, indices.length, weights);
+    this.indptr = indptr;
+    this.colIndex = indices;
+  }
+
+  /** From validated raw CSR arrays (copied); corrupt input throws E_FORMAT naming the first bad position. */
+  static fromCsr(csr: CsrInput): CSRConnection {
+    validateCsr('csr', csr);
+    const weights = weightArray('csr.weights', csr.weights, csr.indices.length);
+    return new CSRConnection(csr.nPre, csr.nPost, csr.indptr.slice(), csr.indices.slice(), weights);
+  }
+
+  /** From COO triples in any order; duplicates summed (default) or rejected. Sorted into CSR order. */
+  static fromCoo(coo: CooTriples & { weights: ArrayLike<number> }, options: CooOptions = {}): CSRConnection {
+    validateCoo('coo', coo);
+    const duplicates = check.oneOf('duplicates', options.duplicates ?? 'sum', ['sum', 'error'] as const);
+    check.allFinite('coo.weights', coo.weights);
+    const d = dedupeCoo(coo, duplicates);
+    const view = compressedView(d.pre, d.post, coo.nPre, coo.nPost);
+    const weights = new Float32Array(view.slot.length);
+    for (let k = 0; k < weights.length; k++) weights[k] = d.weights[view.slot[k]!]!;
+    return new CSRConnection(coo.nPre, coo.nPost, view.ptr, view.idx, weights);
+  }
+
+  /** The non-zero entries of a dense [nPre, nPost] matrix become the synapses. */
+  static fromDense(matrix: DenseInput): CSRConnection {
+    const nz = denseNonZeros(matrix);
+    return CSRConnection.fromCoo(nz);
+  }
+
+  /** Like fromDense for a tensor (read back asynchronously). */
+  static async fromTensor(matrix: tf.Tensor): Promise<CSRConnection> {
+    check.shape('matrix', matrix.shape, [null, null]);
+    return CSRConnection.fromDense({ data: await matrix.data(), shape: [matrix.shape[0]!, matrix.shape[1]!] });
+  }
+
+  /** Each pair connected with probability p (seeded); weights from `init`. */
+  static random(options: RandomOptions): CSRConnection {
+    const s = randomStructure(options);
+    return new CSRConnection(s.nPre, s.nPost, s.indptr, s.indices, s.weights);
+  }
+
+  /** `fanOut` distinct post neurons per pre neuron (seeded). */
+  static fixedFanOut(options: FixedFanOutOptions): CSRConnection {
+    const s = fixedFanOutStructure(options);
+    return new CSRConnection(s.nPre, s.nPost, s.indptr, s.indices, s.weights);
+  }
+
+  /** `fanIn` distinct pre neurons per post neuron (seeded). */
+  static fixedFanIn(options: FixedFanInOptions): CSRConnection {
+    const s = fixedFanInStructure(options);
+    return new CSRConnection(s.nPre, s.nPost, s.indptr, s.indices, s.weights);
+  }
+
+  /** Inverse of toArrays (validated). */
+  static fromArrays(a: ConnectionArrays): CSRConnection {
+    if (a.format !== 'csr') throw new PlasticityError('E_FORMAT', `expected arrays of format 'csr', got ${describeValue(a.format)}`);
+    const { indptr, indices, weights } = a.arrays;
+    return CSRConnection.fromCsr({ nPre: a.nPre, nPost: a.nPost, indptr: indptr as Int32Array, indices: indices as Int32Array, weights: weights as Float32Array });
+  }
+
+  /** Copies of the CSR structure arrays. */
+  structure(): { indptr: Int32Array; indices: Int32Array } {
+    return { indptr: this.indptr.slice(), indices: this.colIndex.slice() };
+  }
+
+  protected rowView(): CompressedView {
+    return { ptr: this.indptr, idx: this.colIndex, slot: null };
+  }
+
+  protected colView(): CompressedView {
+    return csrToCsc({ nPre: this.nPre, nPost: this.nPost, indptr: this.indptr, indices: this.colIndex });
+  }
+
+  pairs(): { pre: Int32Array; post: Int32Array } {
+    return { pre: expandRows(this.indptr), post: this.colIndex.slice() };
+  }
+
+  async toArrays(): Promise<ConnectionArrays> {
+    const weights = Float32Array.from(await this.weightTensor.data() as Float32Array);
+    return { format: 'csr', nPre: this.nPre, nPost: this.nPost, arrays: { indptr: this.indptr.slice(), indices: this.colIndex.slice(), weights } };
+  }
+}

@@ -1,0 +1,278 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  PlasticityError, check, describeValue,
+  type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
+} from '@plasticity/core';
+import type { Connection, ConnectionArrays, EventMode, PropagateOptions } from './connection.js';
+import type { CooOptions } from './csr.js';
+import { denseValues, type DenseInput } from './dense-input.js';
+import {
+  fixedFanInStructure, fixedFanOutStructure, randomStructure,
+  type FixedFanInOptions, type FixedFanOutOptions, type GeneratedStructure, type RandomOptions,
+} from './generate.js';
+import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, vector } from './operands.js';
+import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
+
+/** Active (!= 0) as 1 in the forward pass, identity in the backward pass (straight-through). */
+const binaryEvents = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.cast(tf.notEqual(x, 0), 'float32'),
+  gradFunc: (dy: tf.Tensor) => dy,
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * All-to-all connection on a dense [nPre, nPost] tensor: every entry is a synapse (zeros included),
+ * so nnz = nPre · nPost. Operations are ordinary tfjs ops and run on any backend; results equal
+ * those of CSR/COO connections that store every entry.
+ */
+export class DenseConnection implements Connection {
+  readonly format = 'dense' as const;
+  readonly nPre: number;
+  readonly nPost: number;
+  readonly homogeneous = false;
+  private w: tf.Tensor2D;
+  private indexTensors?: { pre: tf.Tensor1D; post: tf.Tensor1D };
+  private disposed = false;
+
+  private constructor(nPre: number, nPost: number, weights: tf.Tensor2D) {
+    this.nPre = nPre;
+    this.nPost = nPost;
+    this.w = tf.keep(weights);
+  }
+
+  private static of(nPre: number, nPost: number, values: Float32Array): DenseConnection {
+    return new DenseConnection(nPre, nPost, tf.tensor2d(values, [nPre, nPost], 'float32'));
+  }
+
+  /** From nested rows or { data, shape } (copied). */
+  static fromDense(matrix: DenseInput): DenseConnection {
+    const { data, nPre, nPost } = denseValues(matrix);
+    return DenseConnection.of(nPre, nPost, data);
+  }
+
+  /** From a [nPre, nPost] tensor (copied on the device; no readback). */
+  static fromTensor(matrix: tf.Tensor): DenseConnection {
+    check.shape('matrix', matrix.shape, [null, null]);
+    const [nPre, nPost] = [matrix.shape[0]!, matrix.shape[1]!];
+    // A real copy: the connection must own its buffer (in-place kernels, disposal).
+    return new DenseConnection(nPre, nPost, tf.tidy(() => tf.add(tf.cast(matrix, 'float32'), tf.zeros([nPre, nPost]))) as tf.Tensor2D);
+  }
+
+  /** Entries at the COO pairs (repeats summed or rejected), 0 elsewhere. */
+  static fromCoo(coo: CooTriples & { weights: ArrayLike<number> }, options: CooOptions = {}): DenseConnection {
+    validateCoo('coo', coo);
+    check.allFinite('coo.weights', coo.weights);
+    const duplicates = check.oneOf('duplicates', options.duplicates ?? 'sum', ['sum', 'error'] as const);
+    const d = dedupeCoo(coo, duplicates);
+    const data = new Float32Array(coo.nPre * coo.nPost);
+    for (let k = 0; k < d.pre.length; k++) data[d.pre[k]! * coo.nPost + d.post[k]!] = d.weights[k]!;
+    return DenseConnection.of(coo.nPre, coo.nPost, data);
+  }
+
+  private static fromStructure(s: GeneratedStructure): DenseConnection {
+    const data = new Float32Array(s.nPre * s.nPost);
+    for (let i = 0; i < s.nPre; i++) {
+      for (let k = s.indptr[i]!; k < s.indptr[i + 1]!; k++) data[i * s.nPost + s.indices[k]!] = s.weights[k]!;
+    }
+    return DenseConnection.of(s.nPre, s.nPost, data);
+  }
+
+  /** The matrix of CSRConnection.random with the same options (absent pairs are 0-weight synapses here). */
+  static random(options: RandomOptions): DenseConnection {
+    return DenseConnection.fromStructure(randomStructure(options));
+  }
+
+  static fixedFanOut(options: FixedFanOutOptions): DenseConnection {
+    return DenseConnection.fromStructure(fixedFanOutStructure(options));
+  }
+
+  static fixedFanIn(options: FixedFanInOptions): DenseConnection {
+    return DenseConnection.fromStructure(fixedFanInStructure(options));
+  }
+
+  static fromArrays(a: ConnectionArrays): DenseConnection {
+    if (a.format !== 'dense') throw new PlasticityError('E_FORMAT', `expected arrays of format 'dense', got ${describeValue(a.format)}`);
+    const weights = a.arrays.weights;
+    if (!(weights instanceof Float32Array)) throw new PlasticityError('E_FORMAT', `arrays.weights must be a Float32Array, got ${describeValue(weights)}`);
+    return DenseConnection.fromDense({ data: weights, shape: [a.nPre, a.nPost] });
+  }
+
+  get nnz(): number {
+    return this.nPre * this.nPost;
+  }
+
+  get shape(): readonly [number, number] {
+    return [this.nPre, this.nPost];
+  }
+
+  get weightTensor(): tf.Tensor2D {
+    this.assertLive();
+    return this.w;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new PlasticityError('E_PARAM', 'this dense connection has been disposed');
+  }
+
+  private replace(next: tf.Tensor2D): void {
+    const old = this.w;
+    this.w = tf.keep(next);
+    if (old !== next) old.dispose();
+  }
+
+  /** `updated` (clipped when bounds are given) where `touched` broadcasts true, the old weights elsewhere. */
+  private touchedOnly(updated: tf.Tensor2D, touched: tf.Tensor, bounds: Bounds | undefined): tf.Tensor2D {
+    const { wMin, wMax } = boundAttrs(bounds);
+    const next = bounds === undefined ? updated : tf.clipByValue(updated, wMin, wMax);
+    return tf.where(tf.broadcastTo(touched, [this.nPre, this.nPost]), next, this.w);
+  }
+
+  propagate(events: SpikeVector, options: PropagateOptions = {}): tf.Tensor {
+    this.assertLive();
+    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', ['binary', 'float'] as const);
+    checkOperand('events', events, this.nPre, true);
+    if (options.weights !== undefined) check.shape('options.weights', options.weights.shape, [this.nPre, this.nPost]);
+    const w = options.weights ?? this.w;
+    return tf.tidy(() => {
+      const { tensor, rank1 } = operand(events, this.nPre);
+      const x = mode === 'binary' ? binaryEvents(tensor) : tensor;
+      const out = tf.matMul(x, w as tf.Tensor2D);
+      return rank1 ? tf.reshape(out, [this.nPost]) : out;
+    });
+  }
+
+  vecMat(x: ValueVector): tf.Tensor {
+    return this.propagate(x, { mode: 'float' });
+  }
+
+  matVec(v: ValueVector): tf.Tensor {
+    this.assertLive();
+    checkOperand('v', v, this.nPost, true);
+    return tf.tidy(() => {
+      const { tensor, rank1 } = operand(v, this.nPost);
+      const out = tf.matMul(tensor, this.w, false, true);
+      return rank1 ? tf.reshape(out, [this.nPre]) : out;
+    });
+  }
+
+  onPre(preActive: SpikeVector, postValues: ValueVector, bounds?: Bounds): void {
+    this.assertLive();
+    checkOperand('preActive', preActive, this.nPre, false);
+    checkOperand('postValues', postValues, this.nPost, false);
+    boundAttrs(bounds);
+    this.replace(tf.tidy(() => {
+      const active = tf.reshape(tf.notEqual(vector(preActive, this.nPre), 0), [this.nPre, 1]);
+      return this.touchedOnly(tf.add(this.w, tf.reshape(vector(postValues, this.nPost), [1, this.nPost])), active, bounds);
+    }));
+  }
+
+  onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
+    this.assertLive();
+    checkOperand('preValues', preValues, this.nPre, false);
+    checkOperand('postActive', postActive, this.nPost, false);
+    boundAttrs(bounds);
+    this.replace(tf.tidy(() => {
+      const active = tf.reshape(tf.notEqual(vector(postActive, this.nPost), 0), [1, this.nPost]);
+      return this.touchedOnly(tf.add(this.w, tf.reshape(vector(preValues, this.nPre), [this.nPre, 1])), active, bounds);
+    }));
+  }
+
+  addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: Bounds): void {
+    this.assertLive();
+    checkOperand('a', a, this.nPre, true);
+    checkOperand('b', b, this.nPost, true);
+    checkSameBatch('a', a, 'b', b);
+    check.finite('scale', scale);
+    boundAttrs(bounds);
+    this.replace(tf.tidy(() => {
+      const at = operand(a, this.nPre).tensor;
+      const outer = tf.matMul(at, operand(b, this.nPost).tensor, true, false);
+      const touched = tf.reshape(tf.any(tf.notEqual(at, 0), 0), [this.nPre, 1]);
+      return this.touchedOnly(tf.add(this.w, tf.mul(outer, scale)), touched, bounds);
+    }));
+  }
+
+  private indices(): { pre: tf.Tensor1D; post: tf.Tensor1D } {
+    if (!this.indexTensors) {
+      const { pre, post } = this.pairs();
+      this.indexTensors = { pre: tf.keep(tf.tensor1d(pre, 'int32')), post: tf.keep(tf.tensor1d(post, 'int32')) };
+    }
+    return this.indexTensors;
+  }
+
+  mapSynapses(map: SynapseMap, perSynapseParams: Readonly<Record<string, ValueVector>> = {}, bounds?: Bounds): void {
+    this.assertLive();
+    if (typeof map !== 'function') throw new PlasticityError('E_PARAM', `map must be a function, got ${describeValue(map)}`);
+    for (const [name, p] of Object.entries(perSynapseParams)) checkOperand(`perSynapseParams.${name}`, p, this.nnz, false);
+    const { wMin, wMax } = boundAttrs(bounds);
+    const { pre, post } = this.indices();
+    this.replace(tf.tidy(() => {
+      const params: Record<string, tf.Tensor1D> = {};
+      for (const [name, p] of Object.entries(perSynapseParams)) params[name] = vector(p, this.nnz);
+      const context: SynapseContext = { pre, post, params };
+      const result = map(tf.reshape(this.w, [this.nnz]), context);
+      if (!(result instanceof tf.Tensor)) {
+        throw new PlasticityError('E_PARAM', `mapSynapses: map must return a tensor, got ${describeValue(result)}`);
+      }
+      check.shape('mapSynapses result', result.shape, [this.nnz]);
+      const f = tf.reshape(result.dtype === 'float32' ? result : tf.cast(result, 'float32'), [this.nPre, this.nPost]);
+      return (bounds ? tf.clipByValue(f, wMin, wMax) : tf.clone(f)) as tf.Tensor2D;
+    }));
+  }
+
+  normalizePost(target: number, bounds?: Bounds): void {
+    this.assertLive();
+    check.finite('target', target);
+    const { wMin, wMax } = boundAttrs(bounds);
+    this.replace(tf.tidy(() => {
+      const sums = tf.sum(this.w, 0, true);
+      const factor = tf.where(tf.notEqual(sums, 0), tf.div(target, sums), tf.onesLike(sums));
+      const scaled = tf.mul(this.w, factor);
+      return (bounds ? tf.clipByValue(scaled, wMin, wMax) : scaled) as tf.Tensor2D;
+    }));
+  }
+
+  async getWeights(): Promise<Float32Array> {
+    this.assertLive();
+    return Float32Array.from(await this.w.data() as Float32Array);
+  }
+
+  setWeights(values: ArrayLike<number> | tf.Tensor): void {
+    this.assertLive();
+    if (values instanceof tf.Tensor) {
+      if (values.rank === 1) check.shape('values', values.shape, [this.nnz]);
+      else check.shape('values', values.shape, [this.nPre, this.nPost]);
+      this.replace(tf.tidy(() => tf.clone(tf.reshape(tf.cast(values, 'float32'), [this.nPre, this.nPost])) as tf.Tensor2D));
+      return;
+    }
+    this.replace(tf.tensor2d(checkWeightValues('values', values, this.nnz), [this.nPre, this.nPost], 'float32'));
+  }
+
+  pairs(): { pre: Int32Array; post: Int32Array } {
+    const pre = new Int32Array(this.nnz);
+    const post = new Int32Array(this.nnz);
+    for (let f = 0; f < this.nnz; f++) {
+      pre[f] = Math.floor(f / this.nPost);
+      post[f] = f - pre[f]! * this.nPost;
+    }
+    return { pre, post };
+  }
+
+  toDenseTensor(): tf.Tensor2D {
+    this.assertLive();
+    return tf.clone(this.w);
+  }
+
+  async toArrays(): Promise<ConnectionArrays> {
+    return { format: 'dense', nPre: this.nPre, nPost: this.nPost, arrays: { weights: await this.getWeights() } };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose([this.w, ...(this.indexTensors ? [this.indexTensors.pre, this.indexTensors.post] : [])]);
+  }
+}

@@ -1,0 +1,285 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  PlasticityError, check, describeValue,
+  type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
+} from '@plasticity/core';
+import type { Connection, ConnectionArrays, EventMode, PropagateOptions } from './connection.js';
+import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT } from './kernels/names.js';
+import { registerSparseKernels } from './kernels/register.js';
+import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, tapeActive, vector } from './operands.js';
+import type { CompressedView } from './structure.js';
+
+/** Kernel inputs of a compressed view, kept alive by the connection. */
+interface ViewTensors {
+  readonly ptr: tf.Tensor1D;
+  readonly idx: tf.Tensor1D;
+  readonly slot?: tf.Tensor1D;
+}
+
+function keepInt(a: Int32Array): tf.Tensor1D {
+  return tf.keep(tf.tensor1d(a, 'int32'));
+}
+
+/**
+ * Shared machinery of CSR and COO connections: weights [nnz] in storage order, a row view (rows =
+ * pre) and a column view (rows = post, the CSC view) whose `slot` maps view slots to storage
+ * positions. Views are built on first use and cached; the structure never changes after
+ * construction, so they never go stale.
+ */
+export abstract class SparseConnection implements Connection {
+  abstract readonly format: 'csr' | 'coo';
+  readonly nPre: number;
+  readonly nPost: number;
+  readonly nnz: number;
+  private w: tf.Tensor1D;
+  private rowTensors?: ViewTensors;
+  private colTensors?: ViewTensors;
+  private identitySlot?: tf.Tensor1D;
+  private indexTensors?: { pre: tf.Tensor1D; post: tf.Tensor1D };
+  private disposed = false;
+
+  protected constructor(nPre: number, nPost: number, nnz: number, weights: Float32Array) {
+    registerSparseKernels();
+    this.nPre = nPre;
+    this.nPost = nPost;
+    this.nnz = nnz;
+    // The array becomes tfjs's buffer on cpu, so it must not be one the caller still holds.
+    this.w = tf.keep(tf.tensor1d(weights, 'float32'));
+  }
+
+  /** Row view over pre (CSR); `slot` null when view order is storage order. */
+  protected abstract rowView(): CompressedView;
+  /** Column view over post (CSC) with the view → storage permutation. */
+  protected abstract colView(): CompressedView;
+  /** (pre, post) of every synapse in storage order (fresh arrays). */
+  abstract pairs(): { pre: Int32Array; post: Int32Array };
+
+  get shape(): readonly [number, number] {
+    return [this.nPre, this.nPost];
+  }
+
+  get homogeneous(): boolean {
+    return this.w.size !== this.nnz;
+  }
+
+  get weightTensor(): tf.Tensor1D {
+    this.assertLive();
+    return this.w;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new PlasticityError('E_PARAM', `this ${this.format} connection has been disposed`);
+  }
+
+  private assertPlastic(op: string): void {
+    this.assertLive();
+    if (this.homogeneous) {
+      throw new PlasticityError('E_PARAM',
+        `${op}: plastic updates need one weight per synapse, but this connection has one homogeneous weight for its ${this.nnz} synapses; ` +
+        'give per-synapse weights (setWeights) first');
+    }
+  }
+
+  private tensorsOf(view: CompressedView): ViewTensors {
+    return { ptr: keepInt(view.ptr), idx: keepInt(view.idx), ...(view.slot ? { slot: keepInt(view.slot) } : {}) };
+  }
+
+  private rows(): ViewTensors {
+    return (this.rowTensors ??= this.tensorsOf(this.rowView()));
+  }
+
+  private cols(): ViewTensors {
+    return (this.colTensors ??= this.tensorsOf(this.colView()));
+  }
+
+  /** Kernel inputs of a view; under a gradient tape the slot is always given (see gradient.ts). */
+  private viewInputs(view: ViewTensors): Record<string, tf.Tensor> {
+    if (view.slot) return { ptr: view.ptr, idx: view.idx, slot: view.slot };
+    if (!tapeActive()) return { ptr: view.ptr, idx: view.idx };
+    this.identitySlot ??= tf.keep(tf.range(0, this.nnz, 1, 'int32') as tf.Tensor1D);
+    return { ptr: view.ptr, idx: view.idx, slot: this.identitySlot };
+  }
+
+  private indices(): { pre: tf.Tensor1D; post: tf.Tensor1D } {
+    if (!this.indexTensors) {
+      const { pre, post } = this.pairs();
+      this.indexTensors = { pre: keepInt(pre), post: keepInt(post) };
+    }
+    return this.indexTensors;
+  }
+
+  /** Runs an in-place weight kernel and adopts its output as the weights. */
+  private update(kernel: string, view: ViewTensors, inputs: () => Record<string, tf.Tensor>, attrs: Record<string, number>): void {
+    const out = tf.tidy(() =>
+      tf.engine().runKernel(kernel, { ...this.viewInputs(view), weights: this.w, ...inputs() }, attrs) as tf.Tensor1D);
+    this.replaceWeights(out);
+  }
+
+  private replaceWeights(next: tf.Tensor1D): void {
+    const old = this.w;
+    this.w = tf.keep(next);
+    if (old !== next) old.dispose();
+  }
+
+  /** spikes @ W. events: [nPre] or [batch, nPre], active iff != 0; returns [nPost] or [batch, nPost]. */
+  propagate(events: SpikeVector, options: PropagateOptions = {}): tf.Tensor {
+    this.assertLive();
+    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', ['binary', 'float'] as const);
+    checkOperand('events', events, this.nPre, true);
+    const weights = options.weights ?? this.w;
+    if (options.weights !== undefined) {
+      check.shape('options.weights', options.weights.shape, [this.w.size]);
+      check.dtype('options.weights', options.weights, ['float32']);
+    }
+    return tf.tidy(() => {
+      const { tensor, rank1 } = operand(events, this.nPre);
+      const out = tf.engine().runKernel(EVENT_MATVEC, { ...this.viewInputs(this.rows()), weights, events: tensor },
+        { nCols: this.nPost, mode }) as tf.Tensor2D;
+      return rank1 ? tf.reshape(out, [this.nPost]) : out;
+    });
+  }
+
+  /** x @ W with float events: x [nPre] or [batch, nPre]. */
+  vecMat(x: ValueVector): tf.Tensor {
+    return this.propagate(x, { mode: 'float' });
+  }
+
+  /** W @ v: v [nPost] → [nPre], [batch, nPost] → [batch, nPre]. */
+  matVec(v: ValueVector): tf.Tensor {
+    this.assertLive();
+    checkOperand('v', v, this.nPost, true);
+    return tf.tidy(() => {
+      const { tensor, rank1 } = operand(v, this.nPost);
+      const out = tf.engine().runKernel(ROW_DOT, { ...this.viewInputs(this.rows()), weights: this.w, v: tensor }, {}) as tf.Tensor2D;
+      return rank1 ? tf.reshape(out, [this.nPre]) : out;
+    });
+  }
+
+  /** W[i, j] += postValues[j] on the synapses of every active pre i (active iff != 0); clips those. */
+  onPre(preActive: SpikeVector, postValues: ValueVector, bounds?: Bounds): void {
+    this.assertPlastic('onPre');
+    checkOperand('preActive', preActive, this.nPre, false);
+    checkOperand('postValues', postValues, this.nPost, false);
+    const attrs = boundAttrs(bounds);
+    this.update(ON_ROWS, this.rows(), () => ({
+      active: vector(preActive, this.nPre),
+      values: vector(postValues, this.nPost),
+    }), attrs);
+  }
+
+  /** W[i, j] += preValues[i] on the synapses of every active post j (through the CSC view); clips those. */
+  onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
+    this.assertPlastic('onPost');
+    checkOperand('preValues', preValues, this.nPre, false);
+    checkOperand('postActive', postActive, this.nPost, false);
+    const attrs = boundAttrs(bounds);
+    this.update(ON_ROWS, this.cols(), () => ({
+      active: vector(postActive, this.nPost),
+      values: vector(preValues, this.nPre),
+    }), attrs);
+  }
+
+  /**
+   * W[i, j] += scale · Σ_b a[b, i] · b[b, j] on stored synapses of the pre rows with some a[b, i] != 0;
+   * a: [nPre] or [batch, nPre], b: [nPost] or [batch, nPost] (summed over the batch). Clips those.
+   */
+  addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: Bounds): void {
+    this.assertPlastic('addOuter');
+    checkOperand('a', a, this.nPre, true);
+    checkOperand('b', b, this.nPost, true);
+    checkSameBatch('a', a, 'b', b);
+    check.finite('scale', scale);
+    const attrs = { scale, ...boundAttrs(bounds) };
+    this.update(ADD_OUTER, this.rows(), () => ({
+      a: operand(a, this.nPre).tensor,
+      c: operand(b, this.nPost).tensor,
+    }), attrs);
+  }
+
+  /**
+   * W ← map(W) on every stored synapse (storage order), then clipped to `bounds` if given. The map
+   * gets the weights [nnz] and a context with pre/post indices and `perSynapseParams` as tensors;
+   * it must return [nnz]. Intermediate tensors are disposed.
+   */
+  mapSynapses(map: SynapseMap, perSynapseParams: Readonly<Record<string, ValueVector>> = {}, bounds?: Bounds): void {
+    this.assertPlastic('mapSynapses');
+    if (typeof map !== 'function') throw new PlasticityError('E_PARAM', `map must be a function, got ${describeValue(map)}`);
+    for (const [name, p] of Object.entries(perSynapseParams)) checkOperand(`perSynapseParams.${name}`, p, this.nnz, false);
+    const { wMin, wMax } = boundAttrs(bounds);
+    const { pre, post } = this.indices();
+    const next = tf.tidy(() => {
+      const params: Record<string, tf.Tensor1D> = {};
+      for (const [name, p] of Object.entries(perSynapseParams)) params[name] = vector(p, this.nnz);
+      const context: SynapseContext = { pre, post, params };
+      const result = map(this.w, context);
+      if (!(result instanceof tf.Tensor)) {
+        throw new PlasticityError('E_PARAM', `mapSynapses: map must return a tensor, got ${describeValue(result)}`);
+      }
+      check.shape('mapSynapses result', result.shape, [this.nnz]);
+      const f = result.dtype === 'float32' ? result : tf.cast(result, 'float32');
+      // A clone, so the result never is a tensor someone else owns (a param or the old weights).
+      return (bounds ? tf.clipByValue(f, wMin, wMax) : tf.clone(f)) as tf.Tensor1D;
+    });
+    this.replaceWeights(next);
+  }
+
+  normalizePost(target: number, bounds?: Bounds): void {
+    this.assertPlastic('normalizePost');
+    check.finite('target', target);
+    const { wMin, wMax } = boundAttrs(bounds);
+    if (this.nnz === 0) return;
+    const { post } = this.indices();
+    const next = tf.tidy(() => {
+      const sums = tf.unsortedSegmentSum(this.w, post, this.nPost);
+      const factor = tf.where(tf.notEqual(sums, 0), tf.div(target, sums), tf.onesLike(sums));
+      const scaled = tf.mul(this.w, tf.gather(factor, post));
+      return (bounds ? tf.clipByValue(scaled, wMin, wMax) : scaled) as tf.Tensor1D;
+    });
+    this.replaceWeights(next);
+  }
+
+  async getWeights(): Promise<Float32Array> {
+    this.assertLive();
+    const data = await this.w.data();
+    if (this.homogeneous) return new Float32Array(this.nnz).fill(data[0] ?? 0);
+    return Float32Array.from(data as Float32Array);
+  }
+
+  setWeights(values: ArrayLike<number> | tf.Tensor): void {
+    this.assertLive();
+    if (values instanceof tf.Tensor) {
+      check.shape('values', values.shape, [this.nnz]);
+      this.replaceWeights(tf.tidy(() => tf.clone(tf.cast(values, 'float32')) as tf.Tensor1D));
+      return;
+    }
+    const copy = checkWeightValues('values', values, this.nnz);
+    this.replaceWeights(tf.tensor1d(copy, 'float32'));
+  }
+
+  toDenseTensor(): tf.Tensor2D {
+    this.assertLive();
+    const { pre, post } = this.indices();
+    return tf.tidy(() => {
+      if (this.nnz === 0) return tf.zeros([this.nPre, this.nPost]);
+      const values = this.homogeneous ? tf.tile(this.w, [this.nnz]) : this.w;
+      const flat = tf.add(tf.mul(pre, tf.scalar(this.nPost, 'int32')), post);
+      return tf.reshape(tf.scatterND(tf.reshape(flat, [this.nnz, 1]), values, [this.nPre * this.nPost]), [this.nPre, this.nPost]);
+    });
+  }
+
+  abstract toArrays(): Promise<ConnectionArrays>;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const owned: tf.Tensor[] = [this.w];
+    for (const v of [this.rowTensors, this.colTensors]) if (v) owned.push(v.ptr, v.idx, ...(v.slot ? [v.slot] : []));
+    if (this.identitySlot) owned.push(this.identitySlot);
+    if (this.indexTensors) owned.push(this.indexTensors.pre, this.indexTensors.post);
+    tf.dispose(owned);
+  }
+}
