@@ -397,6 +397,43 @@ describe('webgpu dispatch folding (no grid dimension above the limit)', () => {
   }
 });
 
+describe('webgpu event dtypes', () => {
+  gpuIt('bool and int32 spike tensors give the float32 result (active iff != 0)', async () => {
+    const s = randomCsr(30, 20, 0.2, 21);
+    const w = uniform(s.nnz, 22);
+    const ev = events(2 * s.nRows, 0.4, true, 23);
+    const expected = await runOn('cpu', EVENT_MATVEC, { ptr: i32(s.ptr), idx: i32(s.idx), weights: f32(w), events: f32(ev, [2, s.nRows]) }, { nCols: s.nCols, mode: 'binary' });
+    expect(expected.values.some((v) => v !== 0)).toBe(true);
+    await tf.setBackend('webgpu');
+    const before = tf.memory().numTensors;
+    const ptr = tf.tensor1d(s.ptr, 'int32');
+    const idx = tf.tensor1d(s.idx, 'int32');
+    const weights = tf.tensor1d(w);
+    for (const dtype of ['bool', 'int32'] as const) {
+      const spikes = tf.tensor2d(Int32Array.from(ev), [2, s.nRows], dtype);
+      const out = tf.engine().runKernel(EVENT_MATVEC, { ptr, idx, weights, events: spikes }, { nCols: s.nCols, mode: 'binary' }) as TF.Tensor;
+      const mag = magEventMatVec(s, w, undefined, ev, 2, true);
+      expectWithin({ values: (await out.data()) as Float32Array, shape: out.shape }, expected, mag, `EventMatVec ${dtype} events`);
+      // OnRows with an int/bool active vector as well.
+      const active = tf.tensor1d(Int32Array.from(ev.subarray(0, s.nRows)), dtype);
+      const values = tf.tensor1d(uniform(s.nCols, 24));
+      const updated = tf.engine().runKernel(ON_ROWS, { ptr, idx, weights, active, values }, { wMin: -Infinity, wMax: Infinity }) as TF.Tensor;
+      const got = await updated.data();
+      const vals = await values.data();
+      const rows = ev.subarray(0, s.nRows);
+      for (let r = 0; r < s.nRows; r++) {
+        for (let k = s.ptr[r]!; k < s.ptr[r + 1]!; k++) {
+          const want = rows[r] !== 0 ? w[k]! + vals[s.idx[k]!]! : w[k]!;
+          expect(Math.abs(got[k]! - want)).toBeLessThanOrEqual(TOL * 2);
+        }
+      }
+      tf.dispose([spikes, out, active, values, updated]);
+    }
+    tf.dispose([ptr, idx, weights]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('webgpu kernel errors', () => {
   gpuIt('homogeneous weights are rejected by plastic updates', async () => {
     await tf.setBackend('webgpu');
