@@ -224,7 +224,7 @@ export function checkStateTensor(ruleName: string, name: string, t: unknown, sha
   if (!(t instanceof tf.Tensor) || t.isDisposed) {
     throw new PlasticityError('E_PARAM', `${ruleName}: state.${name} must be a live tensor (from init()), got ${describeValue(t)}`);
   }
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+  if (t.shape.length !== shape.length || t.shape.some((d: number, i: number) => d !== shape[i])) {
     throw new PlasticityError('E_SHAPE', `${ruleName}: state.${name} must have shape [${shape.join(', ')}], got [${t.shape.join(', ')}]`);
   }
 }

@@ -118,61 +118,77 @@ function stdpDims(state: StdpState): StepShape {
 }
 
 /**
- * Applies one step of pair STDP to `conn`. Ordering (every format, every weight dependence):
- * 1. decay both traces by e^(−dt/τ±);
- * 2. depression for active pre i: W[i,j] += −A−·f−(W[i,j])·x_post[j]            (conn.onPre)
- * 3. potentiation for active post j: W[i,j] += A+·f+(W[i,j])·x_pre[i]            (conn.onPost)
- *    (clipped to [wMin, wMax] after 2 and after 3);
- * 4. add this step's spikes to the traces (x += s, or x = 1 under 'nearest').
- * So a pre and a post spike in the same step do not pair (Δt = 0 contributes nothing), and each
- * spike pairs only with spikes of strictly earlier steps.
+ * Applies one step of pair STDP to `conn` and returns the new traces. Ordering (every format, every
+ * weight dependence; Brian2's order, `on_pre` before `on_post`, as the fused engine of @plasticity/snn):
+ * 1. decay both traces: x_pre ← x_pre·e^(−dt/τ+), x_post ← x_post·e^(−dt/τ−);
+ * 2. pre pathway — depression for active pre i: W[i,j] += −A−·f−(W[i,j])·x_post[j]   (conn.onPre),
+ *    clipped to [wMin, wMax]; then the pre spikes enter x_pre (x += s, or x = 1 under 'nearest');
+ * 3. post pathway — potentiation for active post j: W[i,j] += A+·f+(W[i,j])·x_pre[i] (conn.onPost),
+ *    clipped; then the post spikes enter x_post.
+ * x_post is read before this step's post spikes and x_pre after this step's pre spikes, so a pre
+ * and a post spike in the same step pair as Δt = 0 (potentiation A+·f+(W)); every other pair has
+ * strictly ordered steps.
  */
-function applyStdp(conn: SynapseOps, sPre: tf.Tensor2D, sPost: tf.Tensor2D, xPreD: tf.Tensor2D, xPostD: tf.Tensor2D, p: StdpParams): void {
+function applyStdp(
+  conn: SynapseOps,
+  sPre: tf.Tensor2D,
+  sPost: tf.Tensor2D,
+  xPreD: tf.Tensor2D,
+  xPostD: tf.Tensor2D,
+  p: StdpParams,
+): StdpState {
   const batch = sPre.shape[0];
   const scale = batchScale(p.batchReduce, batch);
   const bounds: Bounds = { wMin: p.wMin, wMax: p.wMax };
-  if (p.weightDependence === 'additive') {
-    if (batch === 1) {
-      // Event-driven: cost ∝ (active pre × fan-out) + (active post × fan-in).
-      const [preActive, postActive, ltd, ltp] = tf.tidy(() => [
-        row(sPre),
-        row(sPost),
-        tf.mul(row(xPostD), -p.aMinus * scale),
-        tf.mul(row(xPreD), p.aPlus * scale),
-      ]);
-      try {
-        conn.onPre(preActive!, ltd!, bounds);
-        conn.onPost(ltp!, postActive!, bounds);
-      } finally {
-        tf.dispose([preActive!, postActive!, ltd!, ltp!]);
+  const xPre = advanceTrace(xPreD, sPre, p.pairing);
+  try {
+    if (p.weightDependence === 'additive') {
+      if (batch === 1) {
+        // Event-driven: cost ∝ (active pre × fan-out) + (active post × fan-in).
+        const [preActive, postActive, ltd, ltp] = tf.tidy(() => [
+          row(sPre),
+          row(sPost),
+          tf.mul(row(xPostD), -p.aMinus * scale),
+          tf.mul(row(xPre), p.aPlus * scale),
+        ]);
+        try {
+          conn.onPre(preActive!, ltd!, bounds);
+          conn.onPost(ltp!, postActive!, bounds);
+        } finally {
+          tf.dispose([preActive!, postActive!, ltd!, ltp!]);
+        }
+      } else {
+        // Batched: outer products summed over the batch (rows without a pre spike skip the LTD pass).
+        conn.addOuter(sPre, xPostD, -p.aMinus * scale, bounds);
+        conn.addOuter(xPre, sPost, p.aPlus * scale, bounds);
       }
     } else {
-      // Batched: outer products summed over the batch; rows with no pre spike are skipped for LTD.
-      conn.addOuter(sPre, xPostD, -p.aMinus * scale, bounds);
-      conn.addOuter(xPreD, sPost, p.aPlus * scale, bounds);
+      // Weight-dependent: the update needs W itself, so it runs elementwise over the stored synapses
+      // (O(nnz) per step); depression then potentiation, each clipped, as in the additive case.
+      conn.mapSynapses(
+        (w, ctx) =>
+          tf.tidy(() => {
+            const ltdDrive = perSynapseOuter(sPre, xPostD, ctx);
+            const w1 = tf.clipByValue(tf.sub(w, tf.mul(tf.mul(ltdFactor(w, p), ltdDrive), p.aMinus * scale)), p.wMin, p.wMax);
+            const ltpDrive = perSynapseOuter(xPre, sPost, ctx);
+            return tf.clipByValue(tf.add(w1, tf.mul(tf.mul(ltpFactor(w1, p), ltpDrive), p.aPlus * scale)), p.wMin, p.wMax) as tf.Tensor1D;
+          }),
+        undefined,
+        bounds,
+      );
     }
-    return;
+  } catch (error) {
+    xPre.dispose();
+    throw error;
   }
-  // Weight-dependent: the update needs W itself, so it runs elementwise over the stored synapses
-  // (O(nnz) per step); depression then potentiation, each clipped, as in the additive case.
-  conn.mapSynapses(
-    (w, ctx) =>
-      tf.tidy(() => {
-        const ltdDrive = perSynapseOuter(sPre, xPostD, ctx);
-        const w1 = tf.clipByValue(tf.sub(w, tf.mul(tf.mul(ltdFactor(w, p), ltdDrive), p.aMinus * scale)), p.wMin, p.wMax);
-        const ltpDrive = perSynapseOuter(xPreD, sPost, ctx);
-        return tf.clipByValue(tf.add(w1, tf.mul(tf.mul(ltpFactor(w1, p), ltpDrive), p.aPlus * scale)), p.wMin, p.wMax) as tf.Tensor1D;
-      }),
-    undefined,
-    bounds,
-  );
+  return { xPre, xPost: advanceTrace(xPostD, sPost, p.pairing) };
 }
 
 /**
  * `core/stdp` — pair-based STDP on any SynapseOps connection (Dense, CSR, COO). Weights W[pre, post].
  *
- * Pair window: pre at t, post at t + Δt (Δt > 0) gives ΔW = A+·f+(W)·e^(−Δt/τ+); post at t, pre at
- * t + Δt gives ΔW = −A−·f−(W)·e^(−Δt/τ−). `pairing` picks all pairs ('all-to-all', traces x += s) or
+ * Pair window: pre at t, post at t + Δt (Δt >= 0) gives ΔW = A+·f+(W)·e^(−Δt/τ+); post at t, pre at
+ * t + Δt (Δt > 0) gives ΔW = −A−·f−(W)·e^(−Δt/τ−). `pairing` picks all pairs ('all-to-all', traces x += s) or
  * only the nearest earlier partner of each spike ('nearest', traces reset to 1: symmetric
  * nearest-neighbour as NEST's stdp_nn_symm). Batch: per-sample traces, updates summed ('sum') or
  * averaged ('mean') over the batch. `step` never disposes its input state (see releaseState).
@@ -199,8 +215,7 @@ export const stdp: Rule<StdpParams, StdpState> = defineRule<StdpParams, StdpStat
       tf.mul(state.xPost, decayFactor(io.dtMs, p.tauMinusMs)) as tf.Tensor2D,
     ]);
     try {
-      applyStdp(io.conn, sPre!, sPost!, xPreD!, xPostD!, p);
-      return { xPre: advanceTrace(xPreD!, sPre!, p.pairing), xPost: advanceTrace(xPostD!, sPost!, p.pairing) };
+      return applyStdp(io.conn, sPre!, sPost!, xPreD!, xPostD!, p);
     } finally {
       tf.dispose([sPre!, sPost!, xPreD!, xPostD!]);
     }

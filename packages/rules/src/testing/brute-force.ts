@@ -1,6 +1,7 @@
 /**
  * Pair STDP written as sums over spike pairs (double precision), the oracle for the trace-based rule.
- * Spike times are step indices; a pair needs strictly different steps (same-step spikes do not pair).
+ * Spike times are step indices. Brian2's order: a pre and a post spike in the same step pair as
+ * pre→post with Δt = 0 (potentiation A+); post→pre pairs need a strictly later pre spike.
  */
 export function bruteForcePairStdp(
   preTimes: readonly number[],
@@ -12,16 +13,16 @@ export function bruteForcePairStdp(
   if (p.pairing === 'all-to-all') {
     for (const tPre of preTimes) {
       for (const tPost of postTimes) {
-        if (tPre < tPost) dw += p.aPlus * Math.exp(-((tPost - tPre) * dtMs) / p.tauPlusMs);
+        if (tPre <= tPost) dw += p.aPlus * Math.exp(-((tPost - tPre) * dtMs) / p.tauPlusMs);
         else if (tPost < tPre) dw -= p.aMinus * Math.exp(-((tPre - tPost) * dtMs) / p.tauMinusMs);
       }
     }
     return dw;
   }
-  // Symmetric nearest neighbour: each post spike pairs with the latest earlier pre spike (LTP),
-  // each pre spike with the latest earlier post spike (LTD).
+  // Symmetric nearest neighbour: each post spike pairs with the latest pre spike at or before it
+  // (LTP), each pre spike with the latest strictly earlier post spike (LTD).
   for (const tPost of postTimes) {
-    const earlier = preTimes.filter((t) => t < tPost);
+    const earlier = preTimes.filter((t) => t <= tPost);
     if (earlier.length > 0) dw += p.aPlus * Math.exp(-((tPost - Math.max(...earlier)) * dtMs) / p.tauPlusMs);
   }
   for (const tPre of preTimes) {

@@ -92,7 +92,7 @@ export class ReferenceConnection implements SynapseOps {
     const pre = await this.pre.data();
     const post = await this.post.data();
     const out = new Float32Array(this.nPre * this.nPost);
-    for (let k = 0; k < this.nnz; k++) out[pre[k]! * this.nPost + post[k]!] += w[k]!;
+    for (let k = 0; k < this.nnz; k++) out[pre[k]! * this.nPost + post[k]!]! += w[k]!;
     return out;
   }
 
