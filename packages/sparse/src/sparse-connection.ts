@@ -234,7 +234,9 @@ export abstract class SparseConnection implements Connection {
     if (this.nnz === 0) return;
     const { post } = this.indices();
     const next = tf.tidy(() => {
-      const sums = tf.unsortedSegmentSum(this.w, post, this.nPost);
+      // Column sums through the CSC view: ROW_DOT with a vector of ones (kernels exist on every backend).
+      const ones = tf.ones([1, this.nPre]);
+      const sums = tf.reshape(tf.engine().runKernel(ROW_DOT, { ...this.viewInputs(this.cols()), weights: this.w, v: ones }, {}) as tf.Tensor, [this.nPost]);
       const factor = tf.where(tf.notEqual(sums, 0), tf.div(target, sums), tf.onesLike(sums));
       const scaled = tf.mul(this.w, tf.gather(factor, post));
       return (bounds ? tf.clipByValue(scaled, wMin, wMax) : scaled) as tf.Tensor1D;
