@@ -459,3 +459,61 @@ describe('webgpu kernel errors', () => {
     tf.dispose([ptr, idx, weights, v]);
   });
 });
+
+describe('connections on webgpu match cpu (public API, gradients included)', () => {
+  /** One scripted session of a connection: propagation, updates through both views, gradients. */
+  async function session(backend: 'cpu' | 'webgpu', format: 'csr' | 'coo'): Promise<Float32Array[]> {
+    await tf.setBackend(backend);
+    const { CSRConnection, COOConnection, registerEventMatVecGradient } = await import('../index.js');
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+    registerEventMatVecGradient();
+    const before = tf.memory().numTensors;
+    const opts = { nPre: 40, nPost: 30, p: 0.2, seed: 5 };
+    const conn = format === 'csr' ? CSRConnection.random(opts) : COOConnection.random(opts);
+    conn.setWeights(uniform(conn.nnz, 6, 0, 1));
+    const spikes = tf.tensor2d(events(3 * 40, 0.3, true, 7), [3, 40]);
+    const x = tf.tensor1d(uniform(40, 8));
+    const v = tf.tensor2d(uniform(2 * 30, 9), [2, 30]);
+    const results: Float32Array[] = [];
+    const read = async (t: TF.Tensor): Promise<void> => {
+      results.push(Float32Array.from(await t.data()));
+      t.dispose();
+    };
+    await read(conn.propagate(spikes));
+    await read(conn.vecMat(x));
+    await read(conn.matVec(v));
+    conn.onPre(events(40, 0.5, true, 10), uniform(30, 11, -0.2, 0.2), { wMin: 0, wMax: 1 });
+    conn.onPost(uniform(40, 12, -0.2, 0.2), events(30, 0.5, true, 13), { wMin: 0, wMax: 1 });
+    const a = tf.tensor2d(events(2 * 40, 0.5, false, 14), [2, 40]);
+    conn.addOuter(a, v, 0.1);
+    results.push(await conn.getWeights());
+    // d/dx and d/dW of Σ r ⊙ (x @ W)
+    const r = tf.tensor1d(uniform(30, 15));
+    const w = tf.tensor1d(await conn.getWeights());
+    const f = (xx: TF.Tensor, ww: TF.Tensor): TF.Scalar => tf.sum(tf.mul(conn.propagate(xx, { mode: 'float', weights: ww as TF.Tensor1D }), r));
+    const [gx, gw] = tf.grads(f)([x, w]);
+    await read(gx!);
+    await read(gw!);
+    tf.dispose([spikes, x, v, a, r, w]);
+    conn.dispose();
+    expect(tf.memory().numTensors, `${backend} ${format}: tensors leaked`).toBe(before);
+    return results;
+  }
+
+  for (const format of ['csr', 'coo'] as const) {
+    gpuIt(`${format}: propagate, vecMat, matVec, onPre, onPost, addOuter, gradients`, async () => {
+      const cpu = await session('cpu', format);
+      const gpu = await session('webgpu', format);
+      expect(gpu.length).toBe(cpu.length);
+      cpu.forEach((want, i) => {
+        const got = gpu[i]!;
+        expect(got.length).toBe(want.length);
+        if (want.some((a) => a !== 0)) expect(got.some((a) => a !== 0), `result ${i} all zeros`).toBe(true);
+        // Magnitudes here are O(1) to O(10): a plain tolerance of 1e-4 absolute, 1e-4 relative.
+        for (let j = 0; j < want.length; j++) {
+          expect(Math.abs(got[j]! - want[j]!), `result ${i}[${j}]`).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(want[j]!));
+        }
+      });
+    });
+  }
+});
