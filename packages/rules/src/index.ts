@@ -1,6 +1,10 @@
 export {
-  stdp, validateStdp, ltpFactor, ltdFactor, advanceTrace,
+  stdp, stdpToFused, validateStdp, ltpFactor, ltdFactor, advanceTrace,
   STDP_NAME, STDP_DEFAULTS, STDP_PAIRINGS, STDP_WEIGHT_DEPENDENCES,
   type StdpParams, type StdpState, type StdpPairing, type StdpWeightDependence,
 } from './stdp.js';
+export {
+  tripletStdp, tripletToFused, validateTriplet, TRIPLET_NAME, TRIPLET_DEFAULTS, TRIPLET_MODELS,
+  type TripletParams, type TripletState, type TripletModel,
+} from './triplet.js';
 export { releaseState, disposeState, batchScale, BATCH_REDUCE, type BatchReduce } from './common.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { defineRule, type Bounds, type Rule, type RuleStepIO, type SynapseOps } from '@plasticity/core';
+import type { Bounds, RuleStepIO, SynapseOps } from '@plasticity/core';
+import { defineFusableRule, type FusableRulePlugin, type FusedPairStdp } from '@plasticity/snn';
 import {
   BATCH_REDUCE,
   Problems,
@@ -185,6 +186,27 @@ function applyStdp(
 }
 
 /**
+ * The fused-engine description of the same rule. The engine's 'multiplicative' works on the
+ * normalised weight ŵ = (w − wMin)/(wMax − wMin), so A± are rescaled by (wMax − wMin)^μ± to give
+ * A±·(wMax − w)^μ+ and A±·(w − wMin)^μ− exactly; undefined (generic path) when wMin = wMax there.
+ */
+export function stdpToFused(p: StdpParams): FusedPairStdp | undefined {
+  const base = { kind: 'stdp' as const, tauPlusMs: p.tauPlusMs, tauMinusMs: p.tauMinusMs, traceMode: p.pairing, wMin: p.wMin, wMax: p.wMax };
+  if (p.weightDependence === 'additive') return { ...base, aPlus: p.aPlus, aMinus: p.aMinus, weightDependence: 'additive' };
+  if (p.wMax <= p.wMin) return undefined;
+  if (p.weightDependence === 'soft-bound') return { ...base, aPlus: p.aPlus, aMinus: p.aMinus, weightDependence: 'soft' };
+  const range = p.wMax - p.wMin;
+  return {
+    ...base,
+    aPlus: p.aPlus * range ** p.muPlus,
+    aMinus: p.aMinus * range ** p.muMinus,
+    weightDependence: 'multiplicative',
+    muPlus: p.muPlus,
+    muMinus: p.muMinus,
+  };
+}
+
+/**
  * `core/stdp` — pair-based STDP on any SynapseOps connection (Dense, CSR, COO). Weights W[pre, post].
  *
  * Pair window: pre at t, post at t + Δt (Δt >= 0) gives ΔW = A+·f+(W)·e^(−Δt/τ+); post at t, pre at
@@ -193,7 +215,7 @@ function applyStdp(
  * nearest-neighbour as NEST's stdp_nn_symm). Batch: per-sample traces, updates summed ('sum') or
  * averaged ('mean') over the batch. `step` never disposes its input state (see releaseState).
  */
-export const stdp: Rule<StdpParams, StdpState> = defineRule<StdpParams, StdpState>({
+export const stdp: FusableRulePlugin<StdpParams, StdpState> = defineFusableRule<StdpParams, StdpState>({
   name: STDP_NAME,
   description: 'pair STDP: additive (hard bounds), multiplicative (Gütig μ±) or soft-bound; all-to-all or nearest pairing',
   defaults: STDP_DEFAULTS,
@@ -220,4 +242,5 @@ export const stdp: Rule<StdpParams, StdpState> = defineRule<StdpParams, StdpStat
       tf.dispose([sPre!, sPost!, xPreD!, xPostD!]);
     }
   },
+  toFused: stdpToFused,
 });
