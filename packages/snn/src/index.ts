@@ -1,1 +1,8 @@
 export * from './fused/spec.js';
+export { ScaledTrace, makeRuleKernel, denseTable, sparseTable, type SynapseTable, type RuleKernel, type StepIO } from './fused/kernels.js';
+export * from './neurons/types.js';
+export * from './neurons/models.js';
+export * from './sources/sources.js';
+export * from './monitors.js';
+export * from './network.js';
+export { registerBuiltins } from './registry.js';

@@ -1,0 +1,439 @@
+import type { FusedRuleSpec, TraceMode } from './spec.js';
+
+/**
+ * Typed-array kernels of the fused engine: synapse tables, traces on a shifting scale and one
+ * kernel per fused rule kind. Nothing here dispatches tfjs ops.
+ */
+
+/** Structure of a projection as the fused engine walks it. Weights W[pre, post] live in `w`
+ *  (storage order of the connection); dense tables index (i, j) as i·nPost + j. */
+export interface SynapseTable {
+  readonly nPre: number;
+  readonly nPost: number;
+  readonly nnz: number;
+  readonly dense: boolean;
+  /** Row (pre) view: slots rowPtr[i]..rowPtr[i+1], post rowIdx[k], weight position rowPos[k]. */
+  readonly rowPtr: Int32Array;
+  readonly rowIdx: Int32Array;
+  readonly rowPos: Int32Array;
+  /** Column (post) view: slots colPtr[j]..colPtr[j+1], pre colIdx[k], weight position colPos[k]. */
+  readonly colPtr: Int32Array;
+  readonly colIdx: Int32Array;
+  readonly colPos: Int32Array;
+}
+
+const EMPTY = new Int32Array(0);
+
+export function denseTable(nPre: number, nPost: number): SynapseTable {
+  return { nPre, nPost, nnz: nPre * nPost, dense: true, rowPtr: EMPTY, rowIdx: EMPTY, rowPos: EMPTY, colPtr: EMPTY, colIdx: EMPTY, colPos: EMPTY };
+}
+
+/** Row and column views from the (pre, post) pair of every stored synapse (storage order). */
+export function sparseTable(nPre: number, nPost: number, pre: Int32Array, post: Int32Array): SynapseTable {
+  const nnz = pre.length;
+  const view = (keys: Int32Array, other: Int32Array, nKeys: number) => {
+    const ptr = new Int32Array(nKeys + 1);
+    for (let k = 0; k < nnz; k++) ptr[keys[k]! + 1]!++;
+    for (let r = 0; r < nKeys; r++) ptr[r + 1]! += ptr[r]!;
+    const next = ptr.slice(0, nKeys);
+    const idx = new Int32Array(nnz);
+    const pos = new Int32Array(nnz);
+    for (let k = 0; k < nnz; k++) {
+      const s = next[keys[k]!]!++;
+      idx[s] = other[k]!;
+      pos[s] = k;
+    }
+    return { ptr, idx, pos };
+  };
+  const r = view(pre, post, nPre);
+  const c = view(post, pre, nPost);
+  return { nPre, nPost, nnz, dense: false, rowPtr: r.ptr, rowIdx: r.idx, rowPos: r.pos, colPtr: c.ptr, colIdx: c.idx, colPos: c.pos };
+}
+
+/** Steps between renormalisations of a shifting-scale trace: the scale grows at most to e^30. */
+function renormInterval(logDecay: number): number {
+  if (!(logDecay < 0)) return 8192;
+  return Math.max(1, Math.min(8192, Math.floor(30 / -logDecay)));
+}
+
+/**
+ * A trace vector on a shifting scale: the true value is x[i] = X[i]·g^(n − base), so the per-step
+ * decay of every element costs nothing; a spike at step n adds J·s·g^(−(n − base)) (all-to-all, euler)
+ * or sets X[i] = J·s·g^(−(n − base)) (nearest). Every K steps X is multiplied by g^K and base moves
+ * by K; base is always a multiple of K, so the numbers depend on the absolute step only (stepwise
+ * and fused runs agree bit for bit). Mathematically identical to per-step decay.
+ */
+export class ScaledTrace {
+  readonly X: Float64Array;
+  readonly nearest: boolean;
+  readonly jump: number;
+  readonly K: number;
+  base = 0;
+  private readonly P: Float64Array;
+  private readonly Q: Float64Array;
+
+  constructor(n: number, mode: TraceMode, dtMs: number, tauMs: number, scale = 1) {
+    this.X = new Float64Array(n);
+    this.nearest = mode === 'nearest';
+    const g = mode === 'euler' ? 1 - dtMs / tauMs : Math.exp(-dtMs / tauMs);
+    this.jump = mode === 'euler' ? (scale * dtMs) / tauMs : scale;
+    const logG = Math.log(g);
+    this.K = renormInterval(logG);
+    this.P = new Float64Array(this.K + 1);
+    this.Q = new Float64Array(this.K + 1);
+    for (let m = 0; m <= this.K; m++) {
+      this.P[m] = Math.exp(m * logG);
+      this.Q[m] = Math.exp(-m * logG);
+    }
+  }
+
+  /** Moves the scale so that step n is within [base, base + K). */
+  advance(n: number): void {
+    while (n - this.base >= this.K) {
+      const f = this.P[this.K]!;
+      const X = this.X;
+      for (let i = 0; i < X.length; i++) X[i]! *= f;
+      this.base += this.K;
+    }
+  }
+
+  /** Factor that turns X into the true value at step n (after advance(n)). */
+  read(n: number): number {
+    return this.P[n - this.base]!;
+  }
+
+  /** Factor that turns a true increment at step n into X units. */
+  write(n: number): number {
+    return this.Q[n - this.base]!;
+  }
+
+  /** Adds spikes (value[i] for i in active[0..count)) at step n. */
+  spike(n: number, active: Int32Array, count: number, value: Float32Array): void {
+    const q = this.jump * this.Q[n - this.base]!;
+    const X = this.X;
+    if (this.nearest) for (let c = 0; c < count; c++) { const i = active[c]!; X[i] = q * value[i]!; }
+    else for (let c = 0; c < count; c++) { const i = active[c]!; X[i]! += q * value[i]!; }
+  }
+
+  /** True values at step n. */
+  values(n: number, out: Float32Array | Float64Array = new Float32Array(this.X.length)): Float32Array | Float64Array {
+    const p = this.P[n - this.base]!;
+    for (let i = 0; i < out.length; i++) out[i] = this.X[i]! * p;
+    return out;
+  }
+
+  reset(): void {
+    this.X.fill(0);
+    this.base = 0;
+  }
+}
+
+/** What a fused rule kernel sees each step. */
+export interface StepIO {
+  /** Absolute step. */
+  n: number;
+  preActive: Int32Array;
+  preCount: number;
+  preValue: Float32Array;
+  postActive: Int32Array;
+  postCount: number;
+  postValue: Float32Array;
+  /** Input accumulator of the target channel (length nPost). */
+  input: Float32Array;
+  /** True when every pre event is 1 (binary): propagation adds w, else w·value. */
+  binary: boolean;
+  /** Current value of the rule's neuromodulator (0 when none). */
+  modulator: number;
+  w: Float32Array;
+}
+
+/** A fused rule kernel: propagation + plasticity of one projection for one step. */
+export interface RuleKernel {
+  step(io: StepIO): void;
+  /** State arrays (for checkpoints) and scalars. */
+  state(): { arrays: Record<string, Float64Array | Int32Array | Float32Array>; data: Record<string, number> };
+  setState(arrays: Record<string, Float64Array | Int32Array | Float32Array>, data: Record<string, number>): void;
+  reset(): void;
+}
+
+/** Propagation only: input[j] += w (· value) for every synapse of every active pre. */
+function propagate(t: SynapseTable, io: StepIO): void {
+  const { preActive, preCount, preValue, input, w, binary } = io;
+  if (t.dense) {
+    const nPost = t.nPost;
+    for (let c = 0; c < preCount; c++) {
+      const i = preActive[c]!;
+      const s = preValue[i]!;
+      const base = i * nPost;
+      if (binary) for (let j = 0; j < nPost; j++) input[j]! += w[base + j]!;
+      else for (let j = 0; j < nPost; j++) input[j]! += w[base + j]! * s;
+    }
+    return;
+  }
+  const { rowPtr, rowIdx, rowPos } = t;
+  for (let c = 0; c < preCount; c++) {
+    const i = preActive[c]!;
+    const s = preValue[i]!;
+    for (let k = rowPtr[i]!; k < rowPtr[i + 1]!; k++) input[rowIdx[k]!]! += binary ? w[rowPos[k]!]! : w[rowPos[k]!]! * s;
+  }
+}
+
+const noneKernel = (t: SynapseTable): RuleKernel => ({
+  step: (io) => propagate(t, io),
+  state: () => ({ arrays: {}, data: {} }),
+  setState: () => undefined,
+  reset: () => undefined,
+});
+
+const lo = (v: number | undefined) => (v === undefined ? -Infinity : v);
+const hi = (v: number | undefined) => (v === undefined ? Infinity : v);
+
+function traceState(traces: Record<string, ScaledTrace>) {
+  const arrays: Record<string, Float64Array> = {};
+  const data: Record<string, number> = {};
+  for (const [k, tr] of Object.entries(traces)) {
+    arrays[k] = Float64Array.from(tr.X);
+    data[`${k}.base`] = tr.base;
+  }
+  return { arrays, data };
+}
+
+function setTraceState(traces: Record<string, ScaledTrace>, arrays: Record<string, ArrayLike<number>>, data: Record<string, number>): void {
+  for (const [k, tr] of Object.entries(traces)) {
+    tr.X.set(arrays[k]!);
+    tr.base = data[`${k}.base`]!;
+  }
+}
+
+/**
+ * Pair STDP (and the triplet rule, which adds the slow detectors r2/o2): per step,
+ *   pre pathway:  for each active pre i, for each synapse (i, j): input[j] += w; w −= Δ−; then pre traces jump;
+ *   post pathway: for each active post j, for each synapse (i, j): w += Δ+; then post traces jump.
+ */
+function stdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'stdp' | 'triplet' }>, dtMs: number): RuleKernel {
+  const triplet = spec.kind === 'triplet';
+  const xPre = new ScaledTrace(t.nPre, spec.traceMode, dtMs, spec.tauPlusMs);
+  const xPost = new ScaledTrace(t.nPost, spec.traceMode, dtMs, spec.tauMinusMs);
+  const r2 = triplet ? new ScaledTrace(t.nPre, spec.traceMode, dtMs, spec.tauXMs) : null;
+  const o2 = triplet ? new ScaledTrace(t.nPost, spec.traceMode, dtMs, spec.tauYMs) : null;
+  const traces: Record<string, ScaledTrace> = { xPre, xPost, ...(r2 && o2 ? { r2, o2 } : {}) };
+  const wMin = lo(spec.wMin), wMax = hi(spec.wMax);
+  const dep = spec.kind === 'stdp' ? spec.weightDependence : 'additive';
+  const aPlus = spec.kind === 'stdp' ? spec.aPlus : spec.a2Plus;
+  const aMinus = spec.kind === 'stdp' ? spec.aMinus : spec.a2Minus;
+  const a3Plus = spec.kind === 'triplet' ? spec.a3Plus : 0;
+  const a3Minus = spec.kind === 'triplet' ? spec.a3Minus : 0;
+  const muPlus = spec.kind === 'stdp' ? (spec.muPlus ?? 1) : 0;
+  const muMinus = spec.kind === 'stdp' ? (spec.muMinus ?? 1) : 0;
+  const span = wMax - wMin;
+  const XPre = xPre.X, XPost = xPost.X;
+  const R2 = r2?.X, O2 = o2?.X;
+  const { dense, nPost, nPre } = t;
+
+  /** New weight after depression by amount a·x (x = true post trace value). */
+  const depress = (w: number, ax: number): number => {
+    let d = ax;
+    if (dep === 'multiplicative') d *= Math.pow(Math.max(0, (w - wMin) / span), muMinus);
+    else if (dep === 'soft') d *= Math.max(0, w - wMin);
+    const v = w - d;
+    return v < wMin ? wMin : v > wMax ? wMax : v;
+  };
+  const potentiate = (w: number, ax: number): number => {
+    let d = ax;
+    if (dep === 'multiplicative') d *= Math.pow(Math.max(0, (wMax - w) / span), muPlus);
+    else if (dep === 'soft') d *= Math.max(0, wMax - w);
+    const v = w + d;
+    return v < wMin ? wMin : v > wMax ? wMax : v;
+  };
+  const additive = dep === 'additive';
+
+  return {
+    step(io) {
+      const { n, preActive, preCount, preValue, postActive, postCount, input, w, binary } = io;
+      if (preCount === 0 && postCount === 0) return;
+      xPre.advance(n); xPost.advance(n); r2?.advance(n); o2?.advance(n);
+      // --- pre pathway: propagate with the weight before the update (Brian2: ge += w; w = clip(w + Apost))
+      if (preCount > 0) {
+        const pPost = xPost.read(n);
+        const pR2 = r2 ? r2.read(n) : 0;
+        for (let c = 0; c < preCount; c++) {
+          const i = preActive[c]!;
+          const s = preValue[i]!;
+          const amp = (aMinus + (R2 ? a3Minus * R2[i]! * pR2 : 0)) * pPost;
+          if (dense) {
+            const base = i * nPost;
+            for (let j = 0; j < nPost; j++) {
+              const k = base + j;
+              const wk = w[k]!;
+              input[j]! += binary ? wk : wk * s;
+              if (additive) {
+                const v = wk - amp * XPost[j]!;
+                w[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+              } else w[k] = depress(wk, amp * XPost[j]!);
+            }
+          } else {
+            const { rowPtr, rowIdx, rowPos } = t;
+            for (let s0 = rowPtr[i]!, e = rowPtr[i + 1]!; s0 < e; s0++) {
+              const k = rowPos[s0]!, j = rowIdx[s0]!;
+              const wk = w[k]!;
+              input[j]! += binary ? wk : wk * s;
+              if (additive) {
+                const v = wk - amp * XPost[j]!;
+                w[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+              } else w[k] = depress(wk, amp * XPost[j]!);
+            }
+          }
+        }
+        xPre.spike(n, preActive, preCount, preValue);
+        r2?.spike(n, preActive, preCount, preValue);
+      }
+      // --- post pathway: potentiation from the pre trace (which already holds this step's pre spikes)
+      if (postCount > 0) {
+        const pPre = xPre.read(n);
+        const pO2 = o2 ? o2.read(n) : 0;
+        for (let c = 0; c < postCount; c++) {
+          const j = postActive[c]!;
+          const amp = (aPlus + (O2 ? a3Plus * O2[j]! * pO2 : 0)) * pPre;
+          if (dense) {
+            for (let i = 0, k = j; i < nPre; i++, k += nPost) {
+              const x = XPre[i]!;
+              if (x === 0) continue;
+              if (additive) {
+                const v = w[k]! + amp * x;
+                w[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+              } else w[k] = potentiate(w[k]!, amp * x);
+            }
+          } else {
+            const { colPtr, colIdx, colPos } = t;
+            for (let s0 = colPtr[j]!, e = colPtr[j + 1]!; s0 < e; s0++) {
+              const x = XPre[colIdx[s0]!]!;
+              if (x === 0) continue;
+              const k = colPos[s0]!;
+              if (additive) {
+                const v = w[k]! + amp * x;
+                w[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+              } else w[k] = potentiate(w[k]!, amp * x);
+            }
+          }
+        }
+        xPost.spike(n, postActive, postCount, io.postValue);
+        o2?.spike(n, postActive, postCount, io.postValue);
+      }
+    },
+    state: () => traceState(traces),
+    setState: (arrays, data) => setTraceState(traces, arrays, data),
+    reset() {
+      for (const tr of Object.values(traces)) tr.reset();
+    },
+  };
+}
+
+/**
+ * MSTDP / MSTDPET (Florian 2007 as BindsNET), per step n with modulator r:
+ *   MSTDP:   W += nu·r·e(n−1);   MSTDPET: z ← z·e^(−dt/τz) + e(n−1)/τz; W += nu·dt·r·z;
+ *   then pPlus, pMinus decay and jump; e(n) = pPlus ⊗ sPost(n) + sPre(n) ⊗ pMinus (point eligibility,
+ *   kept as the spike lists of step n and the trace scale). Touched weights are clipped.
+ */
+function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstdp' | 'mstdpet' }>, dtMs: number): RuleKernel {
+  const et = spec.kind === 'mstdpet';
+  const pPlus = new ScaledTrace(t.nPre, 'all-to-all', dtMs, spec.tauPlusMs, spec.aPlus);
+  const pMinus = new ScaledTrace(t.nPost, 'all-to-all', dtMs, spec.tauMinusMs, spec.aMinus);
+  const z = et ? new ScaledTrace(t.nnz, 'all-to-all', dtMs, (spec as { tauZMs: number }).tauZMs) : null;
+  const tauZ = et ? (spec as { tauZMs: number }).tauZMs : 1;
+  const traces: Record<string, ScaledTrace> = { pPlus, pMinus, ...(z ? { z } : {}) };
+  const wMin = lo(spec.wMin), wMax = hi(spec.wMax);
+  // spikes of the previous step and the true trace values they pair with
+  const prevPre = new Int32Array(t.nPre), prevPost = new Int32Array(t.nPost);
+  const prevPreVal = new Float32Array(t.nPre), prevPostVal = new Float32Array(t.nPost);
+  const ePlus = new Float64Array(t.nPre); // pPlus(n−1) snapshot for the previous post spikes' columns
+  const eMinus = new Float64Array(t.nPost);
+  let nPrevPre = 0, nPrevPost = 0;
+  const { dense, nPre, nPost } = t;
+
+  /** Calls fn(k, e) for every synapse with nonzero point eligibility e(n−1). */
+  const forEachEligible = (fn: (k: number, e: number) => void): void => {
+    for (let c = 0; c < nPrevPost; c++) {
+      const j = prevPost[c]!, sj = prevPostVal[j]!;
+      if (dense) for (let i = 0, k = j; i < nPre; i++, k += nPost) { const e = ePlus[i]! * sj; if (e !== 0) fn(k, e); }
+      else for (let s0 = t.colPtr[j]!; s0 < t.colPtr[j + 1]!; s0++) { const e = ePlus[t.colIdx[s0]!]! * sj; if (e !== 0) fn(t.colPos[s0]!, e); }
+    }
+    for (let c = 0; c < nPrevPre; c++) {
+      const i = prevPre[c]!, si = prevPreVal[i]!;
+      if (dense) for (let j = 0, k = i * nPost; j < nPost; j++, k++) { const e = si * eMinus[j]!; if (e !== 0) fn(k, e); }
+      else for (let s0 = t.rowPtr[i]!; s0 < t.rowPtr[i + 1]!; s0++) { const e = si * eMinus[t.rowIdx[s0]!]!; if (e !== 0) fn(t.rowPos[s0]!, e); }
+    }
+  };
+
+  return {
+    step(io) {
+      const { n, w, modulator: r } = io;
+      if (z) {
+        z.advance(n);
+        const q = z.write(n) / tauZ;
+        const Z = z.X;
+        forEachEligible((k, e) => { Z[k]! += e * q; });
+        if (r !== 0) {
+          const a = spec.nu * dtMs * r * z.read(n);
+          for (let k = 0; k < Z.length; k++) {
+            const zk = Z[k]!;
+            if (zk === 0) continue;
+            const v = w[k]! + a * zk;
+            w[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+          }
+        }
+      } else if (r !== 0) {
+        const a = spec.nu * r;
+        forEachEligible((k, e) => {
+          const v = w[k]! + a * e;
+          w[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+        });
+      }
+      propagate(t, io);
+      pPlus.advance(n); pMinus.advance(n);
+      pPlus.spike(n, io.preActive, io.preCount, io.preValue);
+      pMinus.spike(n, io.postActive, io.postCount, io.postValue);
+      // point eligibility of this step: remember the spikes and the trace values they pair with
+      for (let c = 0; c < nPrevPre; c++) prevPreVal[prevPre[c]!] = 0;
+      for (let c = 0; c < nPrevPost; c++) prevPostVal[prevPost[c]!] = 0;
+      nPrevPre = io.preCount;
+      nPrevPost = io.postCount;
+      for (let c = 0; c < nPrevPre; c++) { const i = io.preActive[c]!; prevPre[c] = i; prevPreVal[i] = io.preValue[i]!; }
+      for (let c = 0; c < nPrevPost; c++) { const j = io.postActive[c]!; prevPost[c] = j; prevPostVal[j] = io.postValue[j]!; }
+      if (nPrevPost > 0) pPlus.values(n, ePlus);
+      if (nPrevPre > 0) pMinus.values(n, eMinus);
+    },
+    state() {
+      const s = traceState(traces);
+      return {
+        arrays: { ...s.arrays, prevPre: prevPre.slice(0, nPrevPre), prevPost: prevPost.slice(0, nPrevPost), prevPreVal: Float32Array.from(prevPreVal), prevPostVal: Float32Array.from(prevPostVal), ePlus: Float64Array.from(ePlus), eMinus: Float64Array.from(eMinus) },
+        data: { ...s.data, nPrevPre, nPrevPost },
+      };
+    },
+    setState(arrays, data) {
+      setTraceState(traces, arrays, data);
+      nPrevPre = data.nPrevPre!; nPrevPost = data.nPrevPost!;
+      prevPre.set(arrays.prevPre!); prevPost.set(arrays.prevPost!);
+      prevPreVal.set(arrays.prevPreVal!); prevPostVal.set(arrays.prevPostVal!);
+      ePlus.set(arrays.ePlus!); eMinus.set(arrays.eMinus!);
+    },
+    reset() {
+      for (const tr of Object.values(traces)) tr.reset();
+      nPrevPre = 0; nPrevPost = 0;
+      prevPreVal.fill(0); prevPostVal.fill(0); ePlus.fill(0); eMinus.fill(0);
+    },
+  };
+}
+
+/** The kernel of a (validated) fused spec over a synapse table. */
+export function makeRuleKernel(t: SynapseTable, spec: FusedRuleSpec, dtMs: number): RuleKernel {
+  switch (spec.kind) {
+    case 'none':
+      return noneKernel(t);
+    case 'stdp':
+    case 'triplet':
+      return stdpKernel(t, spec, dtMs);
+    case 'mstdp':
+    case 'mstdpet':
+      return mstdpKernel(t, spec, dtMs);
+  }
+}
