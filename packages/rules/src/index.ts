@@ -8,3 +8,8 @@ export {
   type TripletParams, type TripletState, type TripletModel,
 } from './triplet.js';
 export { releaseState, disposeState, batchScale, BATCH_REDUCE, type BatchReduce } from './common.js';
+export {
+  hebbian, oja, bcm, validateHebbian, validateOja, validateBcm,
+  HEBBIAN_NAME, HEBBIAN_DEFAULTS, OJA_NAME, OJA_DEFAULTS, BCM_NAME, BCM_DEFAULTS,
+  type HebbianParams, type OjaParams, type BcmParams, type BcmState, type RateState,
+} from './hebbian.js';

@@ -81,6 +81,19 @@ export class ReferenceConnection implements SynapseOps {
     }
   }
 
+  /** Dense [nPre, nPost] tensor (duplicates summed). */
+  denseTensor(): tf.Tensor2D {
+    return tf.tidy(() => {
+      const flat = tf.add(tf.mul(this.pre, tf.scalar(this.nPost, 'int32')), this.post);
+      return tf.reshape(tf.unsortedSegmentSum(this.w, flat, this.nPre * this.nPost), [this.nPre, this.nPost]) as tf.Tensor2D;
+    });
+  }
+
+  /** x @ W for x: [batch, nPre]. */
+  forward(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.matMul(x, this.denseTensor()));
+  }
+
   /** Stored weights in COO order. */
   async weights(): Promise<Float32Array> {
     return (await this.w.data()) as Float32Array;
