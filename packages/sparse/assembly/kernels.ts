@@ -26,20 +26,36 @@ const I32: i32 = 1;
   return <f64>load<u8>(ev + <usize>i);
 }
 
-/** Writes the indices i < n with ev[i] != 0 to list (int32) in increasing order; returns their count. */
+/**
+ * Appends base + (position of each set bit of m) to list[c…]; returns the new count. Sparse spike
+ * vectors have 0–2 events per 16 lanes, so the first two are written without branches (a write
+ * with m = 0 lands on list[c] and is overwritten later: the list needs one spare entry).
+ */
+@inline function emit(list: usize, c: i32, base: i32, m: i32): i32 {
+  store<i32>(list + (<usize>c << 2), base + ctz<i32>(m));
+  c += i32(m != 0);
+  m &= m - 1;
+  store<i32>(list + (<usize>c << 2), base + ctz<i32>(m));
+  c += i32(m != 0);
+  m &= m - 1;
+  while (m != 0) {
+    store<i32>(list + (<usize>c << 2), base + ctz<i32>(m));
+    c++;
+    m &= m - 1;
+  }
+  return c;
+}
+
+/**
+ * Writes the indices i < n with ev[i] != 0 to list (int32, room for n + 1 entries) in increasing
+ * order; returns their count.
+ */
 export function activeList(ev: usize, n: i32, kind: i32, list: usize): i32 {
   let c = 0;
   let i = 0;
   if (kind == 2) {
     const z = i8x16.splat(0);
-    for (; i + 16 <= n; i += 16) {
-      let m = i8x16.bitmask(i8x16.ne(v128.load(ev + <usize>i), z));
-      while (m != 0) {
-        store<i32>(list + (<usize>c << 2), i + ctz<i32>(m));
-        c++;
-        m &= m - 1;
-      }
-    }
+    for (; i + 16 <= n; i += 16) c = emit(list, c, i, i8x16.bitmask(i8x16.ne(v128.load(ev + <usize>i), z)));
     for (; i < n; i++) {
       if (load<u8>(ev + <usize>i) != 0) {
         store<i32>(list + (<usize>c << 2), i);
@@ -54,16 +70,12 @@ export function activeList(ev: usize, n: i32, kind: i32, list: usize): i32 {
   const z = i32x4.splat(0);
   for (; i + 16 <= n; i += 16) {
     const p = ev + (<usize>i << 2);
-    let m =
+    const m =
       i32x4.bitmask(i32x4.ne(v128.and(v128.load(p), vm), z)) |
       (i32x4.bitmask(i32x4.ne(v128.and(v128.load(p, 16), vm), z)) << 4) |
       (i32x4.bitmask(i32x4.ne(v128.and(v128.load(p, 32), vm), z)) << 8) |
       (i32x4.bitmask(i32x4.ne(v128.and(v128.load(p, 48), vm), z)) << 12);
-    while (m != 0) {
-      store<i32>(list + (<usize>c << 2), i + ctz<i32>(m));
-      c++;
-      m &= m - 1;
-    }
+    c = emit(list, c, i, m);
   }
   for (; i < n; i++) {
     if ((load<i32>(ev + (<usize>i << 2)) & mask) != 0) {

@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng, type Rng } from '@plasticity/core';
+import { useBackend } from '@plasticity/testing/backends';
+import { checkBinary, compileKernels, OUTPUT, renderModule } from '../../assembly/build.mjs';
+import { registerCpuKernels } from './cpu.js';
+import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT, SDDMM } from './names.js';
+import { registerWasmKernels } from './wasm.js';
+import { kernelsFor, setKernelModuleEnabled, type WasmBackend } from './wasm-module.js';
+
+type Arr = Float32Array | Int32Array | Uint8Array;
+type In = { data: Arr; shape: number[]; dtype: 'float32' | 'int32' | 'bool' };
+
+interface Structure {
+  nRows: number;
+  nCols: number;
+  ptr: Int32Array;
+  idx: Int32Array;
+  slot: Int32Array | null;
+}
+
+const f32 = (data: Float32Array, shape: number[]): In => ({ data, shape, dtype: 'float32' });
+const i32 = (data: Int32Array, shape: number[] = [data.length]): In => ({ data, shape, dtype: 'int32' });
+
+/** Random CSR-shaped structure: row r has Binomial-ish many distinct columns; some rows empty. */
+function structure(rng: Rng, nRows: number, nCols: number, p: number, withSlot: boolean): Structure {
+  const ptr = new Int32Array(nRows + 1);
+  const idx: number[] = [];
+  for (let r = 0; r < nRows; r++) {
+    const empty = rng.random() < 0.2;
+    for (let j = 0; j < nCols; j++) if (!empty && rng.random() < p) idx.push(j);
+    ptr[r + 1] = idx.length;
+  }
+  const nnz = idx.length;
+  return { nRows, nCols, ptr, idx: Int32Array.from(idx), slot: withSlot ? rng.permutation(nnz) : null };
+}
+
+function events(rng: Rng, n: number, rate: number, dtype: 'float32' | 'int32' | 'bool', float = false): Arr {
+  const out = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (rng.random() < rate) out[i] = float && dtype === 'float32' ? Math.fround(rng.random() * 2 - 0.5) : dtype === 'int32' && float ? 3 : 1;
+  }
+  if (dtype === 'float32' && n > 2) out[1] = -0; // -0 is inactive
+  return out;
+}
+
+/** Runs a kernel on `backend` and returns the output's bits plus the post-call weights' bits. */
+async function run(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<string, In>, attrs: object) {
+  await useBackend(backend);
+  const before = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  const ts: Record<string, tf.Tensor> = {};
+  for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.data.slice(), v.shape, v.dtype);
+  const out = tf.engine().runKernel(kernel, ts as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const result = new Uint32Array((await out.data<'float32'>()).slice().buffer);
+  const inPlace = ts.weights !== undefined && out.dataId === ts.weights.dataId;
+  for (const t of Object.values(ts)) t.dispose();
+  out.dispose();
+  expect(tf.memory().numTensors, 'numTensors').toBe(before);
+  expect(tf.engine().backend.numDataIds(), 'numDataIds').toBe(dataIds);
+  return { result, inPlace, shape: out.shape };
+}
+
+async function same(kernel: string, inputs: Record<string, In>, attrs: object, inPlace = false) {
+  const cpu = await run('cpu', kernel, inputs, attrs);
+  const wasm = await run('wasm', kernel, inputs, attrs);
+  expect(wasm.shape).toEqual(cpu.shape);
+  expect(wasm.result.length).toBe(cpu.result.length);
+  const firstBad = wasm.result.findIndex((x, i) => x !== cpu.result[i]);
+  expect(firstBad, `first differing element (wasm vs cpu) of ${kernel}`).toBe(-1);
+  if (inPlace) expect(wasm.inPlace, 'wasm update in place').toBe(true);
+}
+
+function structInputs(s: Structure): Record<string, In> {
+  const o: Record<string, In> = { ptr: i32(s.ptr), idx: i32(s.idx) };
+  if (s.slot) o.slot = i32(s.slot);
+  return o;
+}
+
+const SHAPES: Array<[number, number, number]> = [
+  [37, 53, 0.2], [20, 100, 0.1], [100, 50, 0.05], [1, 1, 1], [9, 7, 0], [64, 64, 1],
+];
+
+describe.each([true, false])('wasm kernels == cpu kernels bit for bit (SIMD module: %s)', (simd) => {
+  beforeAll(async () => {
+    registerCpuKernels();
+    registerWasmKernels();
+    setKernelModuleEnabled(simd);
+    await useBackend('wasm');
+    if (simd) expect(kernelsFor(tf.backend() as unknown as WasmBackend), 'SIMD module instantiated').not.toBeNull();
+  });
+  afterAll(async () => {
+    setKernelModuleEnabled(true);
+    await useBackend('cpu');
+  });
+
+  it.each(SHAPES)('%i x %i, p=%f', async (nRows, nCols, p) => {
+    const rng = createRng(nRows * 1000 + nCols);
+    for (const withSlot of [false, true]) {
+      const s = structure(rng, nRows, nCols, p, withSlot);
+      const nnz = s.idx.length;
+      const w = rng.uniform(nnz, 0, 0.5);
+      const base = structInputs(s);
+      for (const batch of [1, 3]) {
+        for (const rate of [0.3, 1]) {
+          for (const dtype of ['float32', 'int32', 'bool'] as const) {
+            const shape = batch === 1 && dtype === 'int32' ? [nRows] : [batch, nRows];
+            for (const mode of ['binary', 'float'] as const) {
+              const ev = { data: events(rng, batch * nRows, rate, dtype, mode === 'float'), shape, dtype };
+              await same(EVENT_MATVEC, { ...base, weights: f32(w, [nnz]), events: ev }, { nCols, mode });
+              await same(EVENT_MATVEC, { ...base, weights: f32(Float32Array.of(0.3), [1]), events: ev }, { nCols, mode });
+            }
+          }
+          const v = rng.uniform(batch * nCols, -1, 1);
+          const vShape = batch === 1 ? [nCols] : [batch, nCols];
+          await same(ROW_DOT, { ...base, weights: f32(w, [nnz]), v: f32(v, vShape) }, {});
+          await same(ROW_DOT, { ...base, weights: f32(Float32Array.of(0.7), [1]), v: f32(v, vShape) }, {});
+          const a = events(rng, batch * nRows, rate, 'float32', true) as Float32Array;
+          const c = rng.uniform(batch * nCols, -1, 1);
+          const ac = { a: f32(a, [batch, nRows]), c: f32(c, [batch, nCols]) };
+          for (const [wMin, wMax] of [[-Infinity, Infinity], [0, 0.5], [0.1, 0.30000001]]) {
+            await same(ADD_OUTER, { ...base, weights: f32(w, [nnz]), ...ac }, { scale: 0.37, wMin, wMax }, true);
+          }
+          await same(SDDMM, { ...base, weights: f32(w, [nnz]), ...ac }, {});
+        }
+        for (const dtype of ['float32', 'int32', 'bool'] as const) {
+          const active = { data: events(rng, nRows, 0.4, dtype), shape: [nRows], dtype };
+          const values = f32(rng.uniform(nCols, -0.3, 0.3), [nCols]);
+          for (const [wMin, wMax] of [[-Infinity, Infinity], [0, 0.5], [0.1, 0.30000001], [-Infinity, 0.2]]) {
+            await same(ON_ROWS, { ...base, weights: f32(w, [nnz]), active, values }, { wMin, wMax }, true);
+          }
+        }
+      }
+    }
+  });
+
+  it('updates a copy when another tensor shares the weights buffer', async () => {
+    await useBackend('wasm');
+    const s = structure(createRng(3), 10, 12, 0.5, false);
+    const w = tf.tensor1d(createRng(4).uniform(s.idx.length, 0, 0.5));
+    const shared = tf.reshape(w, [s.idx.length]); // shares the buffer (refCount 2)
+    const before = await shared.data();
+    const ptr = tf.tensor1d(s.ptr, 'int32');
+    const idx = tf.tensor1d(s.idx, 'int32');
+    const active = tf.ones([10]);
+    const values = tf.fill([12], 0.25);
+    const out = tf.engine().runKernel(ON_ROWS, { ptr, idx, weights: w, active, values }, { wMin: 0, wMax: 1 }) as tf.Tensor;
+    expect(out.dataId).not.toBe(w.dataId);
+    expect(Array.from(await shared.data())).toEqual(Array.from(before));
+    expect((await out.data())[0]).toBe(Math.fround(before[0]! + 0.25));
+    tf.dispose([w, shared, ptr, idx, active, values, out]);
+  });
+});
+
+describe('the kernel module binary', () => {
+  it('is the committed wasm-binary.ts, has no data section and fits synchronous compilation', async () => {
+    const bytes = await compileKernels();
+    expect(checkBinary(bytes)).toEqual([]);
+    expect(renderModule(bytes), 'run `pnpm --filter @plasticity/sparse build:wasm` and commit').toBe(await readFile(OUTPUT, 'utf8'));
+  });
+
+  it('rejects a binary with a data segment', () => {
+    // (module (import "env" "memory" (memory 0)) (data (i32.const 0) "x"))
+    const bytes = Uint8Array.from([
+      0, 97, 115, 109, 1, 0, 0, 0,
+      2, 15, 1, 3, 101, 110, 118, 6, 109, 101, 109, 111, 114, 121, 2, 0, 0,
+      11, 7, 1, 0, 65, 0, 11, 1, 120,
+    ]);
+    expect(new WebAssembly.Module(bytes)).toBeInstanceOf(WebAssembly.Module);
+    expect(checkBinary(bytes)).toContain('has a data section');
+  });
+});
