@@ -13,3 +13,8 @@ export {
   HEBBIAN_NAME, HEBBIAN_DEFAULTS, OJA_NAME, OJA_DEFAULTS, BCM_NAME, BCM_DEFAULTS,
   type HebbianParams, type OjaParams, type BcmParams, type BcmState, type RateState,
 } from './hebbian.js';
+export {
+  mstdp, mstdpet, mstdpToFused, mstdpetToFused, validateMstdp, validateMstdpet,
+  MSTDP_NAME, MSTDPET_NAME, MSTDP_DEFAULTS, MSTDPET_DEFAULTS,
+  type MstdpParams, type MstdpetParams, type MstdpState, type MstdpetState,
+} from './mstdp.js';

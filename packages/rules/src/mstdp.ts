@@ -1,0 +1,283 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { PlasticityError, type RuleStepIO, type SynapseOps } from '@plasticity/core';
+import { defineFusableRule, type FusableRulePlugin, type FusedMstdp, type FusedMstdpet } from '@plasticity/snn';
+import {
+  BATCH_REDUCE,
+  Problems,
+  asSpikes,
+  assertValid,
+  batchScale,
+  checkDims,
+  checkModulator,
+  checkStateTensor,
+  checkStepIO,
+  decayFactor,
+  modulatorColumn,
+  row,
+  stateShape,
+  toBounds,
+  type BatchReduce,
+  type StepShape,
+} from './common.js';
+
+/** Parameters of `core/mstdp` (Florian 2007 as BindsNET's MSTDP; times in ms). */
+export type MstdpParams = {
+  /** Learning rate ν (BindsNET nu[0]). */
+  readonly nu: number;
+  /** a+ >= 0: jump of the presynaptic eligibility trace P+ per pre spike. */
+  readonly aPlus: number;
+  /** a− >= 0: magnitude of the (negative) jump of P− per post spike (BindsNET's a_minus = −aMinus). */
+  readonly aMinus: number;
+  readonly tauPlusMs: number;
+  readonly tauMinusMs: number;
+  /** Optional bounds (null: none); clip the synapses an update touches. */
+  readonly wMin: number | null;
+  readonly wMax: number | null;
+  readonly batchReduce: BatchReduce;
+  /** Name of the network's neuromodulator signal that drives the rule (fused engine and Network). */
+  readonly modulator: string;
+};
+
+export type MstdpetParams = MstdpParams & {
+  /** τz (ms): time constant of the per-synapse eligibility trace z. */
+  readonly tauZMs: number;
+};
+
+export type MstdpState = {
+  /** P+ [batch, nPre] and P− [batch, nPost] (P− <= 0). */
+  readonly pPlus: tf.Tensor2D;
+  readonly pMinus: tf.Tensor2D;
+  /** The previous step's spikes, [batch, nPre] / [batch, nPost]: e(t−1) = P+⊗s_post + s_pre⊗P−. */
+  readonly lastPre: tf.Tensor2D;
+  readonly lastPost: tf.Tensor2D;
+};
+
+export type MstdpetState = MstdpState & {
+  /** Eligibility trace z per stored synapse and batch sample, [batch, nnz] in the connection's
+   *  storage order ([batch, 0] until the first step sees the connection). */
+  readonly z: tf.Tensor2D;
+};
+
+export const MSTDP_NAME = 'core/mstdp';
+export const MSTDPET_NAME = 'core/mstdpet';
+
+/** BindsNET defaults: a± = ±1, τ± = 20 ms (τz = 25 ms for MSTDPET). */
+export const MSTDP_DEFAULTS: MstdpParams = {
+  nu: 0.01,
+  aPlus: 1,
+  aMinus: 1,
+  tauPlusMs: 20,
+  tauMinusMs: 20,
+  wMin: null,
+  wMax: null,
+  batchReduce: 'sum',
+  modulator: 'reward',
+};
+export const MSTDPET_DEFAULTS: MstdpetParams = { ...MSTDP_DEFAULTS, tauZMs: 25 };
+
+function validateCommon(v: Problems, p: MstdpParams): void {
+  v.finite('nu', p.nu);
+  v.nonNegative('aPlus', p.aPlus);
+  v.nonNegative('aMinus', p.aMinus);
+  v.positive('tauPlusMs', p.tauPlusMs);
+  v.positive('tauMinusMs', p.tauMinusMs);
+  v.optionalBounds(p.wMin, p.wMax);
+  v.oneOf('batchReduce', p.batchReduce, BATCH_REDUCE);
+  if (typeof p.modulator !== 'string' || p.modulator.length === 0) {
+    v.list.push(`modulator must be a non-empty signal name, got ${JSON.stringify(p.modulator)}`);
+  }
+}
+
+export function validateMstdp(p: MstdpParams): string[] {
+  const v = new Problems();
+  validateCommon(v, p);
+  return v.list;
+}
+
+export function validateMstdpet(p: MstdpetParams): string[] {
+  const v = new Problems();
+  validateCommon(v, p);
+  v.positive('tauZMs', p.tauZMs);
+  return v.list;
+}
+
+function initCommon(name: string, dims: unknown): MstdpState {
+  const d = checkDims(name, dims);
+  return {
+    pPlus: tf.zeros([d.batch, d.nPre]),
+    pMinus: tf.zeros([d.batch, d.nPost]),
+    lastPre: tf.zeros([d.batch, d.nPre]),
+    lastPost: tf.zeros([d.batch, d.nPost]),
+  };
+}
+
+function mstdpDims(name: string, state: MstdpState): StepShape {
+  const [batch, nPre] = stateShape(name, 'pPlus', state?.pPlus, 2) as [number, number];
+  const nPost = stateShape(name, 'pMinus', state.pMinus, 2)[1]!;
+  checkStateTensor(name, 'pMinus', state.pMinus, [batch, nPost]);
+  checkStateTensor(name, 'lastPre', state.lastPre, [batch, nPre]);
+  checkStateTensor(name, 'lastPost', state.lastPost, [batch, nPost]);
+  return { batch, nPre, nPost };
+}
+
+/** P± decay and jump, and this step's spikes become "last" (new tensors). */
+function advanceEligibility(state: MstdpState, sPre: tf.Tensor2D, sPost: tf.Tensor2D, dtMs: number, p: MstdpParams): MstdpState {
+  return tf.tidy(() => ({
+    pPlus: tf.add(tf.mul(state.pPlus, decayFactor(dtMs, p.tauPlusMs)), tf.mul(sPre, p.aPlus)) as tf.Tensor2D,
+    pMinus: tf.sub(tf.mul(state.pMinus, decayFactor(dtMs, p.tauMinusMs)), tf.mul(sPost, p.aMinus)) as tf.Tensor2D,
+    lastPre: tf.clone(sPre),
+    lastPost: tf.clone(sPost),
+  }));
+}
+
+/** ΔW = scale·Σ_b r_b·(P+_b ⊗ s_post,b + s_pre,b ⊗ P−_b) for the stored e(t−1), pre pathway first. */
+function applyPointEligibility(conn: SynapseOps, state: MstdpState, r: tf.Tensor2D, scale: number, p: MstdpParams): void {
+  const bounds = toBounds(p.wMin, p.wMax);
+  const batch = r.shape[0];
+  if (batch === 1) {
+    // Event-driven on the previous step's spikes.
+    const [preActive, postActive, preTerm, postTerm] = tf.tidy(() => [
+      row(state.lastPre),
+      row(state.lastPost),
+      tf.mul(row(tf.mul(state.pMinus, r) as tf.Tensor2D), scale),
+      tf.mul(row(tf.mul(state.pPlus, r) as tf.Tensor2D), scale),
+    ]);
+    try {
+      conn.onPre(preActive!, preTerm!, bounds);
+      conn.onPost(postTerm!, postActive!, bounds);
+    } finally {
+      tf.dispose([preActive!, postActive!, preTerm!, postTerm!]);
+    }
+    return;
+  }
+  const [rMinus, rPlus] = tf.tidy(() => [tf.mul(state.pMinus, r), tf.mul(state.pPlus, r)]);
+  try {
+    conn.addOuter(state.lastPre, rMinus!, scale, bounds);
+    conn.addOuter(rPlus!, state.lastPost, scale, bounds);
+  } finally {
+    tf.dispose([rMinus!, rPlus!]);
+  }
+}
+
+function boundsSpec(p: MstdpParams): { wMin?: number; wMax?: number } {
+  return { ...(p.wMin === null ? {} : { wMin: p.wMin }), ...(p.wMax === null ? {} : { wMax: p.wMax }) };
+}
+
+export function mstdpToFused(p: MstdpParams): FusedMstdp {
+  return {
+    kind: 'mstdp',
+    nu: p.nu,
+    aPlus: p.aPlus,
+    aMinus: -p.aMinus,
+    tauPlusMs: p.tauPlusMs,
+    tauMinusMs: p.tauMinusMs,
+    modulator: p.modulator,
+    ...boundsSpec(p),
+  };
+}
+
+export function mstdpetToFused(p: MstdpetParams): FusedMstdpet {
+  return { ...mstdpToFused(p), kind: 'mstdpet', tauZMs: p.tauZMs };
+}
+
+/**
+ * `core/mstdp` — reward-modulated STDP (Florian 2007), as BindsNET's `MSTDP`. Per step, with the
+ * neuromodulator r = `io.modulator` (a number, a scalar tensor or one value per batch sample):
+ *   1. W += ν·r(t)·e(t−1) (clipped to the optional bounds), e(t−1) = P+⊗s_post + s_pre⊗P− of the
+ *      previous step — applied event-driven as conn.onPre(s_pre(t−1), ν·r·P−) then
+ *      conn.onPost(ν·r·P+, s_post(t−1)) (addOuter when batch > 1);
+ *   2. P+ ← P+·e^(−dt/τ+) + a+·s_pre;  P− ← P−·e^(−dt/τ−) − a−·s_post;
+ *   3. e(t) = P+⊗s_post + s_pre⊗P− (kept as its factors; nothing per synapse is stored).
+ * Batch: Σ_b r_b·e_b ('sum') or its mean. `io.modulator` is required.
+ */
+export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRule<MstdpParams, MstdpState>({
+  name: MSTDP_NAME,
+  description: 'reward-modulated STDP (Florian 2007, BindsNET MSTDP)',
+  defaults: MSTDP_DEFAULTS,
+  validate: validateMstdp,
+  init(dims, params) {
+    assertValid(MSTDP_NAME, validateMstdp, params);
+    return initCommon(MSTDP_NAME, dims);
+  },
+  step(io: RuleStepIO, state: MstdpState, p: MstdpParams): MstdpState {
+    assertValid(MSTDP_NAME, validateMstdp, p);
+    const dims = mstdpDims(MSTDP_NAME, state);
+    checkStepIO(MSTDP_NAME, io, dims);
+    checkModulator(MSTDP_NAME, io.modulator, dims.batch);
+    const r = modulatorColumn(io.modulator!, dims.batch);
+    const [sPre, sPost] = tf.tidy(() => [asSpikes(io.pre, dims.batch), asSpikes(io.post, dims.batch)]);
+    try {
+      applyPointEligibility(io.conn, state, r, p.nu * batchScale(p.batchReduce, dims.batch), p);
+      return advanceEligibility(state, sPre!, sPost!, io.dtMs, p);
+    } finally {
+      tf.dispose([r, sPre!, sPost!]);
+    }
+  },
+  toFused: mstdpToFused,
+});
+
+/**
+ * `core/mstdpet` — MSTDP with an eligibility trace (Florian 2007, BindsNET `MSTDPET`). Per step:
+ *   1. z ← z·e^(−dt/τz) + e(t−1)/τz   (z per stored synapse);
+ *   2. W += ν·dt·r(t)·z (clipped to the optional bounds);
+ *   3. P± and e(t) as in core/mstdp.
+ * z is a synapse-level state, so the update runs elementwise over the stored synapses
+ * (conn.mapSynapses, O(nnz) per step); z is kept in the connection's storage order, so a state
+ * belongs to one connection. Batch: Σ_b r_b·z_b ('sum') or its mean; z is per batch sample.
+ */
+export const mstdpet: FusableRulePlugin<MstdpetParams, MstdpetState> = defineFusableRule<MstdpetParams, MstdpetState>({
+  name: MSTDPET_NAME,
+  description: 'reward-modulated STDP with eligibility trace (Florian 2007, BindsNET MSTDPET)',
+  defaults: MSTDPET_DEFAULTS,
+  validate: validateMstdpet,
+  init(dims, params) {
+    assertValid(MSTDPET_NAME, validateMstdpet, params);
+    const common = initCommon(MSTDPET_NAME, dims);
+    return { ...common, z: tf.zeros([common.pPlus.shape[0], 0]) };
+  },
+  step(io: RuleStepIO, state: MstdpetState, p: MstdpetParams): MstdpetState {
+    assertValid(MSTDPET_NAME, validateMstdpet, p);
+    const dims = mstdpDims(MSTDPET_NAME, state);
+    checkStepIO(MSTDPET_NAME, io, dims);
+    checkModulator(MSTDPET_NAME, io.modulator, dims.batch);
+    const zShape = stateShape(MSTDPET_NAME, 'z', state.z, 2);
+    const nnz = io.conn.nnz;
+    if (zShape[0] !== dims.batch || (zShape[1] !== 0 && zShape[1] !== nnz)) {
+      throw new PlasticityError(
+        'E_SHAPE',
+        `${MSTDPET_NAME}: state.z has shape [${zShape.join(', ')}] but io.conn has ${nnz} synapses and the batch is ${dims.batch} (a state belongs to one connection)`,
+      );
+    }
+    const r = modulatorColumn(io.modulator!, dims.batch);
+    const [sPre, sPost] = tf.tidy(() => [asSpikes(io.pre, dims.batch), asSpikes(io.post, dims.batch)]);
+    const dz = decayFactor(io.dtMs, p.tauZMs);
+    const gain = p.nu * io.dtMs * batchScale(p.batchReduce, dims.batch);
+    const kept: { z?: tf.Tensor2D } = {};
+    try {
+      io.conn.mapSynapses(
+        (w, ctx) =>
+          tf.tidy(() => {
+            const e = tf.add(
+              tf.mul(tf.gather(state.pPlus, ctx.pre, 1), tf.gather(state.lastPost, ctx.post, 1)),
+              tf.mul(tf.gather(state.lastPre, ctx.pre, 1), tf.gather(state.pMinus, ctx.post, 1)),
+            );
+            const zPrev = state.z.shape[1] === 0 ? tf.zerosLike(e) : state.z;
+            const zNext = tf.add(tf.mul(zPrev, dz), tf.div(e, p.tauZMs)) as tf.Tensor2D;
+            kept.z?.dispose();
+            kept.z = tf.keep(zNext);
+            return tf.add(w, tf.mul(tf.sum(tf.mul(zNext, r), 0), gain)) as tf.Tensor1D;
+          }),
+        undefined,
+        toBounds(p.wMin, p.wMax),
+      );
+      const z = kept.z ?? (tf.zeros([dims.batch, nnz]) as tf.Tensor2D);
+      return { ...advanceEligibility(state, sPre!, sPost!, io.dtMs, p), z };
+    } catch (error) {
+      kept.z?.dispose();
+      throw error;
+    } finally {
+      tf.dispose([r, sPre!, sPost!]);
+    }
+  },
+  toFused: mstdpetToFused,
+});
