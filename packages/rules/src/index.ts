@@ -18,3 +18,4 @@ export {
   MSTDP_NAME, MSTDPET_NAME, MSTDP_DEFAULTS, MSTDPET_DEFAULTS,
   type MstdpParams, type MstdpetParams, type MstdpState, type MstdpetState,
 } from './mstdp.js';
+export { registerBuiltins, BUILTIN_RULES } from './builtins.js';

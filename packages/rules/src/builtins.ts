@@ -1,0 +1,16 @@
+import type { Registry } from '@plasticity/core';
+import { bcm, hebbian, oja } from './hebbian.js';
+import { mstdp, mstdpet } from './mstdp.js';
+import { stdp } from './stdp.js';
+import { tripletStdp } from './triplet.js';
+
+/** Every rule of this package, in registration order. */
+export const BUILTIN_RULES = [stdp, tripletStdp, hebbian, oja, bcm, mstdp, mstdpet] as const;
+
+/**
+ * Registers core/stdp, core/triplet-stdp, core/hebbian, core/oja, core/bcm, core/mstdp and
+ * core/mstdpet in `registry`. Nothing is registered at import; calling it twice is a no-op.
+ */
+export function registerBuiltins(registry: Registry): void {
+  for (const rule of BUILTIN_RULES) registry.register(rule);
+}
