@@ -579,8 +579,8 @@ export class Network {
 
   /**
    * Restores this network's state to its initial values: neuron states, input buffers, traces and
-   * eligibility, sources (same random streams again), delay lines, modulators, the step counter, and
-   * clears its monitors. Weights are kept unless `weights: true` (then they return to their values at
+   * eligibility, sources (same random streams again), delay lines and the step counter, and clears its
+   * monitors. Neuromodulator values are inputs and stay as set. Weights are kept unless `weights: true` (then they return to their values at
    * connect time). Other networks are never touched.
    */
   async reset(options: { weights?: boolean } = {}): Promise<void> {
@@ -606,7 +606,6 @@ export class Network {
       if (options.weights) p.conn.setWeights(Float32Array.from(await p.w0));
     }
     for (const m of this.monitors) m.clear();
-    this.modulators.clear();
     this.n = 0;
   }
 
