@@ -128,9 +128,27 @@ describe.each(TEST_BACKENDS)('connections on %s', (backend) => {
     });
   });
 
+  it.each(FORMATS)('%s: first use inside tf.tidy keeps the connection usable; int and bool events count != 0', async (format) => {
+    const c = build(format, { nPre: 3, nPost: 2, pre: Int32Array.of(0, 1, 2, 2), post: Int32Array.of(1, 0, 0, 1), weights: Float32Array.of(1, 2, 4, 8) });
+    const y = tf.tidy(() => {
+      c.onPost(Float32Array.of(1, 1, 1), Uint8Array.of(0, 0)); // builds the views, changes nothing
+      return c.propagate(tf.tensor1d([3, 0, -1], 'int32'));
+    });
+    expect(Array.from(await y.data())).toEqual([4, 9]);
+    const z = c.propagate(tf.tensor2d([[false, true, false], [true, true, true]], [2, 3], 'bool'));
+    expect(Array.from(await z.data())).toEqual([2, 0, 6, 9]);
+    c.onPre(tf.tensor1d([0, 7, 0], 'int32'), Float32Array.of(0.5, 0.5));
+    const w = await c.toDenseTensor().data();
+    expect(Array.from(w)).toEqual(format === 'dense' ? [0, 1, 2.5, 0.5, 4, 8] : [0, 1, 2.5, 0, 4, 8]);
+    tf.dispose([y, z]);
+    c.dispose();
+  });
+
   it('homogeneous weights propagate and are rejected for plasticity with the reason', async () => {
     const csr = CSRConnection.fromCsr({ nPre: 2, nPost: 3, indptr: Int32Array.of(0, 2, 3), indices: Int32Array.of(0, 2, 1), weights: 0.5 });
     const coo = COOConnection.fromCoo({ nPre: 2, nPost: 3, pre: [0, 0, 1], post: [0, 2, 1], weights: 0.5 });
+    // A shared weight cannot represent a summed repeated pair.
+    expectCode(() => COOConnection.fromCoo({ nPre: 2, nPost: 3, pre: [0, 0], post: [1, 1], weights: 0.5 }), 'E_FORMAT', /repeats position 0/);
     for (const c of [csr, coo]) {
       expect(c.homogeneous).toBe(true);
       const y = c.propagate(Float32Array.of(1, 1));
@@ -142,6 +160,7 @@ describe.each(TEST_BACKENDS)('connections on %s', (backend) => {
       expectCode(() => c.mapSynapses((w) => w), 'E_PARAM', /per-synapse/);
       c.setWeights([1, 2, 3]);
       expect(c.homogeneous).toBe(false);
+      expect(Array.from(await c.getWeights())).toEqual([1, 2, 3]);
       c.onPre(Uint8Array.of(1, 1), Float32Array.of(1, 1, 1));
       tf.dispose([y, x]);
       c.dispose();

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { createRegistry, isPlasticityError, loadCheckpoint, saveCheckpoint, toConfig } from '@plasticity/core';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';

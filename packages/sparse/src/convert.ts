@@ -1,5 +1,5 @@
-import { PlasticityError, describeValue } from '@plasticity/core';
-import type { Connection, ConnectionArrays } from './connection.js';
+import type { Connection } from './connection.js';
+import { checkConnectionArrays, type ConnectionArrays } from './connection-arrays.js';
 import { COOConnection } from './coo.js';
 import { CSRConnection } from './csr.js';
 import { DenseConnection } from './dense.js';
@@ -34,16 +34,7 @@ export function toDense(conn: Connection): DenseConnection {
 
 /** Rebuilds a connection of any format from `toArrays()` output (validated). */
 export function fromArrays(a: ConnectionArrays): Connection {
-  if (a === null || typeof a !== 'object' || a.arrays === null || typeof a.arrays !== 'object') {
-    throw new PlasticityError('E_FORMAT', `connection arrays must be { format, nPre, nPost, arrays }, got ${describeValue(a)}`);
-  }
-  const need = { dense: ['weights'], csr: ['indptr', 'indices', 'weights'], coo: ['pre', 'post', 'weights'] }[a.format];
-  if (!need) throw new PlasticityError('E_FORMAT', `format must be 'dense', 'csr' or 'coo', got ${describeValue(a.format)}`);
-  for (const name of need) {
-    const v = a.arrays[name];
-    const ok = name === 'weights' ? v instanceof Float32Array : v instanceof Int32Array;
-    if (!ok) throw new PlasticityError('E_FORMAT', `arrays.${name} of a ${a.format} connection must be ${name === 'weights' ? 'a Float32Array' : 'an Int32Array'}, got ${describeValue(v)}`);
-  }
+  checkConnectionArrays(a);
   if (a.format === 'dense') return DenseConnection.fromArrays(a);
   return a.format === 'csr' ? CSRConnection.fromArrays(a) : COOConnection.fromArrays(a);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PlasticityError, check, describeValue } from '@plasticity/core';
-import type { ConnectionArrays } from './connection.js';
+import { check } from '@plasticity/core';
+import { checkConnectionArrays, type ConnectionArrays } from './connection-arrays.js';
 import { weightArray, type CooOptions } from './csr.js';
 import { denseNonZeros, type DenseInput } from './dense-input.js';
 import {
@@ -34,13 +34,14 @@ export class COOConnection extends SparseConnection {
    * first occurrence (default) or rejected with E_FORMAT (`duplicates: 'error'`). `weights` may be
    * one number for a homogeneous weight (propagation only).
    */
-  static fromCoo(coo: CooTriples & { weights: ArrayLike<number> | number }, options: CooOptions = {}): COOConnection {
+  static fromCoo(coo: Omit<CooTriples, 'weights'> & { readonly weights: ArrayLike<number> | number }, options: CooOptions = {}): COOConnection {
     const homogeneous = typeof coo.weights === 'number' || (coo.weights.length === 1 && coo.pre.length !== 1);
-    validateCoo('coo', { ...coo, weights: homogeneous ? undefined : (coo.weights as ArrayLike<number>) });
+    validateCoo('coo', homogeneous ? { nPre: coo.nPre, nPost: coo.nPost, pre: coo.pre, post: coo.post } : (coo as CooTriples));
     const duplicates = check.oneOf('duplicates', options.duplicates ?? 'sum', ['sum', 'error'] as const);
     if (homogeneous) {
       const w = weightArray('coo.weights', coo.weights, coo.pre.length);
-      const d = dedupeCoo({ nPre: coo.nPre, nPost: coo.nPost, pre: coo.pre, post: coo.post }, duplicates);
+      // One shared weight cannot hold a summed pair, so repeated pairs are always an error here.
+      const d = dedupeCoo({ nPre: coo.nPre, nPost: coo.nPost, pre: coo.pre, post: coo.post }, 'error');
       return new COOConnection(coo.nPre, coo.nPost, d.pre, d.post, w);
     }
     check.allFinite('coo.weights', coo.weights as ArrayLike<number>);
@@ -83,7 +84,7 @@ export class COOConnection extends SparseConnection {
   }
 
   static fromArrays(a: ConnectionArrays): COOConnection {
-    if (a.format !== 'coo') throw new PlasticityError('E_FORMAT', `expected arrays of format 'coo', got ${describeValue(a.format)}`);
+    checkConnectionArrays(a, 'coo');
     const { pre, post, weights } = a.arrays;
     return COOConnection.fromCoo({ nPre: a.nPre, nPost: a.nPost, pre: pre!, post: post!, weights: weights! }, { duplicates: 'error' });
   }

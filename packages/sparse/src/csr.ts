@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlasticityError, check, describeValue } from '@plasticity/core';
-import type { ConnectionArrays } from './connection.js';
+import { checkConnectionArrays, type ConnectionArrays } from './connection-arrays.js';
 import { denseNonZeros, type DenseInput } from './dense-input.js';
 import {
   fixedFanInStructure, fixedFanOutStructure, randomStructure,
@@ -108,7 +108,7 @@ export class CSRConnection extends SparseConnection {
 
   /** Inverse of toArrays (validated). */
   static fromArrays(a: ConnectionArrays): CSRConnection {
-    if (a.format !== 'csr') throw new PlasticityError('E_FORMAT', `expected arrays of format 'csr', got ${describeValue(a.format)}`);
+    checkConnectionArrays(a, 'csr');
     const { indptr, indices, weights } = a.arrays;
     return CSRConnection.fromCsr({ nPre: a.nPre, nPost: a.nPost, indptr: indptr as Int32Array, indices: indices as Int32Array, weights: weights as Float32Array });
   }

@@ -3,7 +3,8 @@ import {
   PlasticityError, check, describeValue,
   type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
-import type { Connection, ConnectionArrays, EventMode, PropagateOptions } from './connection.js';
+import type { Connection, EventMode, PropagateOptions } from './connection.js';
+import { checkConnectionArrays, type ConnectionArrays } from './connection-arrays.js';
 import type { CooOptions } from './csr.js';
 import { denseValues, type DenseInput } from './dense-input.js';
 import {
@@ -90,10 +91,8 @@ export class DenseConnection implements Connection {
   }
 
   static fromArrays(a: ConnectionArrays): DenseConnection {
-    if (a.format !== 'dense') throw new PlasticityError('E_FORMAT', `expected arrays of format 'dense', got ${describeValue(a.format)}`);
-    const weights = a.arrays.weights;
-    if (!(weights instanceof Float32Array)) throw new PlasticityError('E_FORMAT', `arrays.weights must be a Float32Array, got ${describeValue(weights)}`);
-    return DenseConnection.fromDense({ data: weights, shape: [a.nPre, a.nPost] });
+    checkConnectionArrays(a, 'dense');
+    return DenseConnection.fromDense({ data: a.arrays.weights!, shape: [a.nPre, a.nPost] });
   }
 
   get nnz(): number {

@@ -99,7 +99,7 @@ const addOuter: KernelFunc = ({ inputs, backend, attrs }) => {
 
 const sddmm: KernelFunc = ({ inputs, backend }) => {
   const b = backend as unknown as CpuBackend;
-  const { ptr, idx, a, c, weights } = inputs as Required<Inputs>;
+  const { ptr, idx, a, c } = inputs as Required<Inputs>;
   const nRows = ptr!.shape[0]! - 1;
   const nCols = c!.shape[c!.shape.length - 1]!;
   // One entry per slot even for a homogeneous weight; the gradient sums them in that case.

@@ -11,6 +11,14 @@
 /** Numeric read-only array: any typed array a tfjs buffer can be (float32, int32, bool). */
 export type Values = ArrayLike<number>;
 
+let scratch = new Int32Array(1024);
+
+/** A reusable index buffer of at least n entries (kernels run one at a time; saves an allocation per call). */
+function activeBuffer(n: number): Int32Array {
+  if (scratch.length < n) scratch = new Int32Array(Math.max(n, 2 * scratch.length));
+  return scratch;
+}
+
 /**
  * Writes the indices r in [0, n) with values[offset + r] != 0 into `out` and returns their count.
  * Kernels build this list once per call, so rows without events cost one comparison each.
@@ -32,7 +40,7 @@ export function eventMatVec(
   ptr: Values, idx: Values, slot: Values | null, weights: Values, events: Values,
   batch: number, nRows: number, nCols: number, binary: boolean, out: Float32Array,
 ): void {
-  const active = new Int32Array(nRows);
+  const active = activeBuffer(nRows);
   const homogeneous = weights.length === 1 && ptr[nRows] !== 1;
   const w0 = weights[0] ?? 0;
   for (let b = 0; b < batch; b++) {
@@ -102,7 +110,7 @@ export function onRows(
   ptr: Values, idx: Values, slot: Values | null, weights: Float32Array, active: Values, values: Values,
   nRows: number, wMin: number, wMax: number,
 ): void {
-  const list = new Int32Array(nRows);
+  const list = activeBuffer(nRows);
   const nActive = activeIndices(active, 0, nRows, list);
   const clip = wMin > -Infinity || wMax < Infinity;
   for (let a = 0; a < nActive; a++) {
