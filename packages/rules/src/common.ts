@@ -154,13 +154,11 @@ export function checkStepIO(ruleName: string, io: RuleStepIO, dims: StepShape): 
 }
 
 /**
- * The neuromodulator as a tensor of shape [batch, 1] (broadcasts over neurons). Accepts a finite
- * number, a scalar tensor, or a tensor of shape [1] or [batch]. Throws when absent or malformed.
+ * Checks the neuromodulator: absent (undefined or null: 0, no reward this step, as an unset signal
+ * of a Network), a finite number, a scalar tensor, or a tensor of shape [1] or [batch].
  */
 export function checkModulator(ruleName: string, modulator: unknown, batch: number): void {
-  if (modulator === undefined || modulator === null) {
-    throw new PlasticityError('E_PARAM', `${ruleName}: io.modulator is required (the reward or dopamine signal of this step), got ${describeValue(modulator)}`);
-  }
+  if (modulator === undefined || modulator === null) return;
   if (typeof modulator === 'number') {
     if (!Number.isFinite(modulator)) throw new PlasticityError('E_PARAM', `${ruleName}: io.modulator must be finite, got ${describeValue(modulator)}`);
     return;
@@ -175,8 +173,9 @@ export function checkModulator(ruleName: string, modulator: unknown, batch: numb
 }
 
 /** Modulator as a float32 tensor of shape [batch, 1] (new tensor; caller disposes). */
-export function modulatorColumn(modulator: number | tf.Tensor, batch: number): tf.Tensor2D {
+export function modulatorColumn(modulator: number | tf.Tensor | undefined | null, batch: number): tf.Tensor2D {
   return tf.tidy(() => {
+    if (modulator === undefined || modulator === null) return tf.zeros([batch, 1]) as tf.Tensor2D;
     if (typeof modulator === 'number') return tf.fill([batch, 1], modulator) as tf.Tensor2D;
     const flat = tf.reshape(tf.cast(modulator, 'float32'), [-1, 1]);
     return (flat.shape[0] === batch ? flat : tf.tile(flat, [batch, 1])) as tf.Tensor2D;

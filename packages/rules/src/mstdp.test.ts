@@ -117,12 +117,12 @@ describe('reward-modulated learning', () => {
 });
 
 describe('core/mstdp contract', () => {
-  it('requires a valid modulator and names it; nothing changes on error', async () => {
+  it('rejects a malformed modulator naming it (nothing changes); an absent one counts as 0', async () => {
     const conn = ReferenceConnection.dense(2, 2, [1, 2, 3, 4]);
     const state = mstdp.init({ nPre: 2, nPost: 2, batch: 2 }, MSTDP_DEFAULTS);
     const io = { pre: tf.ones([2, 2]), post: tf.ones([2, 2]), conn, dtMs: 1 };
     const bad: [unknown, RegExp, string][] = [
-      [undefined, /io\.modulator is required/, 'E_PARAM'],
+      ['0.5', /io\.modulator must be a number or a tensor/, 'E_PARAM'],
       [Number.NaN, /io\.modulator must be finite/, 'E_PARAM'],
       [tf.ones([3]), /io\.modulator must be a scalar or have shape \[2\]/, 'E_SHAPE'],
     ];
@@ -138,6 +138,15 @@ describe('core/mstdp contract', () => {
       if (modulator instanceof tf.Tensor) modulator.dispose();
     }
     expect(Array.from(await conn.weights())).toEqual([1, 2, 3, 4]);
+    let s = state;
+    for (let t = 0; t < 3; t++) {
+      const next = mstdp.step(io, s, MSTDP_DEFAULTS);
+      if (s !== state) releaseState(s, next);
+      s = next;
+    }
+    expect(Array.from(await conn.weights())).toEqual([1, 2, 3, 4]);
+    expect(Array.from(await s.pPlus.data())).not.toEqual([0, 0, 0, 0]);
+    tf.dispose(Object.values(s));
     expect(() => toConfig(mstdp, { tauPlusMs: 0 })).toThrow(/tauPlusMs must be > 0/);
     expect(() => toConfig(mstdpet, { tauZMs: -1 })).toThrow(/tauZMs must be > 0/);
     expect(() => toConfig(mstdp, { modulator: '' })).toThrow(/modulator must be a non-empty signal name/);

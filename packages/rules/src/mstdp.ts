@@ -188,7 +188,8 @@ export function mstdpetToFused(p: MstdpetParams): FusedMstdpet {
  *      conn.onPost(ν·r·P+, s_post(t−1)) (addOuter when batch > 1);
  *   2. P+ ← P+·e^(−dt/τ+) + a+·s_pre;  P− ← P−·e^(−dt/τ−) − a−·s_post;
  *   3. e(t) = P+⊗s_post + s_pre⊗P− (kept as its factors; nothing per synapse is stored).
- * Batch: Σ_b r_b·e_b ('sum') or its mean. `io.modulator` is required.
+ * Batch: Σ_b r_b·e_b ('sum') or its mean. An absent `io.modulator` counts as 0 (no weight change;
+ * the traces still advance), as an unset signal of a Network.
  */
 export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRule<MstdpParams, MstdpState>({
   name: MSTDP_NAME,
@@ -204,7 +205,7 @@ export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRu
     const dims = mstdpDims(MSTDP_NAME, state);
     checkStepIO(MSTDP_NAME, io, dims);
     checkModulator(MSTDP_NAME, io.modulator, dims.batch);
-    const r = modulatorColumn(io.modulator!, dims.batch);
+    const r = modulatorColumn(io.modulator, dims.batch);
     const [sPre, sPost] = tf.tidy(() => [asSpikes(io.pre, dims.batch), asSpikes(io.post, dims.batch)]);
     try {
       applyPointEligibility(io.conn, state, r, p.nu * batchScale(p.batchReduce, dims.batch), p);
@@ -248,7 +249,7 @@ export const mstdpet: FusableRulePlugin<MstdpetParams, MstdpetState> = defineFus
         `${MSTDPET_NAME}: state.z has shape [${zShape.join(', ')}] but io.conn has ${nnz} synapses and the batch is ${dims.batch} (a state belongs to one connection)`,
       );
     }
-    const r = modulatorColumn(io.modulator!, dims.batch);
+    const r = modulatorColumn(io.modulator, dims.batch);
     const [sPre, sPost] = tf.tidy(() => [asSpikes(io.pre, dims.batch), asSpikes(io.post, dims.batch)]);
     const dz = decayFactor(io.dtMs, p.tauZMs);
     const gain = p.nu * io.dtMs * batchScale(p.batchReduce, dims.batch);

@@ -84,7 +84,7 @@ export class ReferenceConnection implements SynapseOps {
   /** Dense [nPre, nPost] tensor (duplicates summed). */
   denseTensor(): tf.Tensor2D {
     return tf.tidy(() => {
-      const flat = tf.add(tf.mul(this.pre, tf.scalar(this.nPost, 'int32')), this.post);
+      const flat = tf.add(tf.mul(this.pre, tf.scalar(this.nPost, 'int32')), this.post) as tf.Tensor1D;
       return tf.reshape(tf.unsortedSegmentSum(this.w, flat, this.nPre * this.nPost), [this.nPre, this.nPost]) as tf.Tensor2D;
     });
   }
