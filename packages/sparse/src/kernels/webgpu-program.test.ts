@@ -11,6 +11,8 @@ function fakeBackend(maxPerDim = 65535, maxBinding = 128 * 2 ** 20): GpuBackend 
     runWebGPUProgram: () => {
       throw new Error('not used');
     },
+    refCount: () => 1,
+    incRef: () => undefined,
   };
 }
 

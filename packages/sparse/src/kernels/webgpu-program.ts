@@ -5,7 +5,7 @@
  * exactly (4.22.0) because they are not semver-stable.
  */
 import { PlasticityError } from '@plasticity/core';
-import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** Structural copy of tfjs-backend-webgpu's `WebGPUProgram` (fields the kernels set). */
 export interface GpuProgram {
@@ -45,6 +45,9 @@ export interface GpuBackend {
   runWebGPUProgram(
     program: GpuProgram, inputs: TensorInfo[], outputDtype: DataType, uniforms?: GpuUniform[], output?: TensorInfo,
   ): TensorInfo;
+  /** Handles (tensors) sharing the buffer of dataId. */
+  refCount(dataId: DataId): number;
+  incRef(dataId: DataId): void;
 }
 
 /** Threads per workgroup of every sparse program (a multiple of every lane count used). */

@@ -185,19 +185,32 @@ export function rowDot(
 }
 
 /**
- * OnRows: the slots of each active row get w = clip(w + values[idx[k]]), written to the copy made by
- * copyWeights (run with that output). Each weight position appears once per call, so there is no
- * race. Inputs: Ptr, Idx, Weights, Active, Values[, Slot].
+ * Variable names of an update program: in place, the weights are the output itself (read and
+ * written through `result`; WebGPU cannot bind one buffer as input and output), else an input.
+ */
+function updateInputs(inPlace: boolean, hasSlot: boolean, operands: string[]): string[] {
+  return ['Ptr', 'Idx', ...(inPlace ? [] : ['Weights']), ...operands, ...(hasSlot ? ['Slot'] : [])];
+}
+
+/** WGSL expression of the current weight at position p of an update. */
+function oldWeight(inPlace: boolean): string {
+  return inPlace ? 'result[p]' : 'f32(Weights[p])';
+}
+
+/**
+ * OnRows: the slots of each active row get w = clip(w + values[idx[k]]), written either in place
+ * (output = the weights) or into the copy made by copyWeights. Each weight position appears once per
+ * call, so there is no race. Inputs: Ptr, Idx[, Weights], Active, Values[, Slot].
  */
 export function onRows(
-  backend: GpuBackend, shape: number[], hasSlot: boolean, nRows: number, nnz: number, wMin: number, wMax: number,
+  backend: GpuBackend, shape: number[], hasSlot: boolean, inPlace: boolean, nRows: number, nnz: number, wMin: number, wMax: number,
 ): Built {
   const lanes = lanesFor(nnz, nRows);
   const pos = posExpr(hasSlot);
   return {
     program: makeProgram(backend, {
-      variableNames: hasSlot ? ['Ptr', 'Idx', 'Weights', 'Active', 'Values', 'Slot'] : ['Ptr', 'Idx', 'Weights', 'Active', 'Values'],
-      outputShape: shape, shaderKey: `plasticity_sparse_onrows_${hasSlot ? 's' : 'n'}`,
+      variableNames: updateInputs(inPlace, hasSlot, ['Active', 'Values']),
+      outputShape: shape, shaderKey: `plasticity_sparse_onrows_${hasSlot ? 's' : 'n'}_${inPlace ? 'ip' : 'cp'}`,
       uniforms: `${TASK_UNIFORMS} ${CLIP_UNIFORMS}`,
       getUserCode: () => `
   fn main(index : i32) {${TASK_PROLOGUE}
@@ -205,7 +218,7 @@ export function onRows(
     let end = Ptr[task + 1];
     for (var k = Ptr[task] + lane; k < end; k = k + uniforms.lanes) {
       let p = ${pos};
-      var x = f32(Weights[p]) + f32(Values[Idx[k]]);${CLIP}
+      var x = ${oldWeight(inPlace)} + f32(Values[Idx[k]]);${CLIP}
       result[p] = x;
     }
   }`,
@@ -216,19 +229,19 @@ export function onRows(
 
 /**
  * AddOuter: for each row r with some a[b, r] != 0, its slots get
- * w = clip(w + scale · Σ_b a[b, r] · c[b, idx[k]]) (batch sum first, as the cpu kernel), written to
- * the copy made by copyWeights. Race-free as OnRows. Inputs: Ptr, Idx, Weights, A, C[, Slot].
+ * w = clip(w + scale · Σ_b a[b, r] · c[b, idx[k]]) (batch sum first, as the cpu kernel), in place or
+ * into the copy made by copyWeights. Race-free as OnRows. Inputs: Ptr, Idx[, Weights], A, C[, Slot].
  */
 export function addOuter(
-  backend: GpuBackend, shape: number[], hasSlot: boolean, batch: number, nRows: number, nCols: number, nnz: number,
+  backend: GpuBackend, shape: number[], hasSlot: boolean, inPlace: boolean, batch: number, nRows: number, nCols: number, nnz: number,
   scale: number, wMin: number, wMax: number,
 ): Built {
   const lanes = lanesFor(nnz, nRows);
   const pos = posExpr(hasSlot);
   return {
     program: makeProgram(backend, {
-      variableNames: hasSlot ? ['Ptr', 'Idx', 'Weights', 'A', 'C', 'Slot'] : ['Ptr', 'Idx', 'Weights', 'A', 'C'],
-      outputShape: shape, shaderKey: `plasticity_sparse_addouter_${hasSlot ? 's' : 'n'}`,
+      variableNames: updateInputs(inPlace, hasSlot, ['A', 'C']),
+      outputShape: shape, shaderKey: `plasticity_sparse_addouter_${hasSlot ? 's' : 'n'}_${inPlace ? 'ip' : 'cp'}`,
       uniforms: `${TASK_UNIFORMS} batch : i32, nRows : i32, nCols : i32, scale : f32, ${CLIP_UNIFORMS}`,
       getUserCode: () => `
   fn main(index : i32) {${TASK_PROLOGUE}
@@ -246,7 +259,7 @@ export function addOuter(
         s = s + f32(A[b * uniforms.nRows + r]) * f32(C[b * uniforms.nCols + j]);
       }
       let p = ${pos};
-      var x = f32(Weights[p]) + uniforms.scale * s;${CLIP}
+      var x = ${oldWeight(inPlace)} + uniforms.scale * s;${CLIP}
       result[p] = x;
     }
   }`,

@@ -98,11 +98,17 @@ interface Out {
   shape: number[];
 }
 
+const UPDATES = new Set<string>([ON_ROWS, ADD_OUTER]);
+
 /**
- * Runs `name` on `backend` with fresh tensors; checks (webgpu) that no tensor or data buffer leaks
- * and that the weights input is unchanged (updates return a new buffer there).
+ * Runs `name` on `backend` with fresh tensors; checks (webgpu) that no tensor or data buffer leaks.
+ * Updates (OnRows, AddOuter) on webgpu: with `shared` a clone holds the weights buffer, so the
+ * update must go to a new buffer and leave weights and clone unchanged; without it the update is
+ * in place (the output shares the weights' dataId). Other kernels leave the weights unchanged.
  */
-async function runOn(backend: 'cpu' | 'webgpu', name: string, inputs: Record<string, Arr | undefined>, attrs: object = {}): Promise<Out> {
+async function runOn(
+  backend: 'cpu' | 'webgpu', name: string, inputs: Record<string, Arr | undefined>, attrs: object = {}, shared = false,
+): Promise<Out> {
   await tf.setBackend(backend);
   const before = tf.memory();
   const ts: Record<string, TF.Tensor> = {};
@@ -111,15 +117,23 @@ async function runOn(backend: 'cpu' | 'webgpu', name: string, inputs: Record<str
     // kernels write in place.
     if (v !== undefined) ts[k] = tf.tensor(v.values.slice(), v.shape, v.values instanceof Int32Array ? 'int32' : 'float32');
   }
+  const clone = shared && ts.weights !== undefined ? tf.clone(ts.weights) : undefined;
   const out = tf.engine().runKernel(name, ts as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
   const values = (await out.data()) as Float32Array;
   const shape = out.shape.slice();
   expect(out.dtype).toBe('float32');
   if (backend === 'webgpu' && ts.weights !== undefined) {
-    expect(out.dataId, 'webgpu updates return a new buffer').not.toBe(ts.weights.dataId);
-    expect(Array.from(await ts.weights.data())).toEqual(Array.from(inputs.weights!.values));
+    const original = Array.from(inputs.weights!.values);
+    if (UPDATES.has(name) && !shared) {
+      expect(out.dataId, 'an unshared weights buffer is updated in place').toBe(ts.weights.dataId);
+    } else {
+      expect(out.dataId, 'a shared weights buffer is not written').not.toBe(ts.weights.dataId);
+      expect(Array.from(await ts.weights.data())).toEqual(original);
+      if (clone) expect(Array.from(await clone.data())).toEqual(original);
+    }
   }
   out.dispose();
+  clone?.dispose();
   for (const t of Object.values(ts)) t.dispose();
   if (backend === 'webgpu') {
     const after = tf.memory() as TF.MemoryInfo & { numDataBuffers: number };
@@ -250,10 +264,12 @@ async function checkOnRows(s: Csr, seed: number, opts: { slot: boolean; rate: nu
   const attrs = opts.bounds ? { wMin: 0.1, wMax: 0.9 } : { wMin: -Infinity, wMax: Infinity };
   const label = `OnRows ${JSON.stringify(opts)}`;
   const cpu = await runOn('cpu', ON_ROWS, inputs, attrs);
-  const gpu = await runOn('webgpu', ON_ROWS, inputs, attrs);
   const mag = Float64Array.from(w, (x) => Math.abs(x) + 0.5);
-  expectWithin(gpu, cpu, mag, label);
-  expectNonZeroIfExpected(gpu, cpu, label);
+  for (const shared of [false, true]) {
+    const gpu = await runOn('webgpu', ON_ROWS, inputs, attrs, shared);
+    expectWithin(gpu, cpu, mag, `${label} shared ${shared}`);
+    expectNonZeroIfExpected(gpu, cpu, label);
+  }
 }
 
 async function checkAddOuter(s: Csr, seed: number, opts: { slot: boolean; batch: number; rank1: boolean; rate: number; bounds: boolean }): Promise<void> {
@@ -269,11 +285,13 @@ async function checkAddOuter(s: Csr, seed: number, opts: { slot: boolean; batch:
   const attrs = opts.bounds ? { scale, wMin: 0.2, wMax: 0.8 } : { scale, wMin: -Infinity, wMax: Infinity };
   const label = `AddOuter ${JSON.stringify(opts)}`;
   const cpu = await runOn('cpu', ADD_OUTER, inputs, attrs);
-  const gpu = await runOn('webgpu', ADD_OUTER, inputs, attrs);
   const outer = magOuter(s, slot, a, c, opts.batch);
   const mag = Float64Array.from(w, (x, i) => Math.abs(x) + scale * outer[i]!);
-  expectWithin(gpu, cpu, mag, label);
-  expectNonZeroIfExpected(gpu, cpu, label);
+  for (const shared of [false, true]) {
+    const gpu = await runOn('webgpu', ADD_OUTER, inputs, attrs, shared);
+    expectWithin(gpu, cpu, mag, `${label} shared ${shared}`);
+    expectNonZeroIfExpected(gpu, cpu, label);
+  }
 }
 
 async function checkSddmm(s: Csr, seed: number, opts: { slot: boolean; batch: number; rank1: boolean; rate: number }): Promise<void> {
@@ -408,7 +426,8 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
         // OnRows with an int/bool active vector as well.
         const active = tf.tensor1d(Int32Array.from(ev.subarray(0, s.nRows)), dtype);
         const values = tf.tensor1d(uniform(s.nCols, 24));
-        const updated = tf.engine().runKernel(ON_ROWS, { ptr, idx, weights, active, values }, { wMin: -Infinity, wMax: Infinity }) as TF.Tensor;
+        const own = tf.tensor1d(w); // updated in place: its own buffer
+        const updated = tf.engine().runKernel(ON_ROWS, { ptr, idx, weights: own, active, values }, { wMin: -Infinity, wMax: Infinity }) as TF.Tensor;
         const got = await updated.data();
         const vals = await values.data();
         const rows = ev.subarray(0, s.nRows);
@@ -418,7 +437,7 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
             expect(Math.abs(got[k]! - want)).toBeLessThanOrEqual(TOL * 2);
           }
         }
-        tf.dispose([spikes, out, active, values, updated]);
+        tf.dispose([spikes, out, active, values, own, updated]);
       }
       tf.dispose([ptr, idx, weights]);
       expect(tf.memory().numTensors).toBe(before);

@@ -8,9 +8,11 @@
  *   their order, hence the last bits, may differ between runs. Compare within a tolerance.
  * - RowDot, Sddmm: one invocation (RowDot) or one lane per slot (Sddmm) writes each output; no atomics;
  *   deterministic.
- * - OnRows, AddOuter: copy the weights into a new buffer, then update the touched slots of the copy
- *   (each position appears once per call, so no races). They return the new buffer: on webgpu the
- *   update is not in place, callers replace their weights tensor by the output (names.ts).
+ * - OnRows, AddOuter: update the touched slots only (each position appears once per call, so no
+ *   races). In place when the weights buffer has no other handle (as the cpu kernels: the output
+ *   shares the dataId, one more reference, O(touched) work); otherwise into a copy (a clone or
+ *   reshape shares the buffer and must not change). Callers replace their weights tensor by the
+ *   output either way (names.ts).
  *
  * Every dispatch is folded so that no grid dimension exceeds maxComputeWorkgroupsPerDimension, and a
  * tensor larger than one storage binding allows throws E_BACKEND instead of reading zeros.
@@ -90,6 +92,19 @@ function checkBindings(backend: GpuBackend, kernel: string, tensors: Record<stri
   checkBindingSize(backend, kernel, 'the output', outShape);
 }
 
+/**
+ * The buffer an update writes: the weights themselves when no other handle shares them (one more
+ * reference for the returned handle, as tfjs's Identity), else a fresh copy.
+ */
+function updateTarget(backend: GpuBackend, weights: TensorInfo): { out: TensorInfo; inPlace: boolean } {
+  if (weights.dtype === 'float32' && backend.refCount(weights.dataId) === 1) {
+    backend.incRef(weights.dataId);
+    return { out: { dataId: weights.dataId, shape: weights.shape.slice(), dtype: 'float32' }, inPlace: true };
+  }
+  const shape = weights.shape.slice();
+  return { out: run(backend, programs.copyWeights(backend, shape), [weights]), inPlace: false };
+}
+
 function run(backend: GpuBackend, built: programs.Built, inputs: Array<TensorInfo | undefined>, output?: TensorInfo): TensorInfo {
   const bound = inputs.filter((t): t is TensorInfo => t !== undefined);
   return backend.runWebGPUProgram(built.program, bound, 'float32', built.uniforms, output);
@@ -142,10 +157,10 @@ const onRows: KernelFunc = ({ inputs, backend: b, attrs }) => {
   expectLength(ON_ROWS, 'active', active, nRows);
   const shape = weights.shape.slice();
   checkBindings(backend, ON_ROWS, { ptr, idx, slot, weights, active, values }, shape);
-  const out = run(backend, programs.copyWeights(backend, shape), [weights]);
+  const { out, inPlace } = updateTarget(backend, weights);
   if (nnz === 0 || sizeOf(values.shape) === 0) return out;
-  const update = programs.onRows(backend, shape, slot !== undefined, nRows, nnz, wMin, wMax);
-  return run(backend, update, [ptr, idx, weights, active, values, slot], out);
+  const update = programs.onRows(backend, shape, slot !== undefined, inPlace, nRows, nnz, wMin, wMax);
+  return run(backend, update, [ptr, idx, inPlace ? undefined : weights, active, values, slot], out);
 };
 
 const addOuter: KernelFunc = ({ inputs, backend: b, attrs }) => {
@@ -163,10 +178,10 @@ const addOuter: KernelFunc = ({ inputs, backend: b, attrs }) => {
   }
   const shape = weights.shape.slice();
   checkBindings(backend, ADD_OUTER, { ptr, idx, slot, weights, a, c }, shape);
-  const out = run(backend, programs.copyWeights(backend, shape), [weights]);
+  const { out, inPlace } = updateTarget(backend, weights);
   if (nnz === 0 || batch === 0 || nCols === 0) return out;
-  const update = programs.addOuter(backend, shape, slot !== undefined, batch, nRows, nCols, nnz, scale, wMin, wMax);
-  return run(backend, update, [ptr, idx, weights, a, c, slot], out);
+  const update = programs.addOuter(backend, shape, slot !== undefined, inPlace, batch, nRows, nCols, nnz, scale, wMin, wMax);
+  return run(backend, update, [ptr, idx, inPlace ? undefined : weights, a, c, slot], out);
 };
 
 const sddmm: KernelFunc = ({ inputs, backend: b }) => {
