@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TEST_BACKENDS, expectClose, useBackend } from '@plasticity/testing';
+import { TEST_BACKENDS, arbSparse, expectClose, useBackend } from '@plasticity/testing';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, ConnectionFormat } from './connection.js';
 import {
@@ -131,5 +132,32 @@ describe.each(TEST_BACKENDS)('every op on every format matches a dense reference
         conn.dispose();
       },
     );
+  });
+});
+
+describe.each(TEST_BACKENDS)('fuzzed parity of CSR, COO and dense with the reference (%s)', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('propagate, onPre, onPost and addOuter on random structures with repeated pairs', async () => {
+    await fc.assert(fc.asyncProperty(arbSparse({ duplicates: true, maxPre: 9, maxPost: 9 }), fc.integer({ min: 0, max: 1000 }), async (s, seed) => {
+      const rng = rngFor(seed);
+      const spikes = randomEvents(rng, s.nPre, 0.5);
+      const postSpikes = randomEvents(rng, s.nPost, 0.5);
+      const postTrace = Float32Array.from(rng.uniform(s.nPost, -0.5, 0.5));
+      const preTrace = Float32Array.from(rng.uniform(s.nPre, -0.5, 0.5));
+      for (const format of FORMATS) {
+        const conn = build(format, s);
+        const ref = refOf(s, format);
+        expectClose(await read(conn.propagate(spikes)), refPropagate(ref, spikes, 1, true), TOL);
+        conn.onPre(spikes, postTrace, { wMin: -0.25 });
+        refOnPre(ref, spikes, postTrace, -0.25);
+        conn.onPost(preTrace, postSpikes, { wMax: 0.75 });
+        refOnPost(ref, preTrace, postSpikes, -Infinity, 0.75);
+        conn.addOuter(preTrace, postTrace, 0.5);
+        refAddOuter(ref, preTrace, postTrace, 1, 0.5);
+        await expectMatches(conn, ref, format);
+        conn.dispose();
+      }
+    }), { numRuns: 25 });
   });
 });

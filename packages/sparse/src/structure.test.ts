@@ -111,3 +111,18 @@ describe('COO → CSR', () => {
     }), { numRuns: 60 });
   });
 });
+
+describe('corrupt CSR fuzzing', () => {
+  it('an out-of-range index anywhere is reported at its position', () => {
+    fc.assert(fc.property(arbSparse({ maxNnz: 30 }), fc.nat(), fc.boolean(), (s, at, negative) => {
+      fc.pre(s.pre.length > 0);
+      const csr = CSRConnection.fromCoo(s);
+      const { indptr, indices } = csr.structure();
+      csr.dispose();
+      const k = at % indices.length;
+      indices[k] = negative ? -1 - (at % 3) : s.nPost + (at % 3);
+      expectFormatError(() => CSRConnection.fromCsr({ nPre: s.nPre, nPost: s.nPost, indptr, indices, weights: s.weights }),
+        new RegExp(`indices\\[${k}\\] must be in \\[0, ${s.nPost}\\)`));
+    }), { numRuns: 100 });
+  });
+});
