@@ -25,6 +25,16 @@ import { checkBindingSize, sizeOf, type GpuBackend } from './webgpu-program.js';
 
 type Inputs = Record<string, TensorInfo | undefined>;
 
+/** The kernel's backend as the WebGPU backend of tfjs 4.22.0 (E_BACKEND if its internals differ). */
+function gpuBackend(kernel: string, backend: unknown): GpuBackend {
+  const b = backend as Partial<GpuBackend> | null;
+  if (typeof b?.runWebGPUProgram !== 'function' || typeof b.refCount !== 'function' || b.device?.limits === undefined) {
+    throw new PlasticityError('E_BACKEND',
+      `${kernel}: the 'webgpu' backend lacks runWebGPUProgram/device.limits; these kernels need @tensorflow/tfjs-backend-webgpu 4.22.0`);
+  }
+  return b as GpuBackend;
+}
+
 function input(kernel: string, inputs: Inputs, name: string): TensorInfo {
   const t = inputs[name];
   if (t === undefined) throw new PlasticityError('E_PARAM', `${kernel}: input '${name}' is missing`);
@@ -111,7 +121,7 @@ function run(backend: GpuBackend, built: programs.Built, inputs: Array<TensorInf
 }
 
 const eventMatVec: KernelFunc = ({ inputs, backend: b, attrs }) => {
-  const backend = b as unknown as GpuBackend;
+  const backend = gpuBackend(EVENT_MATVEC, b);
   const { ptr, idx, slot, nRows, nnz } = structure(EVENT_MATVEC, inputs as Inputs);
   const weights = input(EVENT_MATVEC, inputs as Inputs, 'weights');
   const events = input(EVENT_MATVEC, inputs as Inputs, 'events');
@@ -130,7 +140,7 @@ const eventMatVec: KernelFunc = ({ inputs, backend: b, attrs }) => {
 };
 
 const rowDot: KernelFunc = ({ inputs, backend: b }) => {
-  const backend = b as unknown as GpuBackend;
+  const backend = gpuBackend(ROW_DOT, b);
   const { ptr, idx, slot, nRows, nnz } = structure(ROW_DOT, inputs as Inputs);
   const weights = input(ROW_DOT, inputs as Inputs, 'weights');
   const v = input(ROW_DOT, inputs as Inputs, 'v');
@@ -147,7 +157,7 @@ const rowDot: KernelFunc = ({ inputs, backend: b }) => {
 };
 
 const onRows: KernelFunc = ({ inputs, backend: b, attrs }) => {
-  const backend = b as unknown as GpuBackend;
+  const backend = gpuBackend(ON_ROWS, b);
   const { ptr, idx, slot, nRows, nnz } = structure(ON_ROWS, inputs as Inputs);
   const weights = input(ON_ROWS, inputs as Inputs, 'weights');
   const active = input(ON_ROWS, inputs as Inputs, 'active');
@@ -164,7 +174,7 @@ const onRows: KernelFunc = ({ inputs, backend: b, attrs }) => {
 };
 
 const addOuter: KernelFunc = ({ inputs, backend: b, attrs }) => {
-  const backend = b as unknown as GpuBackend;
+  const backend = gpuBackend(ADD_OUTER, b);
   const { ptr, idx, slot, nRows, nnz } = structure(ADD_OUTER, inputs as Inputs);
   const weights = input(ADD_OUTER, inputs as Inputs, 'weights');
   const a = input(ADD_OUTER, inputs as Inputs, 'a');
@@ -185,7 +195,7 @@ const addOuter: KernelFunc = ({ inputs, backend: b, attrs }) => {
 };
 
 const sddmm: KernelFunc = ({ inputs, backend: b }) => {
-  const backend = b as unknown as GpuBackend;
+  const backend = gpuBackend(SDDMM, b);
   const { ptr, idx, slot, nRows, nnz } = structure(SDDMM, inputs as Inputs);
   const a = input(SDDMM, inputs as Inputs, 'a');
   const c = input(SDDMM, inputs as Inputs, 'c');
