@@ -232,7 +232,9 @@ export abstract class SparseConnection implements Connection {
     check.finite('target', target);
     const { wMin, wMax } = boundAttrs(bounds);
     if (this.nnz === 0) return;
-    const { post } = this.indices();
+    // Post index of each stored synapse: the row view's idx when it is in storage order (CSR).
+    const rows = this.rows();
+    const post = rows.slot ? this.indices().post : rows.idx;
     const next = tf.tidy(() => {
       // Column sums through the CSC view: ROW_DOT with a vector of ones (kernels exist on every backend).
       const ones = tf.ones([1, this.nPre]);
