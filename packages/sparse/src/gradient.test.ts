@@ -67,6 +67,22 @@ describe.each(TEST_BACKENDS)('gradient of event propagation (%s)', (backend) => 
     },
   );
 
+  it.each(['csr', 'coo'] as const)('%s: a plastic update inside tf.grad leaves the weights the tape saved unchanged', async (format) => {
+    const structure = { nPre: 2, nPost: 3, pre: Int32Array.of(0, 0, 1), post: Int32Array.of(0, 2, 1), weights: Float32Array.of(1, 2, 3) };
+    const conn = format === 'csr' ? CSRConnection.fromCoo(structure) : COOConnection.fromCoo(structure);
+    const x = tf.tensor2d([[1, 1]]);
+    const g = tf.grad((xi: tf.Tensor) => {
+      const y = conn.propagate(xi, { mode: 'float' });
+      conn.onPre(Uint8Array.of(1, 1), Float32Array.of(100, 100, 100));
+      return tf.sum(y);
+    })(x);
+    // dL/dx[i] = Σ_j W[i, j] with the weights of the forward pass: row sums 3 and 3.
+    expect(Array.from(await g.data())).toEqual([3, 3]);
+    expect(Array.from(await conn.getWeights())).toEqual([101, 102, 103]);
+    tf.dispose([x, g]);
+    conn.dispose();
+  });
+
   it('a homogeneous weight gets the sum of its synapses\' gradients', async () => {
     const conn = CSRConnection.fromCsr({ nPre: 2, nPost: 3, indptr: Int32Array.of(0, 2, 3), indices: Int32Array.of(0, 2, 1), weights: 0.5 });
     const w = tf.tensor1d([0.5]);
