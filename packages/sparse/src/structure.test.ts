@@ -126,3 +126,27 @@ describe('corrupt CSR fuzzing', () => {
     }), { numRuns: 100 });
   });
 });
+
+describe('COO validation', () => {
+  const coo = { nPre: 2, nPost: 3, pre: [0, 1, 1], post: [2, 0, 1], weights: [1, 2, 3] };
+  it.each([
+    ['pre out of range', { pre: [0, 2, 1] }, 'E_FORMAT', /coo.pre\[1\] must be an integer in \[0, 2\), got 2/],
+    ['post not an integer', { post: [2, 0.5, 1] }, 'E_FORMAT', /coo.post\[1\] must be an integer in \[0, 3\), got 0.5/],
+    ['negative post', { post: [-1, 0, 1] }, 'E_FORMAT', /coo.post\[0\]/],
+    ['post shorter than pre', { post: [2, 0] }, 'E_SHAPE', /coo.post must have length 3, got 2/],
+    ['weights shorter than pre', { weights: [1, 2] }, 'E_SHAPE', /coo.weights must have length 3, got 2/],
+    ['a NaN weight', { weights: [1, NaN, 3] }, 'E_PARAM', /coo.weights must contain only finite numbers, got NaN at index 1/],
+    ['a fractional nPre', { nPre: 2.5 }, 'E_PARAM', /nPre must be an integer/],
+  ])('rejects %s in every COO constructor', (_, patch, code, message) => {
+    for (const make of [CSRConnection.fromCoo, COOConnection.fromCoo]) {
+      let caught: unknown;
+      try {
+        make({ ...coo, ...(patch as object) } as never);
+      } catch (e) {
+        caught = e;
+      }
+      expect(isPlasticityError(caught, code as never), String(caught)).toBe(true);
+      expect((caught as Error).message).toMatch(message);
+    }
+  });
+});
