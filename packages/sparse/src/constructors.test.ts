@@ -1,4 +1,5 @@
 import { createRegistry, isPlasticityError, loadCheckpoint, saveCheckpoint, toConfig } from '@plasticity/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from './connection.js';
 import { connectionCheckpoint, connectionFromCheckpoint, fromArrays } from './convert.js';
@@ -61,6 +62,45 @@ describe('seeded random connectivity', () => {
     expect(() => CSRConnection.random({ nPre: 3, nPost: 2, p: 0.5, seed: 1.5 })).toThrow(/seed/);
     out.dispose();
     inn.dispose();
+  });
+});
+
+describe('fuzzed generators', () => {
+  it('fixedFanOut/fixedFanIn: valid CSR, exact counts, distinct partners, reproducible by seed', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.nat(), fc.integer({ min: 0, max: 1e6 }),
+      (nPre, nPost, k, seed) => {
+        const fanOut = k % (nPost + 1);
+        const fanIn = k % (nPre + 1);
+        const out = CSRConnection.fixedFanOut({ nPre, nPost, fanOut, seed });
+        const again = CSRConnection.fixedFanOut({ nPre, nPost, fanOut, seed });
+        const inn = CSRConnection.fixedFanIn({ nPre, nPost, fanIn, seed });
+        const s = out.structure();
+        expect(Array.from(again.structure().indices)).toEqual(Array.from(s.indices));
+        for (let i = 0; i < nPre; i++) {
+          const row = Array.from(s.indices.subarray(s.indptr[i]!, s.indptr[i + 1]!));
+          expect(row.length).toBe(fanOut);
+          expect(row).toEqual([...new Set(row)].sort((a, b) => a - b));
+        }
+        const counts = new Array(nPost).fill(0);
+        for (const j of inn.structure().indices) counts[j]++;
+        expect(counts).toEqual(new Array(nPost).fill(fanIn));
+        [out, again, inn].forEach((c) => c.dispose());
+      }), { numRuns: 60 });
+  });
+
+  it('init distributions: per-synapse draws with the requested moments', async () => {
+    const base = { nPre: 100, nPost: 100, p: 0.5, seed: 9 };
+    const mean = (w: Float32Array): number => w.reduce((a, b) => a + b, 0) / w.length;
+    const normal = CSRConnection.random({ ...base, init: { dist: 'normal', mean: 1, std: 0.1 } });
+    const w = await normal.getWeights();
+    expect(Math.abs(mean(w) - 1)).toBeLessThan(0.01); // sd of the mean ≈ 0.0014
+    const pois = CSRConnection.random({ ...base, init: { dist: 'poisson', lambda: 3 } });
+    const wp = await pois.getWeights();
+    expect(wp.every((x) => Number.isInteger(x))).toBe(true);
+    expect(Math.abs(mean(wp) - 3)).toBeLessThan(0.15);
+    expect(() => CSRConnection.random({ ...base, init: { dist: 'cauchy' } as never })).toThrow(/init.dist/);
+    normal.dispose();
+    pois.dispose();
   });
 });
 
