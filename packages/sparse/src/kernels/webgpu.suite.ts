@@ -444,6 +444,45 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
     });
   });
 
+  describe('webgpu updates under a gradient tape', () => {
+    /** grad of Σ r ⊙ EventMatVec(x, w) wrt w while an OnRows update of w runs inside the taped function. */
+    async function gradWithUpdate(backend: 'cpu' | 'webgpu'): Promise<{ grad: Float32Array; weights: Float32Array }> {
+      await tf.setBackend(backend);
+      const { registerEventMatVecGradient } = await import('../index.js');
+      await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+      registerEventMatVecGradient();
+      const s = randomCsr(12, 9, 0.4, 31);
+      const ptr = tf.tensor1d(s.ptr, 'int32');
+      const idx = tf.tensor1d(s.idx, 'int32');
+      const slot = tf.tensor1d(Int32Array.from({ length: s.nnz }, (_, k) => k), 'int32');
+      const x = tf.tensor1d(uniform(12, 32));
+      const r = tf.tensor1d(uniform(9, 33));
+      const active = tf.ones([12]);
+      const values = tf.fill([9], 0.25);
+      const w = tf.tensor1d(uniform(s.nnz, 34));
+      let updatedId: unknown;
+      const grad = tf.grad((ww: TF.Tensor) => {
+        const y = tf.engine().runKernel(EVENT_MATVEC, { ptr, idx, slot, weights: ww, events: x }, { nCols: 9, mode: 'float' }) as TF.Tensor;
+        // The tape saved ww (a clone sharing its buffer): this update must not write that buffer.
+        const updated = tf.engine().runKernel(ON_ROWS, { ptr, idx, weights: ww, active, values }, { wMin: -Infinity, wMax: Infinity }) as TF.Tensor;
+        updatedId = updated.dataId;
+        return tf.sum(tf.mul(y, r));
+      })(w);
+      if (backend === 'webgpu') expect(updatedId).not.toBe(w.dataId);
+      const out = { grad: Float32Array.from(await grad.data()), weights: Float32Array.from(await w.data()) };
+      tf.dispose([ptr, idx, slot, x, r, active, values, w, grad]);
+      return out;
+    }
+
+    gpuIt('an update inside tf.grad leaves the weights the tape saved unchanged', async () => {
+      const cpu = await gradWithUpdate('cpu');
+      const gpu = await gradWithUpdate('webgpu');
+      expect(Array.from(gpu.weights)).toEqual(Array.from(cpu.weights));
+      expect(gpu.grad.some((v) => v !== 0)).toBe(true);
+      for (let k = 0; k < cpu.grad.length; k++) expect(Math.abs(gpu.grad[k]! - cpu.grad[k]!)).toBeLessThanOrEqual(TOL * 10);
+    });
+  });
+
   describe('webgpu kernel errors', () => {
     gpuIt('homogeneous weights are rejected by plastic updates', async () => {
       await tf.setBackend('webgpu');
