@@ -14,10 +14,17 @@
 const F32: i32 = 0;
 const I32: i32 = 1;
 
-@inline function lo32(v: f32, lo: f32, hi: f32): f32 {
-  // v < lo ? lo : v, then v > hi ? hi : v  (scalar twin of f32x4.pmax/pmin; NaN passes through)
-  v = select<f32>(lo, v, v < lo);
-  return select<f32>(hi, v, v > hi);
+/**
+ * clip(v) = (v < lo ? lo : v) then (v > hi ? hi : v), bit for bit (NaN passes through, -0 stays -0)
+ * in the vector unit: f32x4.pmax/pmin are exactly these selects and compile to maxps/minps, where a
+ * scalar select becomes a branch that mispredicts whenever clipping is irregular.
+ */
+@inline function clip(v: f32, vlo: v128, vhi: v128): f32 {
+  return f32x4.extract_lane(f32x4.pmin(f32x4.pmax(f32x4.splat(v), vlo), vhi), 0);
+}
+
+@inline function clip64(v: f64, vlo: v128, vhi: v128): f64 {
+  return f64x2.extract_lane(f64x2.pmin(f64x2.pmax(f64x2.splat(v), vlo), vhi), 0);
 }
 
 @inline function value(ev: usize, i: i32, kind: i32): f64 {
@@ -212,7 +219,7 @@ export function onRows(ptr: usize, idx: usize, slot: usize, w: usize, list: usiz
       }
       for (; k < e; k++) {
         const p = w + (<usize>k << 2);
-        store<f32>(p, lo32(load<f32>(p) + load<f32>(vals + (<usize>load<i32>(idx + (<usize>k << 2)) << 2)), lo, hi));
+        store<f32>(p, clip(load<f32>(p) + load<f32>(vals + (<usize>load<i32>(idx + (<usize>k << 2)) << 2)), vlo, vhi));
       }
     } else {
       for (; k + 4 <= e; k += 4) {
@@ -222,14 +229,14 @@ export function onRows(ptr: usize, idx: usize, slot: usize, w: usize, list: usiz
         const p1 = w + (<usize>load<i32>(s, 4) << 2);
         const p2 = w + (<usize>load<i32>(s, 8) << 2);
         const p3 = w + (<usize>load<i32>(s, 12) << 2);
-        store<f32>(p0, lo32(load<f32>(p0) + load<f32>(vals + (<usize>load<i32>(q) << 2)), lo, hi));
-        store<f32>(p1, lo32(load<f32>(p1) + load<f32>(vals + (<usize>load<i32>(q, 4) << 2)), lo, hi));
-        store<f32>(p2, lo32(load<f32>(p2) + load<f32>(vals + (<usize>load<i32>(q, 8) << 2)), lo, hi));
-        store<f32>(p3, lo32(load<f32>(p3) + load<f32>(vals + (<usize>load<i32>(q, 12) << 2)), lo, hi));
+        store<f32>(p0, clip(load<f32>(p0) + load<f32>(vals + (<usize>load<i32>(q) << 2)), vlo, vhi));
+        store<f32>(p1, clip(load<f32>(p1) + load<f32>(vals + (<usize>load<i32>(q, 4) << 2)), vlo, vhi));
+        store<f32>(p2, clip(load<f32>(p2) + load<f32>(vals + (<usize>load<i32>(q, 8) << 2)), vlo, vhi));
+        store<f32>(p3, clip(load<f32>(p3) + load<f32>(vals + (<usize>load<i32>(q, 12) << 2)), vlo, vhi));
       }
       for (; k < e; k++) {
         const p = w + (<usize>load<i32>(slot + (<usize>k << 2)) << 2);
-        store<f32>(p, lo32(load<f32>(p) + load<f32>(vals + (<usize>load<i32>(idx + (<usize>k << 2)) << 2)), lo, hi));
+        store<f32>(p, clip(load<f32>(p) + load<f32>(vals + (<usize>load<i32>(idx + (<usize>k << 2)) << 2)), vlo, vhi));
       }
     }
   }
@@ -242,6 +249,8 @@ export function onRows(ptr: usize, idx: usize, slot: usize, w: usize, list: usiz
 export function addOuter(ptr: usize, idx: usize, slot: usize, w: usize, list: usize, nAct: i32,
                          a: usize, c: usize, batch: i32, nRows: i32, nCols: i32,
                          scale: f64, lo: f64, hi: f64): void {
+  const vlo = f64x2.splat(lo);
+  const vhi = f64x2.splat(hi);
   for (let t = 0; t < nAct; t++) {
     const r = load<i32>(list + (<usize>t << 2));
     let k = load<i32>(ptr + (<usize>r << 2));
@@ -254,10 +263,7 @@ export function addOuter(ptr: usize, idx: usize, slot: usize, w: usize, list: us
              <f64>load<f32>(c + ((<usize>b * <usize>nCols + <usize>j) << 2));
       }
       const p = w + ((slot == 0 ? <usize>k : <usize>load<i32>(slot + (<usize>k << 2))) << 2);
-      let v = <f64>load<f32>(p) + scale * s;
-      v = select<f64>(lo, v, v < lo);
-      v = select<f64>(hi, v, v > hi);
-      store<f32>(p, <f32>v);
+      store<f32>(p, <f32>clip64(<f64>load<f32>(p) + scale * s, vlo, vhi));
     }
   }
 }

@@ -135,6 +135,22 @@ describe.each([true, false])('wasm kernels == cpu kernels bit for bit (SIMD modu
     }
   });
 
+  it('clips signed zeros and bound-equal values as the cpu does', async () => {
+    // 9 slots in one row (SIMD body + scalar tail), and the same through a slot permutation
+    const ptr = Int32Array.of(0, 9);
+    const idx = Int32Array.from({ length: 9 }, (_, k) => k);
+    const w = Float32Array.of(-0, 0, -0, 1, 0.25, -0, 0.5, 1, -0);
+    const values = f32(Float32Array.of(-0, -0, 0, 0.5, -0.25, -0, -1, 0, -0), [9]);
+    const active = f32(Float32Array.of(1), [1]);
+    for (const slot of [null, Int32Array.of(8, 0, 7, 1, 6, 2, 5, 3, 4)]) {
+      const base = structInputs({ nRows: 1, nCols: 9, ptr, idx, slot });
+      for (const [wMin, wMax] of [[0, 1], [-0, 0], [0, 0], [-Infinity, 0], [0.25, Infinity]]) {
+        await same(ON_ROWS, { ...base, weights: f32(w, [9]), active, values }, { wMin, wMax }, true);
+        await same(ADD_OUTER, { ...base, weights: f32(w, [9]), a: f32(Float32Array.of(-0.5), [1, 1]), c: values }, { scale: 1, wMin, wMax }, true);
+      }
+    }
+  });
+
   it('updates a copy when another tensor shares the weights buffer', async () => {
     await useBackend('wasm');
     const s = structure(createRng(3), 10, 12, 0.5, false);
