@@ -12,10 +12,10 @@
  * An event/active element is active iff it is != 0. Binary mode adds the weight; float mode adds
  * weight × event value. Rows with no active event cost nothing beyond the scan of the event vector.
  *
- * In-place updates (OnRows, AddOuter, Map-free updates): on cpu and wasm the kernel writes into the
- * weights buffer and returns it (same dataId, refcount incremented as tfjs's Identity kernel does);
- * on webgpu it returns a new buffer. Callers always replace their weights tensor by the output and
- * dispose the old handle. Bounds clip only the slots the kernel touched; attrs wMin/wMax are
+ * In-place updates (OnRows, AddOuter): on cpu and wasm the kernel writes into the weights buffer and
+ * returns it (same dataId, refcount incremented as tfjs's Identity kernel does); on webgpu it does the
+ * same when no other tensor shares the buffer and writes a copy otherwise. Callers always replace
+ * their weights tensor by the output and dispose the old handle. Bounds clip only the slots the kernel touched; attrs wMin/wMax are
  * -Infinity/+Infinity when absent.
  */
 
