@@ -93,6 +93,25 @@ describe('every rule, every format, batch 1 and 2: no tensor leaks per step', ()
   }
 });
 
+describe('every rule: the same seed gives the same weights, another seed other weights', () => {
+  for (const rule of RULES) {
+    it(`${rule.name}`, async () => {
+      const run = async (seed: number) => {
+        const conn = COOConnection.fromCoo(coo(5, 4));
+        const params = { ...rule.defaults, ...('eta' in rule.defaults ? { eta: 0.05 } : {}), ...('nu' in rule.defaults ? { nu: 0.1 } : {}) };
+        const trains = { steps: 30, pre: randomRaster(seed, 30, 5, 0.3), post: randomRaster(seed + 1, 30, 4, 0.3), modulator: Float32Array.from({ length: 30 }, () => 1) };
+        await runRule(rule, params, conn, trains);
+        const w = Array.from(await conn.getWeights());
+        conn.dispose();
+        return w;
+      };
+      const a = await run(10);
+      expect(await run(10)).toEqual(a);
+      expect(await run(11)).not.toEqual(a);
+    });
+  }
+});
+
 describe('property: STDP weights stay within [wMin, wMax] after every update', () => {
   it('any weight dependence, pairing, batch size and amplitudes', async () => {
     await fc.assert(

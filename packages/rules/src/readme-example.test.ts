@@ -25,7 +25,7 @@ it('README example runs and potentiates causally paired synapses', async () => {
   const conn = CSRConnection.random({ nPre: 200, nPost: 10, p: 0.2, seed: 1, init: { dist: 'uniform', low: 0.4, high: 0.6 } });
   const rng = createRng(2);
   let state = rule.init({ nPre: 200, nPost: 10, batch: 1 }, params);
-  let lastPre = new Uint8Array(200);
+  let lastPre: Uint8Array = new Uint8Array(200);
   for (let t = 0; t < 500; t++) {
     const preSpikes = rng.bernoulli(200, 0.02);
     // Toy post activity: output j fires one step after input j fired (a causal pairing).
@@ -40,7 +40,7 @@ it('README example runs and potentiates causally paired synapses', async () => {
   }
   disposeState(state);
   const dense = conn.toDenseTensor();
-  const w = await dense.data();
+  const w = (await dense.data()) as Float32Array;
   dense.dispose();
   console.log('W[0, 0] =', w[0], ' mean W =', w.reduce((a, b) => a + b, 0) / w.length);
   // ---- README example ends
