@@ -31,6 +31,12 @@ export interface NetworkOptions {
   seed?: number;
   /** Registry for neuron and rule names; the built-in neurons are added to it when absent. */
   registry?: Registry;
+  /**
+   * Additive pair STDP applies potentiation lazily (a post spike costs O(1); each synapse collects
+   * what it is owed when its pre neuron next spikes). Same rule, different float rounding; default
+   * true. False runs the direct kernel (a post spike walks its column).
+   */
+  lazyPotentiation?: boolean;
 }
 
 export interface PopulationOptions<P extends Params = Params> {
@@ -100,6 +106,8 @@ interface Projection {
   /** Host weights during a run (the cpu tensor's own buffer, or a copy on other backends). */
   w: Float32Array | null;
   copied: boolean;
+  /** The weight tensor as the kernel last published it (a different one means it was replaced). */
+  published: Tensor | null;
   readonly ring: { active: Int32Array[]; value: Float32Array[]; count: Int32Array } | null;
 }
 
@@ -129,6 +137,7 @@ function disposeState(state: PluginState | undefined, keep?: PluginState): void 
 export class Network {
   readonly dtMs: number;
   readonly registry: Registry;
+  private readonly lazy: boolean;
   private readonly rng: Rng;
   private readonly groups: Group[] = [];
   private readonly projections: Projection[] = [];
@@ -143,6 +152,7 @@ export class Network {
     this.dtMs = check.positive('dtMs', options.dtMs);
     this.rng = createRng(options.seed === undefined ? 0 : check.integer('seed', options.seed));
     this.registry = options.registry ?? createRegistry();
+    this.lazy = options.lazyPotentiation ?? true;
     for (const neuron of NEURONS) if (!this.registry.has(neuron.name)) this.registry.register(neuron);
   }
 
@@ -276,7 +286,8 @@ export class Network {
     // Everything validated: build.
     if (rule) this.adopt(rule);
     const table = conn.format === 'dense' ? denseTable(a.n, b.n) : (() => { const pr = conn.pairs(); return sparseTable(a.n, b.n, pr.pre, pr.post); })();
-    const kernel = makeRuleKernel(table, spec, this.dtMs);
+    const ternary = (g: Group) => g.neuron?.name === 'core/ternary-lif';
+    const kernel = makeRuleKernel(table, spec, this.dtMs, { lazy: this.lazy && !ternary(a) && !ternary(b) });
     const generic = rule !== undefined && spec.kind === 'none';
     const ruleState = generic ? rule!.init({ nPre: a.n, nPost: b.n, batch: 1 }, ruleParams!) : undefined;
     const ring = delay > 0
@@ -285,7 +296,7 @@ export class Network {
     const modulator = spec.kind === 'mstdp' || spec.kind === 'mstdpet' ? spec.modulator : generic ? (options.modulator ?? 'reward') : null;
     this.projections.push({
       name, pre: a, post: b, conn, channel, delay, table, kernel, spec, modulator, rule, ruleParams, ruleState,
-      w0: conn.getWeights(), w: null, copied: false, ring,
+      w0: conn.getWeights(), w: null, copied: false, published: null, ring,
     });
     return { name, nPre: a.n, nPost: b.n };
   }
@@ -397,11 +408,14 @@ export class Network {
       p.w = await p.conn.getWeights();
       p.copied = true;
     }
+    p.kernel.attach?.(p.w, p.conn.weightTensor !== p.published);
   }
 
   private release(): void {
     for (const p of this.projections) {
+      if (p.w) p.kernel.publish?.(p.w);
       if (p.copied && p.w) p.conn.setWeights(p.w);
+      p.published = p.conn.weightTensor;
       p.w = null;
       p.copied = false;
     }
@@ -570,6 +584,7 @@ export class Network {
       }
     } else if (this.n % m.every === 0) {
       const p = this.projections.find((x) => x.name === m.projection)!;
+      p.kernel.publish?.(p.w!);
       m.add(this.n, p.w!);
     }
   }
@@ -604,6 +619,7 @@ export class Network {
         p.ruleState = p.rule!.init({ nPre: p.pre.n, nPost: p.post.n, batch: 1 }, p.ruleParams!);
       }
       if (options.weights) p.conn.setWeights(Float32Array.from(await p.w0));
+      p.published = null; // the kernel adopts the connection's weights at the next run
     }
     for (const m of this.monitors) m.clear();
     this.n = 0;
@@ -721,7 +737,7 @@ export class Network {
         rs[k] = c!.data as Float64Array | Int32Array | Float32Array;
       }
       for (const k of Object.keys(st.data)) if (typeof pd.rule?.[k] !== 'number') fail(`checkpoint rule value ${p.name}/${k} missing`);
-      plan.push(() => { p.conn.setWeights(Float32Array.from(w)); p.kernel.setState(rs, pd.rule); });
+      plan.push(() => { p.conn.setWeights(Float32Array.from(w)); p.kernel.setState(rs, pd.rule); p.published = p.conn.weightTensor; });
       if (p.ring) {
         const ring = p.ring;
         const cnt = arr(`p/${p.name}/ring/count`, Int32Array, p.delay);

@@ -1,4 +1,4 @@
-import type { FusedRuleSpec, TraceMode } from './spec.js';
+import type { FusedPairStdp, FusedRuleSpec, TraceMode } from './spec.js';
 
 /**
  * Typed-array kernels of the fused engine: synapse tables, traces on a shifting scale and one
@@ -154,6 +154,13 @@ export interface RuleKernel {
   state(): { arrays: Record<string, Float64Array | Int32Array | Float32Array>; data: Record<string, number> };
   setState(arrays: Record<string, Float64Array | Int32Array | Float32Array>, data: Record<string, number>): void;
   reset(): void;
+  /**
+   * Kernels that keep their own committed weights (lazy potentiation) take the connection's weights
+   * at the start of a run: `changed` says they were replaced since the last `publish` (then the
+   * kernel adopts them); `publish` writes the true current weights into `w`.
+   */
+  attach?(w: Float32Array, changed: boolean): void;
+  publish?(w: Float32Array): void;
 }
 
 /** Propagation only: input[j] += w (· value) for every synapse of every active pre. */
@@ -424,12 +431,133 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
   };
 }
 
+/**
+ * Additive pair STDP with lazy potentiation (binary events, additive weight dependence). Between
+ * two spikes of pre i its trace is X_i·g^(n − base) with X_i fixed, so the potentiation a post spike of
+ * j at step n owes synapse (i, j) is aPlus·X_i·g^(n − base): the kernel only adds g^(n − base) to a
+ * per-post sum C_j, and synapse (i, j) collects aPlus·X_i·(C_j − Cold_ij) when row i is next touched
+ * (a spike of i, before it propagates and is depressed) or at a full flush before the trace scale
+ * moves. Clipping at wMax commutes with a sum of non-negative increments, so this is the same rule as
+ * the direct kernel (up to float rounding); a post spike costs O(1) instead of O(nPre).
+ * The kernel keeps its committed weights `wc` itself; `publish` writes wc + pending into the
+ * connection's buffer at the end of every run call, so step() × T and run(T) stay bit-identical.
+ */
+function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): RuleKernel {
+  const xPre = new ScaledTrace(t.nPre, spec.traceMode, dtMs, spec.tauPlusMs);
+  const xPost = new ScaledTrace(t.nPost, spec.traceMode, dtMs, spec.tauMinusMs);
+  const wMin = lo(spec.wMin), wMax = hi(spec.wMax);
+  const aPlus = spec.aPlus, aMinus = spec.aMinus;
+  const { dense, nPre, nPost, nnz } = t;
+  const C = new Float64Array(nPost);
+  const Cold = new Float64Array(nnz);
+  const wc = new Float32Array(nnz);
+  const XPre = xPre.X, XPost = xPost.X;
+  let pending = false; // any post spike since the last full flush
+
+  const clip = (v: number) => (v < wMin ? wMin : v > wMax ? wMax : v);
+  /** wc + pending potentiation of every synapse into `out` (out may be wc itself). */
+  const settle = (out: Float32Array): void => {
+    if (dense) {
+      for (let i = 0, k = 0; i < nPre; i++) {
+        const a = aPlus * XPre[i]!;
+        for (let j = 0; j < nPost; j++, k++) { const d = C[j]! - Cold[k]!; out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!; }
+      }
+    } else {
+      const { rowPtr, rowIdx, rowPos } = t;
+      for (let i = 0; i < nPre; i++) {
+        const a = aPlus * XPre[i]!;
+        for (let s = rowPtr[i]!; s < rowPtr[i + 1]!; s++) {
+          const k = rowPos[s]!;
+          const d = C[rowIdx[s]!]! - Cold[k]!;
+          out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!;
+        }
+      }
+    }
+  };
+  const fullFlush = (): void => {
+    if (pending) settle(wc);
+    C.fill(0);
+    Cold.fill(0);
+    pending = false;
+  };
+  const traces: Record<string, ScaledTrace> = { xPre, xPost };
+
+  return {
+    step(io) {
+      const { n, preActive, preCount, postActive, postCount, input } = io;
+      if (preCount === 0 && postCount === 0) return;
+      if (n - xPre.base >= xPre.K) fullFlush();
+      xPre.advance(n); xPost.advance(n);
+      if (preCount > 0) {
+        const amp = aMinus * xPost.read(n);
+        for (let c = 0; c < preCount; c++) {
+          const i = preActive[c]!;
+          const a = aPlus * XPre[i]!;
+          if (dense) {
+            for (let j = 0, k = i * nPost; j < nPost; j++, k++) {
+              let wk = wc[k]!;
+              const cj = C[j]!, d = cj - Cold[k]!;
+              if (d !== 0) { Cold[k] = cj; if (a !== 0) { const v = wk + a * d; wk = Math.fround(v > wMax ? wMax : v); } }
+              input[j]! += wk;
+              const v = wk - amp * XPost[j]!;
+              wc[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+            }
+          } else {
+            const { rowPtr, rowIdx, rowPos } = t;
+            for (let s = rowPtr[i]!, e = rowPtr[i + 1]!; s < e; s++) {
+              const k = rowPos[s]!, j = rowIdx[s]!;
+              let wk = wc[k]!;
+              const cj = C[j]!, d = cj - Cold[k]!;
+              if (d !== 0) { Cold[k] = cj; if (a !== 0) { const v = wk + a * d; wk = Math.fround(v > wMax ? wMax : v); } }
+              input[j]! += wk;
+              const v = wk - amp * XPost[j]!;
+              wc[k] = v < wMin ? wMin : v > wMax ? wMax : v;
+            }
+          }
+        }
+        xPre.spike(n, preActive, preCount, io.preValue);
+      }
+      if (postCount > 0) {
+        const g = xPre.read(n);
+        for (let c = 0; c < postCount; c++) C[postActive[c]!]! += g;
+        pending = true;
+        xPost.spike(n, postActive, postCount, io.postValue);
+      }
+    },
+    state() {
+      const s = traceState(traces);
+      return { arrays: { ...s.arrays, C: Float64Array.from(C), Cold: Float64Array.from(Cold), wc: Float32Array.from(wc) }, data: { ...s.data, pending: pending ? 1 : 0 } };
+    },
+    setState(arrays, data) {
+      setTraceState(traces, arrays, data);
+      C.set(arrays.C!); Cold.set(arrays.Cold!); wc.set(arrays.wc!);
+      pending = data.pending === 1;
+    },
+    reset() {
+      for (const tr of Object.values(traces)) tr.reset();
+      C.fill(0); Cold.fill(0); pending = false;
+    },
+    attach(w, changed) {
+      if (!changed) return;
+      wc.set(w);
+      for (let i = 0, k = 0; i < nPre && dense; i++) for (let j = 0; j < nPost; j++, k++) Cold[k] = C[j]!;
+      if (!dense) for (let s = 0; s < t.rowIdx.length; s++) Cold[t.rowPos[s]!] = C[t.rowIdx[s]!]!;
+    },
+    publish(w) {
+      if (pending) settle(w);
+      else w.set(wc);
+    },
+  };
+}
+
 /** The kernel of a (validated) fused spec over a synapse table. */
-export function makeRuleKernel(t: SynapseTable, spec: FusedRuleSpec, dtMs: number): RuleKernel {
+export function makeRuleKernel(t: SynapseTable, spec: FusedRuleSpec, dtMs: number, options: { lazy?: boolean } = {}): RuleKernel {
   switch (spec.kind) {
     case 'none':
       return noneKernel(t);
     case 'stdp':
+      if (options.lazy && spec.weightDependence === 'additive') return lazyStdpKernel(t, spec, dtMs);
+      return stdpKernel(t, spec, dtMs);
     case 'triplet':
       return stdpKernel(t, spec, dtMs);
     case 'mstdp':
