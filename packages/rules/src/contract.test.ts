@@ -8,7 +8,7 @@ import { BUILTIN_RULES } from './builtins.js';
 import { releaseState, disposeState } from './common.js';
 import { STDP_DEFAULTS, stdp, type StdpParams } from './stdp.js';
 import { ReferenceConnection } from './testing/reference-connection.js';
-import { randomRaster, runRule } from './testing/run.js';
+import { randomRaster, runRule, stepWithoutLeaks } from './testing/run.js';
 
 const RULES = BUILTIN_RULES as unknown as Rule<Params, PluginState>[];
 
@@ -76,8 +76,8 @@ describe('every rule, every format, batch 1 and 2: no tensor leaks per step', ()
           // Connections upload their index structure on first use (a one-time cache they own and
           // dispose), so the first step runs outside the leak check.
           for (let t = 0; t < 4; t++) {
-            const step = () => rule.step({ pre, post, conn, dtMs: 0.5, modulator: 0.5 }, state, params);
-            const next = t === 0 ? step() : await expectNoLeaks(step);
+            const io = { pre, post, conn, dtMs: 0.5, modulator: 0.5 };
+            const next = t === 0 ? rule.step(io, state, params) : await stepWithoutLeaks(rule, io, state, params, expectNoLeaks);
             releaseState(state, next);
             state = next;
           }

@@ -22,6 +22,8 @@ const CASES: [string, Params, 'spikes' | 'rates'][] = [
   ['core/hebbian', { ...HEBBIAN_DEFAULTS, eta: 0.05, wMin: -1, wMax: 1 }, 'rates'],
   ['core/oja', { ...OJA_DEFAULTS, eta: 0.05 }, 'rates'],
   ['core/bcm', { ...BCM_DEFAULTS, eta: 0.05, thetaInit: 0.2, tauThetaMs: 5 }, 'rates'],
+  ['core/bcm', { ...BCM_DEFAULTS, eta: 0.5, thetaInit: 0.05, tauThetaMs: 5, traceTauMs: 3 }, 'spikes'],
+  ['core/oja', { ...OJA_DEFAULTS, eta: 0.5, traceTauMs: 2 }, 'spikes'],
   ['core/mstdp', { ...MSTDP_DEFAULTS, nu: 0.05, wMin: 0, wMax: 1 }, 'spikes'],
   ['core/mstdpet', { ...MSTDPET_DEFAULTS, nu: 0.2 }, 'spikes'],
 ];

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { releaseState } from './common.js';
 import { BCM_DEFAULTS, HEBBIAN_DEFAULTS, OJA_DEFAULTS, bcm, hebbian, oja } from './hebbian.js';
 import { ReferenceConnection } from './testing/reference-connection.js';
+import { stepWithoutLeaks } from './testing/run.js';
 
 /** One step of `rule` with fixed x, y on a fresh connection; returns ΔW (dense, row-major). */
 async function oneStep<P extends Params, S extends PluginState>(
@@ -14,9 +15,9 @@ async function oneStep<P extends Params, S extends PluginState>(
   const state = rule.init({ nPre, nPost, batch: x.length }, params);
   const pre = tf.tensor2d(x);
   const post = tf.tensor2d(y);
-  const next = await expectNoLeaks(() => rule.step({ pre, post, conn, dtMs: 1 }, state, params));
+  const next = await stepWithoutLeaks(rule, { pre, post, conn, dtMs: 1 }, state, params, expectNoLeaks);
   releaseState(state, next);
-  tf.dispose([pre, post, ...Object.values(next).filter((v) => v instanceof tf.Tensor)]);
+  tf.dispose([pre, post, ...Object.values(next)] as tf.Tensor[]);
   const w = Array.from(await conn.toDense(), (v, k) => v - Math.fround(w0[k]!));
   conn.dispose();
   return w;
@@ -59,7 +60,7 @@ describe('core/hebbian, core/oja, core/bcm: one step against the equations', () 
     const next = bcm.step({ pre, post, conn, dtMs: 2 }, state, p);
     const d = Math.exp(-2 / 5);
     expectClose(await next.theta.data(), [0.8 * d + (1 - d) * 2.25, 0.8 * d + (1 - d) * 0.25]);
-    tf.dispose([pre, post, state.theta, next.theta]);
+    tf.dispose([pre, post, ...Object.values(state), ...Object.values(next)]);
     conn.dispose();
   });
 
@@ -80,6 +81,37 @@ describe('core/hebbian, core/oja, core/bcm: one step against the equations', () 
     });
   }
 
+  it('traceTauMs > 0: the rules see low-pass filtered activity x̄ ← x̄·d + (1 − d)·x', async () => {
+    const d = Math.exp(-1 / 4);
+    for (const [rule, defaults] of [[hebbian, HEBBIAN_DEFAULTS], [oja, OJA_DEFAULTS], [bcm, BCM_DEFAULTS]] as const) {
+      const p = { ...defaults, eta: 0.1, traceTauMs: 4 } as never;
+      // Two steps with the same x, y: the second step uses x̄ = (1 − d²)·x (from x̄ = 0).
+      const conn = ReferenceConnection.dense(3, 2, W0);
+      const ref = ReferenceConnection.dense(3, 2, W0);
+      let state = (rule as Rule).init({ nPre: 3, nPost: 2, batch: 1 }, p);
+      let refState = (rule as Rule).init({ nPre: 3, nPost: 2, batch: 1 }, { ...(p as object), traceTauMs: 0 } as never);
+      const scaled = (m: number[][], f: number) => tf.tensor2d(m.map((r) => r.map((v) => v * f)));
+      for (const f of [1 - d, 1 - d * d]) {
+        const pre = tf.tensor2d(X);
+        const post = tf.tensor2d(Y);
+        const next = (rule as Rule).step({ pre, post, conn, dtMs: 1 }, state, p);
+        releaseState(state, next);
+        state = next;
+        const preF = scaled(X, f);
+        const postF = scaled(Y, f);
+        const refNext = (rule as Rule).step({ pre: preF, post: postF, conn: ref, dtMs: 1 }, refState, { ...(p as object), traceTauMs: 0 } as never);
+        releaseState(refState, refNext);
+        refState = refNext;
+        tf.dispose([pre, post, preF, postF]);
+      }
+      expectClose(await conn.weights(), await ref.weights(), { atol: 1e-6, rtol: 1e-5 });
+      expectClose(await (state.xBar as tf.Tensor).data(), X[0]!.map((v) => v * (1 - d * d)));
+      tf.dispose([...Object.values(state), ...Object.values(refState)] as tf.Tensor[]);
+      conn.dispose();
+      ref.dispose();
+    }
+  });
+
   it('optional bounds clip, and bad parameters are named', async () => {
     const dw = await oneStep(hebbian, { ...HEBBIAN_DEFAULTS, eta: 1, wMin: 0, wMax: 0.9 }, X, Y, W0, 3, 2);
     expectClose(dw.map((v, k) => v + Math.fround(W0[k]!)), [0.85, 0, 0.3, 0.4, 0.9, 0]);
@@ -87,6 +119,7 @@ describe('core/hebbian, core/oja, core/bcm: one step against the equations', () 
     expect(() => toConfig(oja, { wMin: 'low' as never })).toThrow(/wMin must be a finite number/);
     expect(() => toConfig(bcm, { tauThetaMs: 0 })).toThrow(/tauThetaMs must be > 0/);
     expect(() => toConfig(bcm, { tauThetaMs: -3 })).toThrow(/tauThetaMs must be > 0/);
+    expect(() => toConfig(oja, { traceTauMs: -1 })).toThrow(/traceTauMs must be >= 0/);
     expect(() => bcm.init({ nPre: 2, nPost: 2, batch: 1 }, { ...BCM_DEFAULTS, eta: Number.NaN })).toThrow(/eta must be a finite number, got NaN/);
   });
 });
@@ -152,7 +185,7 @@ describe('learning outcomes', () => {
     expect(response(B, 0)).toBeLessThan(0.05);
     expect(response(B, 1)).toBeGreaterThan(0.5);
     expect(response(A, 1)).toBeLessThan(0.05);
-    tf.dispose(state.theta);
+    tf.dispose(Object.values(state));
     conn.dispose();
   });
 });

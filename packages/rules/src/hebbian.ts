@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defineRule, type Rule, type RuleStepIO } from '@plasticity/core';
 import {
   BATCH_REDUCE,
+  stateShape,
+  type StepShape,
   Problems,
   asBatch,
   assertValid,
@@ -16,8 +18,11 @@ import {
 } from './common.js';
 
 // Rate-based rules. `io.pre` is the input x (rates or spikes, [batch, nPre]) and `io.post` the output
-// y ([batch, nPost]) of this step; values are used as given (float events scale, spikes count as 1).
-// The learning rate `eta` applies once per step() call. Bounds are optional (null = unbounded).
+// y ([batch, nPost]) of this step. With traceTauMs = 0 the values are used as given; with
+// traceTauMs > 0 both are first low-pass filtered, x̄ ← x̄·d + (1 − d)·x with d = e^(−dt/τ) (unit
+// gain: a constant rate passes unchanged, a 0/1 spike train becomes its firing probability per step),
+// and the rule uses x̄ and ȳ — the way to drive these rules with spikes. The learning rate `eta`
+// applies once per step() call. Bounds are optional (null = unbounded).
 
 type RateCommon = {
   /** Learning rate η per step (dimensionless per update). */
@@ -27,27 +32,48 @@ type RateCommon = {
   /** Optional upper bound (null: none). */
   readonly wMax: number | null;
   readonly batchReduce: BatchReduce;
+  /** 0: use x and y as given; > 0: low-pass filter them with this time constant (ms) first. */
+  readonly traceTauMs: number;
 };
 
 function validateCommon(v: Problems, p: RateCommon): void {
   v.finite('eta', p.eta);
+  v.nonNegative('traceTauMs', p.traceTauMs);
   v.optionalBounds(p.wMin, p.wMax);
   v.oneOf('batchReduce', p.batchReduce, BATCH_REDUCE);
 }
 
-/** Rate rules carry no per-neuron memory except BCM's threshold; the state records the dimensions. */
+/** Filtered activity x̄ [batch, nPre] and ȳ [batch, nPost] (used when traceTauMs > 0). */
 export type RateState = {
-  readonly nPre: number;
-  readonly nPost: number;
-  readonly batch: number;
+  readonly xBar: tf.Tensor2D;
+  readonly yBar: tf.Tensor2D;
 };
 
-function rateDims(name: string, state: RateState): { batch: number; nPre: number; nPost: number } {
-  const ok = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-  if (state === null || typeof state !== 'object' || !ok(state.nPre) || !ok(state.nPost) || !ok(state.batch) || state.batch < 1) {
-    return checkDims(name, state);
+function initRate(name: string, dims: unknown): RateState {
+  const d = checkDims(name, dims);
+  return { xBar: tf.zeros([d.batch, d.nPre]), yBar: tf.zeros([d.batch, d.nPost]) };
+}
+
+function rateDims(name: string, state: RateState): StepShape {
+  const [batch, nPre] = stateShape(name, 'xBar', state?.xBar, 2) as [number, number];
+  const nPost = stateShape(name, 'yBar', state.yBar, 2)[1]!;
+  checkStateTensor(name, 'yBar', state.yBar, [batch, nPost]);
+  return { batch, nPre, nPost };
+}
+
+/** x and y of this step ([batch, n] float32, new tensors) and the next filter state. */
+function rateInputs(io: RuleStepIO, state: RateState, p: RateCommon, batch: number): { x: tf.Tensor2D; y: tf.Tensor2D; next: RateState } {
+  if (p.traceTauMs === 0) {
+    return { x: asBatch(io.pre, batch), y: asBatch(io.post, batch), next: state };
   }
-  return { batch: state.batch, nPre: state.nPre, nPost: state.nPost };
+  const d = decayFactor(io.dtMs, p.traceTauMs);
+  const [xBar, yBar] = tf.tidy(() => [
+    tf.add(tf.mul(state.xBar, d), tf.mul(asBatch(io.pre, batch), 1 - d)) as tf.Tensor2D,
+    tf.add(tf.mul(state.yBar, d), tf.mul(asBatch(io.post, batch), 1 - d)) as tf.Tensor2D,
+  ]);
+  // The filtered values are both this step's input and the next state: hand out copies to dispose.
+  const [x, y] = tf.tidy(() => [tf.clone(xBar!), tf.clone(yBar!)]);
+  return { x: x!, y: y!, next: { xBar: xBar!, yBar: yBar! } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -55,7 +81,7 @@ function rateDims(name: string, state: RateState): { batch: number; nPre: number
 
 export type HebbianParams = RateCommon;
 export const HEBBIAN_NAME = 'core/hebbian';
-export const HEBBIAN_DEFAULTS: HebbianParams = { eta: 1e-3, wMin: null, wMax: null, batchReduce: 'sum' };
+export const HEBBIAN_DEFAULTS: HebbianParams = { eta: 1e-3, wMin: null, wMax: null, batchReduce: 'sum', traceTauMs: 0 };
 
 export function validateHebbian(p: HebbianParams): string[] {
   const v = new Problems();
@@ -74,19 +100,22 @@ export const hebbian: Rule<HebbianParams, RateState> = defineRule<HebbianParams,
   validate: validateHebbian,
   init(dims, params) {
     assertValid(HEBBIAN_NAME, validateHebbian, params);
-    return { ...checkDims(HEBBIAN_NAME, dims) };
+    return initRate(HEBBIAN_NAME, dims);
   },
   step(io: RuleStepIO, state: RateState, p: HebbianParams): RateState {
     assertValid(HEBBIAN_NAME, validateHebbian, p);
     const dims = rateDims(HEBBIAN_NAME, state);
     checkStepIO(HEBBIAN_NAME, io, dims);
-    const [x, y] = tf.tidy(() => [asBatch(io.pre, dims.batch), asBatch(io.post, dims.batch)]);
+    const { x, y, next } = rateInputs(io, state, p, dims.batch);
     try {
-      io.conn.addOuter(x!, y!, p.eta * batchScale(p.batchReduce, dims.batch), toBounds(p.wMin, p.wMax));
+      io.conn.addOuter(x, y, p.eta * batchScale(p.batchReduce, dims.batch), toBounds(p.wMin, p.wMax));
+    } catch (error) {
+      if (next !== state) tf.dispose([next.xBar, next.yBar]);
+      throw error;
     } finally {
-      tf.dispose([x!, y!]);
+      tf.dispose([x, y]);
     }
-    return state;
+    return next;
   },
 });
 
@@ -95,7 +124,7 @@ export const hebbian: Rule<HebbianParams, RateState> = defineRule<HebbianParams,
 
 export type OjaParams = RateCommon;
 export const OJA_NAME = 'core/oja';
-export const OJA_DEFAULTS: OjaParams = { eta: 1e-2, wMin: null, wMax: null, batchReduce: 'sum' };
+export const OJA_DEFAULTS: OjaParams = { eta: 1e-2, wMin: null, wMax: null, batchReduce: 'sum', traceTauMs: 0 };
 
 export function validateOja(p: OjaParams): string[] {
   const v = new Problems();
@@ -117,32 +146,33 @@ export const oja: Rule<OjaParams, RateState> = defineRule<OjaParams, RateState>(
   validate: validateOja,
   init(dims, params) {
     assertValid(OJA_NAME, validateOja, params);
-    return { ...checkDims(OJA_NAME, dims) };
+    return initRate(OJA_NAME, dims);
   },
   step(io: RuleStepIO, state: RateState, p: OjaParams): RateState {
     assertValid(OJA_NAME, validateOja, p);
     const dims = rateDims(OJA_NAME, state);
     checkStepIO(OJA_NAME, io, dims);
     const eta = p.eta * batchScale(p.batchReduce, dims.batch);
-    const [x, y, y2] = tf.tidy(() => {
-      const yb = asBatch(io.post, dims.batch);
-      return [asBatch(io.pre, dims.batch), yb, tf.sum(tf.square(yb), 0) as tf.Tensor1D];
-    });
+    const { x, y, next } = rateInputs(io, state, p, dims.batch);
+    const y2 = tf.tidy(() => tf.sum(tf.square(y), 0) as tf.Tensor1D);
     try {
       io.conn.mapSynapses(
         (w, ctx) =>
           tf.tidy(() => {
-            const hebb = perSynapseOuter(x as tf.Tensor2D, y as tf.Tensor2D, ctx);
-            const decay = tf.mul(tf.gather(y2!, ctx.post), w);
+            const hebb = perSynapseOuter(x, y, ctx);
+            const decay = tf.mul(tf.gather(y2, ctx.post), w);
             return tf.add(w, tf.mul(tf.sub(hebb, decay), eta)) as tf.Tensor1D;
           }),
         undefined,
         toBounds(p.wMin, p.wMax),
       );
+    } catch (error) {
+      if (next !== state) tf.dispose([next.xBar, next.yBar]);
+      throw error;
     } finally {
-      tf.dispose([x!, y!, y2!]);
+      tf.dispose([x, y, y2]);
     }
-    return state;
+    return next;
   },
 });
 
@@ -156,7 +186,7 @@ export type BcmParams = RateCommon & {
   readonly thetaInit: number;
 };
 export const BCM_NAME = 'core/bcm';
-export const BCM_DEFAULTS: BcmParams = { eta: 1e-3, tauThetaMs: 100, thetaInit: 0, wMin: null, wMax: null, batchReduce: 'sum' };
+export const BCM_DEFAULTS: BcmParams = { eta: 1e-3, tauThetaMs: 100, thetaInit: 0, wMin: null, wMax: null, batchReduce: 'sum', traceTauMs: 0 };
 
 export type BcmState = RateState & {
   /** Sliding threshold θ per postsynaptic neuron, [nPost] (shared by the batch). */
@@ -185,25 +215,28 @@ export const bcm: Rule<BcmParams, BcmState> = defineRule<BcmParams, BcmState>({
   validate: validateBcm,
   init(dims, params) {
     assertValid(BCM_NAME, validateBcm, params);
-    const d = checkDims(BCM_NAME, dims);
-    return { ...d, theta: tf.fill([d.nPost], params.thetaInit) as tf.Tensor1D };
+    const rate = initRate(BCM_NAME, dims);
+    return { ...rate, theta: tf.fill([rate.yBar.shape[1]], params.thetaInit) as tf.Tensor1D };
   },
   step(io: RuleStepIO, state: BcmState, p: BcmParams): BcmState {
     assertValid(BCM_NAME, validateBcm, p);
     const dims = rateDims(BCM_NAME, state);
     checkStateTensor(BCM_NAME, 'theta', state.theta, [dims.nPost]);
     checkStepIO(BCM_NAME, io, dims);
-    const [x, phi, y2] = tf.tidy(() => {
-      const y = asBatch(io.post, dims.batch);
-      return [asBatch(io.pre, dims.batch), tf.mul(y, tf.sub(y, state.theta)), tf.mean(tf.square(y), 0)];
-    });
+    const { x, y, next } = rateInputs(io, state, p, dims.batch);
+    const [phi, y2] = tf.tidy(() => [tf.mul(y, tf.sub(y, state.theta)), tf.mean(tf.square(y), 0)]);
     try {
-      io.conn.addOuter(x!, phi!, p.eta * batchScale(p.batchReduce, dims.batch), toBounds(p.wMin, p.wMax));
-      const d = decayFactor(io.dtMs, p.tauThetaMs);
-      const theta = tf.tidy(() => tf.add(tf.mul(state.theta, d), tf.mul(y2!, 1 - d)) as tf.Tensor1D);
-      return { ...dims, theta };
+      io.conn.addOuter(x, phi!, p.eta * batchScale(p.batchReduce, dims.batch), toBounds(p.wMin, p.wMax));
+    } catch (error) {
+      y2!.dispose();
+      if (next !== state) tf.dispose([next.xBar, next.yBar]);
+      throw error;
     } finally {
-      tf.dispose([x!, phi!, y2!]);
+      tf.dispose([x, y, phi!]);
     }
+    const d = decayFactor(io.dtMs, p.tauThetaMs);
+    const theta = tf.tidy(() => tf.add(tf.mul(state.theta, d), tf.mul(y2!, 1 - d)) as tf.Tensor1D);
+    y2!.dispose();
+    return { xBar: next.xBar, yBar: next.yBar, theta };
   },
 });

@@ -52,3 +52,23 @@ export function randomRaster(seed: number, steps: number, n: number, p: number):
   for (let k = 0; k < out.length; k++) out[k] = rand() < p ? 1 : 0;
   return out;
 }
+
+/**
+ * One step under a leak check: the live-tensor count may grow only by the tensors of the new state
+ * that were not already in the old one (a rule may hand back unchanged state tensors).
+ */
+export async function stepWithoutLeaks<P extends Params, S extends PluginState>(
+  rule: Rule<P, S>,
+  io: Parameters<Rule<P, S>['step']>[0],
+  state: S,
+  params: P,
+  expectNoLeaks: <T>(fn: () => T | Promise<T>) => Promise<T>,
+): Promise<S> {
+  let next: S | undefined;
+  const old = new Set<unknown>(Object.values(state));
+  await expectNoLeaks(() => {
+    next = rule.step(io, state, params);
+    return Object.values(next).filter((v) => v instanceof tf.Tensor && !old.has(v));
+  });
+  return next!;
+}
