@@ -1,15 +1,16 @@
 import type { DataId, TensorInfo } from '@tensorflow/tfjs-core';
-import { KERNELS_WASM_BASE64 } from './wasm-binary.js';
+import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './wasm-binary.js';
 
 /**
  * The SIMD kernel module (assembly/kernels.ts) instantiated on tfjs-backend-wasm's own memory, so
  * it works on tensors in place: every pointer is a tensor's byte offset in that memory.
  *
- * Loading: the module is 2.7 KB, under the 4 KB that browsers allow to compile synchronously on the
- * main thread, so it is compiled and instantiated synchronously on the first kernel call (no init
- * hook, no async gap). Where it cannot run — no WebAssembly SIMD, or tfjs's threaded build whose
- * memory is shared — `kernelsFor` returns null and the kernels run the reference functions
- * (reference.ts) on views of the same heap, with identical results.
+ * Loading: the module is under 3 KB, below the 4 KB that browsers allow to compile synchronously on
+ * the main thread (the build fails above that), so it is compiled and instantiated synchronously
+ * on the first kernel call: no init hook, no async gap. tfjs's threaded build (cross-origin
+ * isolated pages) has a shared memory and gets the same kernels compiled for a shared memory
+ * import. Where neither can run (no WebAssembly SIMD) `kernelsFor` returns null and the kernels
+ * run the reference functions (reference.ts) on views of the same heap, with identical results.
  */
 export interface KernelExports {
   activeList(ev: number, n: number, kind: number, list: number): number;
@@ -27,7 +28,10 @@ export interface KernelExports {
 
 /** The emscripten module inside tfjs-backend-wasm 4.22.0 (the parts used here). */
 export interface EmscriptenModule {
+  /** The exported memory (single-threaded builds). */
   asm?: { memory?: WebAssembly.Memory };
+  /** The memory created in JS and shared with the workers (threaded build). */
+  wasmMemory?: WebAssembly.Memory;
   HEAPU8: Uint8Array;
   _malloc(bytes: number): number;
   _free(ptr: number): void;
@@ -42,7 +46,7 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled: Array<WebAssembly.Module | null | undefined> = [undefined, undefined];
 const instances = new WeakMap<WebAssembly.Memory, KernelExports | null>();
 let moduleEnabled = true;
 
@@ -58,33 +62,41 @@ function decode(base64: string): Uint8Array {
   return bytes;
 }
 
-function compile(): WebAssembly.Module | null {
-  if (compiled === undefined) {
+function compile(shared: boolean): WebAssembly.Module | null {
+  const i = shared ? 1 : 0;
+  if (compiled[i] === undefined) {
     try {
-      compiled = new WebAssembly.Module(decode(KERNELS_WASM_BASE64) as BufferSource);
+      compiled[i] = new WebAssembly.Module(decode(shared ? KERNELS_WASM_SHARED_BASE64 : KERNELS_WASM_BASE64) as BufferSource);
     } catch {
-      compiled = null; // no SIMD support (or no synchronous compilation): reference fallback
+      compiled[i] = null; // no SIMD (or threads) support: reference fallback
     }
   }
-  return compiled;
+  return compiled[i]!;
+}
+
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The kernel module bound to `memory` (shared or not), or null where it cannot be instantiated. */
+export function instantiate(memory: WebAssembly.Memory): KernelExports | null {
+  const module = compile(isShared(memory));
+  if (!module) return null;
+  try {
+    return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+  } catch {
+    return null; // a memory the import does not accept: reference fallback
+  }
 }
 
 /** The kernel module bound to this backend's memory, or null where it cannot run (see above). */
 export function kernelsFor(backend: WasmBackend): KernelExports | null {
   if (!moduleEnabled) return null;
-  const memory = backend.wasm.asm?.memory;
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
   let exports = instances.get(memory);
   if (exports === undefined) {
-    const module = compile();
-    exports = null;
-    if (module) {
-      try {
-        exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
-      } catch {
-        exports = null; // shared memory (threaded tfjs build): reference fallback
-      }
-    }
+    exports = instantiate(memory);
     instances.set(memory, exports);
   }
   return exports;

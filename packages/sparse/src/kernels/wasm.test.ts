@@ -7,7 +7,7 @@ import { checkBinary, compileKernels, OUTPUT, renderModule } from '../../assembl
 import { registerCpuKernels } from './cpu.js';
 import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT, SDDMM } from './names.js';
 import { registerWasmKernels } from './wasm.js';
-import { kernelsFor, setKernelModuleEnabled, type WasmBackend } from './wasm-module.js';
+import { instantiate, kernelsFor, setKernelModuleEnabled, type WasmBackend } from './wasm-module.js';
 
 type Arr = Float32Array | Int32Array | Uint8Array;
 type In = { data: Arr; shape: number[]; dtype: 'float32' | 'int32' | 'bool' };
@@ -172,8 +172,40 @@ describe.each([true, false])('wasm kernels == cpu kernels bit for bit (SIMD modu
 describe('the kernel module binary', () => {
   it('is the committed wasm-binary.ts, has no data section and fits synchronous compilation', async () => {
     const bytes = await compileKernels();
+    const sharedBytes = await compileKernels(true);
     expect(checkBinary(bytes)).toEqual([]);
-    expect(renderModule(bytes), 'run `pnpm --filter @plasticity/sparse build:wasm` and commit').toBe(await readFile(OUTPUT, 'utf8'));
+    expect(checkBinary(sharedBytes)).toEqual([]);
+    expect(renderModule(bytes, sharedBytes), 'run `pnpm --filter @plasticity/sparse build:wasm` and commit').toBe(await readFile(OUTPUT, 'utf8'));
+  });
+
+  it('runs on a shared memory (tfjs threaded build) exactly as on a plain one', () => {
+    const rng = createRng(11);
+    const s = structure(rng, 50, 40, 0.2, true);
+    const nnz = s.idx.length;
+    const run = (memory: WebAssembly.Memory) => {
+      const k = instantiate(memory)!;
+      expect(k, `instantiated on a ${memory.buffer.constructor.name} memory`).not.toBeNull();
+      const u8 = new Uint8Array(memory.buffer);
+      let top = 64;
+      const put = (a: Arr) => {
+        const off = top;
+        u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
+        top += (a.byteLength + 15) & ~15;
+        return off;
+      };
+      const r = createRng(12);
+      const ptr = put(s.ptr), idx = put(s.idx), slot = put(s.slot!), w = put(r.uniform(nnz, 0, 0.5));
+      const active = put(r.bernoulli(50, 0.5)), vals = put(r.uniform(40, -0.3, 0.3));
+      const list = put(new Int32Array(51)), out = put(new Float32Array(40));
+      const n = k.activeList(active, 50, 2, list);
+      k.onRows(ptr, idx, 0, w, list, n, vals, 0, 0.45);
+      k.onRows(ptr, idx, slot, w, list, n, vals, 0.05, 1);
+      k.matvec(ptr, idx, 0, w, 0, list, n, active, -1, out);
+      return u8.slice(0, top);
+    };
+    const plain = run(new WebAssembly.Memory({ initial: 1 }));
+    const shared = run(new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }));
+    expect(shared).toEqual(plain);
   });
 
   it('rejects a binary with a data segment', () => {
