@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isPlasticityError, type Params, type PluginState, type Rule } from '@plasticity/core';
+import { createRegistry, isPlasticityError, loadCheckpoint, saveCheckpoint, toConfig, type Params, type PluginState, type Rule } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
 import { expectNoLeaks, useBackend } from '@plasticity/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_RULES } from './builtins.js';
+import { BUILTIN_RULES, registerBuiltins } from './builtins.js';
 import { releaseState, disposeState } from './common.js';
 import { STDP_DEFAULTS, stdp, type StdpParams } from './stdp.js';
 import { ReferenceConnection } from './testing/reference-connection.js';
@@ -108,6 +108,55 @@ describe('every rule: the same seed gives the same weights, another seed other w
       const a = await run(10);
       expect(await run(10)).toEqual(a);
       expect(await run(11)).not.toEqual(a);
+    });
+  }
+});
+
+describe('every rule: run T/2, checkpoint, load twice, run T/2 equals an uninterrupted run (bit for bit)', () => {
+  for (const rule of RULES) {
+    it(`${rule.name}`, async () => {
+      const registry = createRegistry();
+      registerBuiltins(registry);
+      const params = { ...rule.defaults, ...('eta' in rule.defaults ? { eta: 0.05, traceTauMs: 2 } : {}), ...('nu' in rule.defaults ? { nu: 0.1 } : {}) };
+      const T = 30;
+      const pre = randomRaster(61, T, 5, 0.3);
+      const post = randomRaster(62, T, 4, 0.3);
+      const modulator = Float32Array.from({ length: T }, (_, t) => Math.cos(t));
+      const steps = (conn: CSRConnection, state: PluginState, from: number, to: number) => {
+        for (let t = from; t < to; t++) {
+          const io = { pre: tf.tensor2d(pre.subarray(t * 5, t * 5 + 5), [1, 5], 'float32'), post: tf.tensor2d(post.subarray(t * 4, t * 4 + 4), [1, 4], 'float32'), conn, dtMs: 0.5, modulator: modulator[t]! };
+          const next = rule.step(io, state, params);
+          releaseState(state, next);
+          state = next;
+          tf.dispose([io.pre, io.post]);
+        }
+        return state;
+      };
+      const whole = CSRConnection.fromCoo(coo(5, 4));
+      disposeState(steps(whole, rule.init({ nPre: 5, nPost: 4, batch: 1 }, params), 0, T));
+      const expected = await whole.getWeights();
+      whole.dispose();
+
+      const first = CSRConnection.fromCoo(coo(5, 4));
+      const half = steps(first, rule.init({ nPre: 5, nPost: 4, batch: 1 }, params), 0, T / 2);
+      const arrays: Record<string, tf.Tensor> = { weights: first.weightTensor };
+      for (const [k, v] of Object.entries(half)) if (v instanceof tf.Tensor) arrays[`state.${k}`] = v;
+      const bytes = await saveCheckpoint({ arrays, configs: { rule: toConfig(rule, params) } });
+      disposeState(half);
+      first.dispose();
+      for (let round = 0; round < 2; round++) {
+        const ckpt = loadCheckpoint(bytes, registry);
+        const { plugin, params: p2 } = ckpt.configs.rule!;
+        expect(plugin).toBe(rule);
+        const conn = CSRConnection.fromCoo(coo(5, 4));
+        conn.setWeights(ckpt.arrays.weights!.data as Float32Array);
+        const state: Record<string, tf.Tensor> = {};
+        for (const [k, a] of Object.entries(ckpt.arrays)) if (k.startsWith('state.')) state[k.slice(6)] = tf.tensor(a.data as Float32Array, [...a.shape], 'float32');
+        expect(p2).toEqual(params);
+        disposeState(steps(conn, state, T / 2, T));
+        expect(await conn.getWeights()).toEqual(expected);
+        conn.dispose();
+      }
     });
   }
 });
