@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createRegistry, createRng, isPlasticityError, type Params, type RuleStepIO } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
 import { expectNoLeaks } from '@plasticity/testing';
+import { setSimdEnabled } from './fused/kernels.js';
 import { defineFusableRule, updateTraceTensor, type FusedRuleSpec, type TraceMode } from './fused/spec.js';
 import { Network, type NetworkConnection } from './network.js';
 import { conductanceLif, lif } from './neurons/models.js';
@@ -226,6 +227,32 @@ describe('Network', () => {
       expect(mons[0]!.length).toBe(8);
       mons[0]!.forEach((snap, s) => snap.forEach((v, k) => expect(Math.abs(v - mons[1]![s]![k]!)).toBeLessThan(5e-4)));
     }
+  });
+
+  it('the SIMD (WebAssembly) lazy kernel equals the plain JS one up to float32 rounding', async () => {
+    const w0 = createRng(5).uniform(400 * 13, 0, 2);
+    const runs: { w: Float32Array; spikes: number[] }[] = [];
+    for (const simd of [true, false]) {
+      setSimdEnabled(simd);
+      try {
+        const net = new Network({ dtMs: 0.25, seed: 3 });
+        net.addPoisson('in', { n: 400, rateHz: 25 });
+        net.addPopulation('out', { n: 13, neuron: lif, params: { tauMMs: 10, refractoryMs: 1 } }); // 13: a SIMD tail
+        const c = DenseConnection.fromDense({ data: w0, shape: [400, 13] });
+        net.connect('in', 'out', { connection: c, rule: fusedRule('stdp', stdpSpec({ aPlus: 0.03, aMinus: 0.035, wMax: 2, tauPlusMs: 10, tauMinusMs: 10 })) });
+        const sp = net.monitorSpikes('out');
+        await net.run(2000);
+        runs.push({ w: await c.getWeights(), spikes: Array.from(sp.steps()) });
+        c.dispose();
+      } finally {
+        setSimdEnabled(true);
+      }
+    }
+    expect(runs[0]!.spikes).toEqual(runs[1]!.spikes);
+    expect(runs[0]!.spikes.length).toBeGreaterThan(200);
+    let maxDiff = 0;
+    runs[0]!.w.forEach((v, k) => { maxDiff = Math.max(maxDiff, Math.abs(v - runs[1]!.w[k]!)); });
+    expect(maxDiff).toBeLessThan(1e-4);
   });
 
   it('monitors: spikes, decimated state and weights', async () => {

@@ -1,4 +1,5 @@
 import type { FusedPairStdp, FusedRuleSpec, TraceMode } from './spec.js';
+import { LAZY_WASM_BASE64 } from './wasm-binary.js';
 
 /**
  * Typed-array kernels of the fused engine: synapse tables, traces on a shifting scale and one
@@ -50,10 +51,10 @@ export function sparseTable(nPre: number, nPost: number, pre: Int32Array, post: 
   return { nPre, nPost, nnz, dense: false, rowPtr: r.ptr, rowIdx: r.idx, rowPos: r.pos, colPtr: c.ptr, colIdx: c.idx, colPos: c.pos };
 }
 
-/** Steps between renormalisations of a shifting-scale trace: the scale grows at most to e^30. */
-function renormInterval(logDecay: number): number {
+/** Steps between renormalisations of a shifting-scale trace: the scale grows at most to e^range. */
+function renormInterval(logDecay: number, range: number): number {
   if (!(logDecay < 0)) return 8192;
-  return Math.max(1, Math.min(8192, Math.floor(30 / -logDecay)));
+  return Math.max(1, Math.min(8192, Math.floor(range / -logDecay)));
 }
 
 /**
@@ -72,13 +73,14 @@ export class ScaledTrace {
   private readonly P: Float64Array;
   private readonly Q: Float64Array;
 
-  constructor(n: number, mode: TraceMode, dtMs: number, tauMs: number, scale = 1) {
+  /** `range`: the scale grows at most to e^range before a renormalisation. */
+  constructor(n: number, mode: TraceMode, dtMs: number, tauMs: number, scale = 1, range = 30) {
     this.X = new Float64Array(n);
     this.nearest = mode === 'nearest';
     const g = mode === 'euler' ? 1 - dtMs / tauMs : Math.exp(-dtMs / tauMs);
     this.jump = mode === 'euler' ? (scale * dtMs) / tauMs : scale;
     const logG = Math.log(g);
-    this.K = renormInterval(logG);
+    this.K = renormInterval(logG, range);
     this.P = new Float64Array(this.K + 1);
     this.Q = new Float64Array(this.K + 1);
     for (let m = 0; m <= this.K; m++) {
@@ -443,14 +445,17 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
  * connection's buffer at the end of every run call, so step() × T and run(T) stay bit-identical.
  */
 function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): RuleKernel {
-  const xPre = new ScaledTrace(t.nPre, spec.traceMode, dtMs, spec.tauPlusMs);
+  const xPre = new ScaledTrace(t.nPre, spec.traceMode, dtMs, spec.tauPlusMs, 1, 12);
   const xPost = new ScaledTrace(t.nPost, spec.traceMode, dtMs, spec.tauMinusMs);
   const wMin = lo(spec.wMin), wMax = hi(spec.wMax);
   const aPlus = spec.aPlus, aMinus = spec.aMinus;
   const { dense, nPre, nPost, nnz } = t;
-  const C = new Float64Array(nPost);
-  const Cold = new Float64Array(nnz);
-  const wc = new Float32Array(nnz);
+  // float64 sums on a trace scale that spans at most e^12 (K below), so C_j − Cold_ij keeps ~10
+  // significant digits even for the smallest increment; Cold[k] is exactly the C[j] it last saw
+  const simd = dense && nPost >= 8 ? lazySimd(nPre, nPost) : null;
+  const C = simd ? simd.C : new Float64Array(nPost);
+  const Cold = simd ? simd.Cold : new Float64Array(nnz);
+  const wc = simd ? simd.wc : new Float32Array(nnz);
   const XPre = xPre.X, XPost = xPost.X;
   let pending = false; // any post spike since the last full flush
 
@@ -488,16 +493,28 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
       if (preCount === 0 && postCount === 0) return;
       if (n - xPre.base >= xPre.K) fullFlush();
       xPre.advance(n); xPost.advance(n);
-      if (preCount > 0) {
+      if (preCount > 0 && simd) {
+        // the same pre pathway in the SIMD module, four synapses at a time (float32 arithmetic)
+        const amp = aMinus * xPost.read(n);
+        const { ltd, list, a, input: scratch } = simd;
+        for (let j = 0; j < nPost; j++) ltd[j] = amp * XPost[j]!;
+        for (let c = 0; c < preCount; c++) { const i = preActive[c]!; list[c] = i; a[c] = aPlus * XPre[i]!; }
+        scratch.set(input);
+        simd.rows(preCount, wMin, wMax);
+        input.set(scratch);
+        xPre.spike(n, preActive, preCount, io.preValue);
+      } else if (preCount > 0) {
         const amp = aMinus * xPost.read(n);
         for (let c = 0; c < preCount; c++) {
           const i = preActive[c]!;
           const a = aPlus * XPre[i]!;
           if (dense) {
             for (let j = 0, k = i * nPost; j < nPost; j++, k++) {
-              let wk = wc[k]!;
-              const cj = C[j]!, d = cj - Cold[k]!;
-              if (d !== 0) { Cold[k] = cj; if (a !== 0) { const v = wk + a * d; wk = Math.fround(v > wMax ? wMax : v); } }
+              // branch-free: with nothing owed, d = 0 and wk is unchanged
+              const cj = C[j]!;
+              const u = wc[k]! + a * (cj - Cold[k]!);
+              Cold[k] = cj;
+              const wk = Math.fround(u > wMax ? wMax : u);
               input[j]! += wk;
               const v = wk - amp * XPost[j]!;
               wc[k] = v < wMin ? wMin : v > wMax ? wMax : v;
@@ -506,9 +523,10 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
             const { rowPtr, rowIdx, rowPos } = t;
             for (let s = rowPtr[i]!, e = rowPtr[i + 1]!; s < e; s++) {
               const k = rowPos[s]!, j = rowIdx[s]!;
-              let wk = wc[k]!;
-              const cj = C[j]!, d = cj - Cold[k]!;
-              if (d !== 0) { Cold[k] = cj; if (a !== 0) { const v = wk + a * d; wk = Math.fround(v > wMax ? wMax : v); } }
+              const cj = C[j]!;
+              const u = wc[k]! + a * (cj - Cold[k]!);
+              Cold[k] = cj;
+              const wk = Math.fround(u > wMax ? wMax : u);
               input[j]! += wk;
               const v = wk - amp * XPost[j]!;
               wc[k] = v < wMin ? wMin : v > wMax ? wMax : v;
@@ -548,6 +566,51 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
       else w.set(wc);
     },
   };
+}
+
+let lazyModule: WebAssembly.Module | null | undefined;
+
+/** Tests turn the SIMD module off to exercise the plain JS loop. */
+export function setSimdEnabled(enabled: boolean): void {
+  simdEnabled = enabled;
+}
+let simdEnabled = true;
+
+/**
+ * The dense lazy-STDP arrays in a WebAssembly memory of their own with the SIMD row kernel
+ * (assembly/lazy.ts, under 1 KB, compiled synchronously once); null where WebAssembly SIMD is missing.
+ */
+function lazySimd(nPre: number, nPost: number) {
+  if (!simdEnabled || typeof WebAssembly === 'undefined') return null;
+  try {
+    if (lazyModule === undefined) {
+      const text = atob(LAZY_WASM_BASE64);
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      lazyModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    }
+    if (!lazyModule) return null;
+    const nnz = nPre * nPost;
+    const pad = (x: number) => Math.ceil(x / 4) * 4;
+    const offsets: number[] = [];
+    let at = 0;
+    // wc f32, Cold f64, C f64, ltd f32, input f32, list i32, a f32 (16-byte aligned)
+    for (const bytes of [nnz * 4, nnz * 8, pad(nPost) * 8, pad(nPost) * 4, pad(nPost) * 4, pad(nPre) * 4, pad(nPre) * 4]) { offsets.push(at); at += Math.ceil(bytes / 16) * 16; }
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(at / 65536) + 1 });
+    const instance = new WebAssembly.Instance(lazyModule, { env: { memory } });
+    const lazyRows = instance.exports.lazyRows as (...args: number[]) => void;
+    const buf = memory.buffer;
+    const [oW, oCold, oC, oLtd, oIn, oList, oA] = offsets as [number, number, number, number, number, number, number];
+    return {
+      wc: new Float32Array(buf, oW, nnz), Cold: new Float64Array(buf, oCold, nnz), C: new Float64Array(buf, oC, nPost),
+      ltd: new Float32Array(buf, oLtd, nPost), input: new Float32Array(buf, oIn, nPost), list: new Int32Array(buf, oList, nPre),
+      a: new Float32Array(buf, oA, nPre),
+      rows: (count: number, wMin: number, wMax: number) => lazyRows(oW, oCold, oC, oLtd, oIn, oList, oA, count, nPost, wMin, wMax),
+    };
+  } catch {
+    lazyModule = null;
+    return null;
+  }
 }
 
 /** The kernel of a (validated) fused spec over a synapse table. */
