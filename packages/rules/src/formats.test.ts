@@ -15,6 +15,7 @@ import { TRIPLET_DEFAULTS } from './triplet.js';
 const CASES: [string, Params, 'spikes' | 'rates'][] = [
   ['core/stdp', { ...STDP_DEFAULTS, aPlus: 0.05, aMinus: 0.06, wMin: 0, wMax: 1 }, 'spikes'],
   ['core/stdp', { ...STDP_DEFAULTS, aPlus: 0.05, aMinus: 0.06, pairing: 'nearest' }, 'spikes'],
+  ['core/stdp', { ...STDP_DEFAULTS, aPlus: 0.05, aMinus: 0.06, sameStepPairs: 'ignore' }, 'spikes'],
   ['core/stdp', { ...STDP_DEFAULTS, aPlus: 0.05, aMinus: 0.06, weightDependence: 'multiplicative', muPlus: 0.5, muMinus: 2 }, 'spikes'],
   ['core/stdp', { ...STDP_DEFAULTS, aPlus: 0.05, aMinus: 0.06, weightDependence: 'soft-bound', wMin: -0.5, wMax: 1.5 }, 'spikes'],
   ['core/triplet-stdp', { ...TRIPLET_DEFAULTS, a2Plus: 0.02, a3Plus: 0.03, a2Minus: 0.04, a3Minus: 0.01 }, 'spikes'],

@@ -1,7 +1,7 @@
 export {
   stdp, stdpToFused, validateStdp, ltpFactor, ltdFactor, advanceTrace,
-  STDP_NAME, STDP_DEFAULTS, STDP_PAIRINGS, STDP_WEIGHT_DEPENDENCES,
-  type StdpParams, type StdpState, type StdpPairing, type StdpWeightDependence,
+  STDP_NAME, STDP_DEFAULTS, STDP_PAIRINGS, STDP_WEIGHT_DEPENDENCES, STDP_SAME_STEP,
+  type StdpParams, type StdpState, type StdpPairing, type StdpWeightDependence, type StdpSameStep,
 } from './stdp.js';
 export {
   tripletStdp, tripletToFused, validateTriplet, TRIPLET_NAME, TRIPLET_DEFAULTS, TRIPLET_MODELS,

@@ -44,6 +44,10 @@ describe('core/stdp analytic window', () => {
 
   it('same-step pre and post spikes pair as Δt = 0 (Brian2 order); nearest and all-to-all differ on a burst', async () => {
     expectClose(await single(BASE, [3], [3]), 0.7, { rtol: 1e-6 });
+    expect(await single({ ...BASE, sameStepPairs: 'ignore' }, [3], [3])).toBe(0);
+    // 'ignore' pairs the same-step post spike with the earlier pre spike instead (nearest).
+    expectClose(await single({ ...BASE, sameStepPairs: 'ignore', pairing: 'nearest' }, [1, 3], [3]), 0.7 * Math.exp(-1 / 10), { rtol: 1e-5 });
+    expect(stdp.toFused!({ ...STDP_DEFAULTS, sameStepPairs: 'ignore' })).toBeUndefined();
     // pre at 0 and 4, post at 6: all-to-all pairs both, nearest only the one at 4.
     const all = await single({ ...BASE, pairing: 'all-to-all' }, [0, 4], [6]);
     const near = await single({ ...BASE, pairing: 'nearest' }, [0, 4], [6]);
@@ -57,12 +61,12 @@ describe('core/stdp equals the brute-force sum over spike pairs', () => {
   const nPost = 4;
   const steps = 160;
   for (const pairing of ['all-to-all', 'nearest'] as const) {
-    for (const batch of [1, 3]) {
-      for (const seed of [1, 2]) {
-        it(`${pairing}, batch ${batch}, seed ${seed}`, async () => {
-          const p = { ...BASE, pairing, aPlus: 0.01, aMinus: 0.012, tauPlusMs: 8, tauMinusMs: 15 };
-          const pre = randomRaster(seed, steps, batch * nPre, 0.08);
-          const post = randomRaster(seed + 100, steps, batch * nPost, 0.08);
+    for (const [batch, seed, sameStepPairs] of [[1, 1, 'ltp'], [1, 2, 'ltp'], [3, 1, 'ltp'], [3, 2, 'ltp'], [1, 3, 'ignore'], [3, 4, 'ignore']] as const) {
+      {
+        it(`${pairing}, same-step pairs '${sameStepPairs}', batch ${batch}, seed ${seed}`, async () => {
+          const p = { ...BASE, pairing, sameStepPairs, aPlus: 0.01, aMinus: 0.012, tauPlusMs: 8, tauMinusMs: 15 };
+          const pre = randomRaster(seed, steps, batch * nPre, sameStepPairs === 'ignore' ? 0.2 : 0.08);
+          const post = randomRaster(seed + 100, steps, batch * nPost, sameStepPairs === 'ignore' ? 0.2 : 0.08);
           const conn = ReferenceConnection.dense(nPre, nPost, new Float32Array(nPre * nPost));
           await runRule(stdp, p, conn, { steps, pre, post }, { dtMs: DT, batch });
           const expected = new Float32Array(nPre * nPost);

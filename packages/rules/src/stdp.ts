@@ -21,6 +21,8 @@ import {
 export const STDP_WEIGHT_DEPENDENCES = ['additive', 'multiplicative', 'soft-bound'] as const;
 export type StdpWeightDependence = (typeof STDP_WEIGHT_DEPENDENCES)[number];
 export const STDP_PAIRINGS = ['all-to-all', 'nearest'] as const;
+export const STDP_SAME_STEP = ['ltp', 'ignore'] as const;
+export type StdpSameStep = (typeof STDP_SAME_STEP)[number];
 export type StdpPairing = (typeof STDP_PAIRINGS)[number];
 
 /** Parameters of `core/stdp` (JSON; times in ms, amplitudes in weight units). */
@@ -43,6 +45,12 @@ export type StdpParams = {
   /** μ− of 'multiplicative': LTD ∝ (w − wMin)^μ−. */
   readonly muMinus: number;
   readonly pairing: StdpPairing;
+  /**
+   * A pre and a post spike in the same step: 'ltp' pairs them as Δt = 0 (Brian2's order, the fused
+   * engine's); 'ignore' does not pair them (both traces take their spikes after both updates, the
+   * BrainEvent recipe; generic path only).
+   */
+  readonly sameStepPairs: StdpSameStep;
   readonly batchReduce: BatchReduce;
 };
 
@@ -68,6 +76,7 @@ export const STDP_DEFAULTS: StdpParams = {
   muPlus: 1,
   muMinus: 1,
   pairing: 'all-to-all',
+  sameStepPairs: 'ltp',
   batchReduce: 'sum',
 };
 
@@ -82,6 +91,7 @@ export function validateStdp(p: StdpParams): string[] {
   v.nonNegative('muPlus', p.muPlus);
   v.nonNegative('muMinus', p.muMinus);
   v.oneOf('pairing', p.pairing, STDP_PAIRINGS);
+  v.oneOf('sameStepPairs', p.sameStepPairs, STDP_SAME_STEP);
   v.oneOf('batchReduce', p.batchReduce, BATCH_REDUCE);
   return v.list;
 }
@@ -128,7 +138,8 @@ function stdpDims(state: StdpState): StepShape {
  *    clipped; then the post spikes enter x_post.
  * x_post is read before this step's post spikes and x_pre after this step's pre spikes, so a pre
  * and a post spike in the same step pair as Δt = 0 (potentiation A+·f+(W)); every other pair has
- * strictly ordered steps.
+ * strictly ordered steps. With sameStepPairs = 'ignore' step 3 reads x_pre without this step's pre
+ * spikes (decay, depression, potentiation, then both traces take their spikes).
  */
 function applyStdp(
   conn: SynapseOps,
@@ -142,6 +153,7 @@ function applyStdp(
   const scale = batchScale(p.batchReduce, batch);
   const bounds: Bounds = { wMin: p.wMin, wMax: p.wMax };
   const xPre = advanceTrace(xPreD, sPre, p.pairing);
+  const xPreLtp = p.sameStepPairs === 'ignore' ? xPreD : xPre;
   try {
     if (p.weightDependence === 'additive') {
       if (batch === 1) {
@@ -150,7 +162,7 @@ function applyStdp(
           row(sPre),
           row(sPost),
           tf.mul(row(xPostD), -p.aMinus * scale),
-          tf.mul(row(xPre), p.aPlus * scale),
+          tf.mul(row(xPreLtp), p.aPlus * scale),
         ]);
         try {
           conn.onPre(preActive!, ltd!, bounds);
@@ -161,7 +173,7 @@ function applyStdp(
       } else {
         // Batched: outer products summed over the batch (rows without a pre spike skip the LTD pass).
         conn.addOuter(sPre, xPostD, -p.aMinus * scale, bounds);
-        conn.addOuter(xPre, sPost, p.aPlus * scale, bounds);
+        conn.addOuter(xPreLtp, sPost, p.aPlus * scale, bounds);
       }
     } else {
       // Weight-dependent: the update needs W itself, so it runs elementwise over the stored synapses
@@ -171,7 +183,7 @@ function applyStdp(
           tf.tidy(() => {
             const ltdDrive = perSynapseOuter(sPre, xPostD, ctx);
             const w1 = tf.clipByValue(tf.sub(w, tf.mul(tf.mul(ltdFactor(w, p), ltdDrive), p.aMinus * scale)), p.wMin, p.wMax);
-            const ltpDrive = perSynapseOuter(xPre, sPost, ctx);
+            const ltpDrive = perSynapseOuter(xPreLtp, sPost, ctx);
             return tf.clipByValue(tf.add(w1, tf.mul(tf.mul(ltpFactor(w1, p), ltpDrive), p.aPlus * scale)), p.wMin, p.wMax) as tf.Tensor1D;
           }),
         undefined,
@@ -188,9 +200,11 @@ function applyStdp(
 /**
  * The fused-engine description of the same rule. The engine's 'multiplicative' works on the
  * normalised weight ŵ = (w − wMin)/(wMax − wMin), so A± are rescaled by (wMax − wMin)^μ± to give
- * A±·(wMax − w)^μ+ and A±·(w − wMin)^μ− exactly; undefined (generic path) when wMin = wMax there.
+ * A±·(wMax − w)^μ+ and A±·(w − wMin)^μ− exactly; undefined (generic path) when wMin = wMax there,
+ * and for sameStepPairs = 'ignore' (the engine runs Brian2's order only).
  */
 export function stdpToFused(p: StdpParams): FusedPairStdp | undefined {
+  if (p.sameStepPairs !== 'ltp') return undefined;
   const base = { kind: 'stdp' as const, tauPlusMs: p.tauPlusMs, tauMinusMs: p.tauMinusMs, traceMode: p.pairing, wMin: p.wMin, wMax: p.wMax };
   if (p.weightDependence === 'additive') return { ...base, aPlus: p.aPlus, aMinus: p.aMinus, weightDependence: 'additive' };
   if (p.wMax <= p.wMin) return undefined;

@@ -6,14 +6,16 @@
 export function bruteForcePairStdp(
   preTimes: readonly number[],
   postTimes: readonly number[],
-  p: { aPlus: number; aMinus: number; tauPlusMs: number; tauMinusMs: number; pairing: 'all-to-all' | 'nearest' },
+  p: { aPlus: number; aMinus: number; tauPlusMs: number; tauMinusMs: number; pairing: 'all-to-all' | 'nearest'; sameStepPairs?: 'ltp' | 'ignore' },
   dtMs: number,
 ): number {
   let dw = 0;
+  // 'ltp': a same-step pair counts as pre→post with Δt = 0; 'ignore': it does not count.
+  const before = (tPre: number, tPost: number) => (p.sameStepPairs === 'ignore' ? tPre < tPost : tPre <= tPost);
   if (p.pairing === 'all-to-all') {
     for (const tPre of preTimes) {
       for (const tPost of postTimes) {
-        if (tPre <= tPost) dw += p.aPlus * Math.exp(-((tPost - tPre) * dtMs) / p.tauPlusMs);
+        if (before(tPre, tPost)) dw += p.aPlus * Math.exp(-((tPost - tPre) * dtMs) / p.tauPlusMs);
         else if (tPost < tPre) dw -= p.aMinus * Math.exp(-((tPre - tPost) * dtMs) / p.tauMinusMs);
       }
     }
@@ -22,7 +24,7 @@ export function bruteForcePairStdp(
   // Symmetric nearest neighbour: each post spike pairs with the latest pre spike at or before it
   // (LTP), each pre spike with the latest strictly earlier post spike (LTD).
   for (const tPost of postTimes) {
-    const earlier = preTimes.filter((t) => t <= tPost);
+    const earlier = preTimes.filter((t) => before(t, tPost));
     if (earlier.length > 0) dw += p.aPlus * Math.exp(-((tPost - Math.max(...earlier)) * dtMs) / p.tauPlusMs);
   }
   for (const tPre of preTimes) {
