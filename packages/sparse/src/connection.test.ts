@@ -70,7 +70,7 @@ describe.each(TEST_BACKENDS)('connections on %s', (backend) => {
       const pre6 = new Float32Array(6).fill(0.01);
       const post9 = new Float32Array(9).fill(0.02);
       // First calls build the cached views (owned by the connection); then every call must be neutral.
-      c.onPost(pre6, post, {}); c.mapSynapses((w) => w); c.propagate(spikes).dispose();
+      c.onPost(pre6, post, {}); c.onPre(spikes, post9, {}); c.mapSynapses((w) => w); c.propagate(spikes).dispose();
       const x = tf.ones([2, 6]);
       const bx = tf.ones([2, 9]);
       await neutral(() => c.propagate(spikes));

@@ -11,6 +11,8 @@ import {
   fixedFanInStructure, fixedFanOutStructure, randomStructure,
   type FixedFanInOptions, type FixedFanOutOptions, type GeneratedStructure, type RandomOptions,
 } from './generate.js';
+import { ADD_OUTER, ON_ROWS } from './kernels/names.js';
+import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, vector } from './operands.js';
 import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
 
@@ -20,10 +22,18 @@ const binaryEvents = tf.customGrad(((x: tf.Tensor) => ({
   gradFunc: (dy: tf.Tensor) => dy,
 })) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
 
+/** Kernel inputs of the full structure of a dense matrix (see DenseConnection.rows/cols). */
+interface FullView {
+  readonly ptr: tf.Tensor1D;
+  readonly idx: tf.Tensor1D;
+  readonly slot?: tf.Tensor1D;
+}
+
 /**
  * All-to-all connection on a dense [nPre, nPost] tensor: every entry is a synapse (zeros included),
- * so nnz = nPre · nPost. Operations are ordinary tfjs ops and run on any backend; results equal
- * those of CSR/COO connections that store every entry.
+ * so nnz = nPre · nPost. Propagation and maps are ordinary tfjs ops; onPre, onPost and addOuter run
+ * the sparse kernels over the full row/column structure, so they cost O(touched synapses) and update
+ * in place, like CSR. Results equal those of CSR/COO connections that store every entry.
  */
 export class DenseConnection implements Connection {
   readonly format = 'dense' as const;
@@ -32,9 +42,12 @@ export class DenseConnection implements Connection {
   readonly homogeneous = false;
   private w: tf.Tensor2D;
   private indexTensors?: { pre: tf.Tensor1D; post: tf.Tensor1D };
+  private rowView?: FullView;
+  private colView?: FullView;
   private disposed = false;
 
   private constructor(nPre: number, nPost: number, weights: tf.Tensor2D) {
+    registerSparseKernels();
     this.nPre = nPre;
     this.nPost = nPost;
     this.w = tf.keep(weights);
@@ -122,11 +135,38 @@ export class DenseConnection implements Connection {
     if (old !== next) old.dispose();
   }
 
-  /** `updated` (clipped when bounds are given) where `touched` broadcasts true, the old weights elsewhere. */
-  private touchedOnly(updated: tf.Tensor2D, touched: tf.Tensor, bounds: Bounds | undefined): tf.Tensor2D {
-    const { wMin, wMax } = boundAttrs(bounds);
-    const next = bounds === undefined ? updated : tf.clipByValue(updated, wMin, wMax);
-    return tf.where(tf.broadcastTo(touched, [this.nPre, this.nPost]), next, this.w);
+  /** Rows = pre: row i holds the storage positions i·nPost … i·nPost + nPost − 1 (built on first use). */
+  private rows(): FullView {
+    if (!this.rowView) {
+      const ptr = Int32Array.from({ length: this.nPre + 1 }, (_, i) => i * this.nPost);
+      const idx = Int32Array.from({ length: this.nnz }, (_, k) => k % this.nPost);
+      this.rowView = { ptr: tf.keep(tf.tensor1d(ptr, 'int32')), idx: tf.keep(tf.tensor1d(idx, 'int32')) };
+    }
+    return this.rowView;
+  }
+
+  /** Rows = post (the CSC view): column j lists every pre i, at storage position i·nPost + j. */
+  private cols(): FullView {
+    if (!this.colView) {
+      const ptr = Int32Array.from({ length: this.nPost + 1 }, (_, j) => j * this.nPre);
+      const idx = new Int32Array(this.nnz);
+      const slot = new Int32Array(this.nnz);
+      for (let j = 0, k = 0; j < this.nPost; j++) {
+        for (let i = 0; i < this.nPre; i++, k++) {
+          idx[k] = i;
+          slot[k] = i * this.nPost + j;
+        }
+      }
+      this.colView = {
+        ptr: tf.keep(tf.tensor1d(ptr, 'int32')), idx: tf.keep(tf.tensor1d(idx, 'int32')), slot: tf.keep(tf.tensor1d(slot, 'int32')),
+      };
+    }
+    return this.colView;
+  }
+
+  /** Runs an in-place weight kernel over a full view and adopts its output as the weights. */
+  private update(kernel: string, view: FullView, inputs: () => Record<string, tf.Tensor>, attrs: Record<string, number>): void {
+    this.replace(tf.tidy(() => tf.engine().runKernel(kernel, { ...view, weights: this.w, ...inputs() }, attrs) as tf.Tensor2D));
   }
 
   propagate(events: SpikeVector, options: PropagateOptions = {}): tf.Tensor {
@@ -161,22 +201,16 @@ export class DenseConnection implements Connection {
     this.assertLive();
     checkOperand('preActive', preActive, this.nPre, false);
     checkOperand('postValues', postValues, this.nPost, false);
-    boundAttrs(bounds);
-    this.replace(tf.tidy(() => {
-      const active = tf.reshape(tf.notEqual(vector(preActive, this.nPre), 0), [this.nPre, 1]);
-      return this.touchedOnly(tf.add(this.w, tf.reshape(vector(postValues, this.nPost), [1, this.nPost])), active, bounds);
-    }));
+    const attrs = boundAttrs(bounds);
+    this.update(ON_ROWS, this.rows(), () => ({ active: vector(preActive, this.nPre), values: vector(postValues, this.nPost) }), attrs);
   }
 
   onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
     this.assertLive();
     checkOperand('preValues', preValues, this.nPre, false);
     checkOperand('postActive', postActive, this.nPost, false);
-    boundAttrs(bounds);
-    this.replace(tf.tidy(() => {
-      const active = tf.reshape(tf.notEqual(vector(postActive, this.nPost), 0), [1, this.nPost]);
-      return this.touchedOnly(tf.add(this.w, tf.reshape(vector(preValues, this.nPre), [this.nPre, 1])), active, bounds);
-    }));
+    const attrs = boundAttrs(bounds);
+    this.update(ON_ROWS, this.cols(), () => ({ active: vector(postActive, this.nPost), values: vector(preValues, this.nPre) }), attrs);
   }
 
   addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: Bounds): void {
@@ -185,14 +219,10 @@ export class DenseConnection implements Connection {
     checkOperand('b', b, this.nPost, true);
     checkSameBatch('a', a, 'b', b);
     check.finite('scale', scale);
-    boundAttrs(bounds);
-    this.replace(tf.tidy(() => {
-      const at = operand(a, this.nPre).tensor;
-      const outer = tf.matMul(at, operand(b, this.nPost).tensor, true, false);
-      const touched = tf.reshape(tf.any(tf.notEqual(at, 0), 0), [this.nPre, 1]);
-      return this.touchedOnly(tf.add(this.w, tf.mul(outer, scale)), touched, bounds);
-    }));
+    const attrs = { scale, ...boundAttrs(bounds) };
+    this.update(ADD_OUTER, this.rows(), () => ({ a: operand(a, this.nPre).tensor, c: operand(b, this.nPost).tensor }), attrs);
   }
+
 
   private indices(): { pre: tf.Tensor1D; post: tf.Tensor1D } {
     if (!this.indexTensors) {
@@ -272,6 +302,7 @@ export class DenseConnection implements Connection {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    tf.dispose([this.w, ...(this.indexTensors ? [this.indexTensors.pre, this.indexTensors.post] : [])]);
+    const views = [this.rowView, this.colView].flatMap((v) => (v ? [v.ptr, v.idx, ...(v.slot ? [v.slot] : [])] : []));
+    tf.dispose([this.w, ...views, ...(this.indexTensors ? [this.indexTensors.pre, this.indexTensors.post] : [])]);
   }
 }

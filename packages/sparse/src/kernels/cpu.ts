@@ -20,6 +20,11 @@ function slotOf(backend: CpuBackend, inputs: Inputs): ArrayLike<number> | null {
   return inputs.slot ? values(backend, inputs.slot) : null;
 }
 
+/** Number of elements (weights may be [nnz] or, for dense connections, [nPre, nPost]). */
+function elements(t: TensorInfo): number {
+  return t.shape.reduce((p, d) => p * d, 1);
+}
+
 /** Rows of a batched operand: [batch, n] or [n] (batch 1). */
 function batchOf(t: TensorInfo, n: number): number {
   const size = t.shape.reduce((p, d) => p * d, 1);
@@ -76,7 +81,7 @@ const onRows: KernelFunc = ({ inputs, backend, attrs }) => {
   const { wMin, wMax } = attrs as unknown as { wMin: number; wMax: number };
   const nRows = ptr!.shape[0]! - 1;
   const nnz = idx!.shape[0]!;
-  if (weights!.shape[0] !== nnz && nnz > 0) homogeneousUpdate(ON_ROWS);
+  if (elements(weights!) !== nnz && nnz > 0) homogeneousUpdate(ON_ROWS);
   const { array, out } = writableWeights(b, weights!);
   ref.onRows(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, active!), values(b, vals!),
     nRows, wMin, wMax);
@@ -90,7 +95,7 @@ const addOuter: KernelFunc = ({ inputs, backend, attrs }) => {
   const nRows = ptr!.shape[0]! - 1;
   const nCols = c!.shape[c!.shape.length - 1]!;
   const nnz = idx!.shape[0]!;
-  if (weights!.shape[0] !== nnz && nnz > 0) homogeneousUpdate(ADD_OUTER);
+  if (elements(weights!) !== nnz && nnz > 0) homogeneousUpdate(ADD_OUTER);
   const { array, out } = writableWeights(b, weights!);
   ref.addOuter(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, a!), values(b, c!),
     batchOf(a!, nRows), nRows, nCols, scale, wMin, wMax);

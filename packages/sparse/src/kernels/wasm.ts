@@ -145,7 +145,7 @@ const onRows: KernelFunc = ({ inputs, backend: be, attrs }) => {
   const { wMin, wMax } = attrs as unknown as { wMin: number; wMax: number };
   const nRows = ptr!.shape[0]! - 1;
   const nnz = idx!.shape[0]!;
-  if (weights!.shape[0] !== nnz && nnz > 0) homogeneousUpdate(ON_ROWS);
+  if (size(weights!) !== nnz && nnz > 0) homogeneousUpdate(ON_ROWS);
   const out = writableWeights(backend, weights!);
   const heap = backend.wasm;
   const kern: KernelExports | null = kernelsFor(backend);
@@ -171,7 +171,7 @@ const addOuter: KernelFunc = ({ inputs, backend: be, attrs }) => {
   const nRows = ptr!.shape[0]! - 1;
   const nCols = c!.shape[c!.shape.length - 1]!;
   const nnz = idx!.shape[0]!;
-  if (weights!.shape[0] !== nnz && nnz > 0) homogeneousUpdate(ADD_OUTER);
+  if (size(weights!) !== nnz && nnz > 0) homogeneousUpdate(ADD_OUTER);
   const batch = batchOf(a!, nRows);
   const out = writableWeights(backend, weights!);
   const heap = backend.wasm;
