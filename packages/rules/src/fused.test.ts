@@ -45,6 +45,17 @@ async function simulate(rule: Rule, params: Params, format: 'dense' | 'csr' | 'c
   return { w, count, moved: w.filter((v, k) => Math.abs(v - w0[k]!) > 1e-3).length };
 }
 
+describe('toFused', () => {
+  it("maps Song, Miller & Abbott's parameters (Brian2 example) to the engine's pair-STDP spec", () => {
+    const gmax = 0.01;
+    const spec = stdp.toFused!({ ...STDP_DEFAULTS, aPlus: 0.01 * gmax, aMinus: 0.0105 * gmax, wMin: 0, wMax: gmax });
+    expect(spec).toEqual({
+      kind: 'stdp', aPlus: 0.01 * gmax, aMinus: 0.0105 * gmax, tauPlusMs: 20, tauMinusMs: 20,
+      traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: gmax,
+    });
+  });
+});
+
 describe('toFused describes the same rule: fused engine == generic tensor path', () => {
   for (const [label, rule, params] of CASES) {
     for (const format of ['dense', 'csr', 'coo'] as const) {
