@@ -151,6 +151,21 @@ describe.each([true, false])('wasm kernels == cpu kernels bit for bit (SIMD modu
     }
   });
 
+  it('stays correct when its scratch list grows the wasm heap', async () => {
+    // 4e6 rows: the active-index list (16 MB) is allocated inside the kernel call
+    const nRows = 4_000_000;
+    const ptr = new Int32Array(nRows + 1);
+    const idx = Int32Array.of(0, 2, 1);
+    ptr.fill(3, nRows - 1);
+    ptr[nRows - 1] = 0;
+    const base = structInputs({ nRows, nCols: 3, ptr, idx, slot: null });
+    const ev = new Uint8Array(nRows);
+    ev[nRows - 1] = 1;
+    ev[7] = 1;
+    await same(EVENT_MATVEC, { ...base, weights: f32(Float32Array.of(0.5, 0.25, 2), [3]), events: { data: ev, shape: [nRows], dtype: 'bool' } },
+      { nCols: 3, mode: 'binary' });
+  });
+
   it('updates a copy when another tensor shares the weights buffer', async () => {
     await useBackend('wasm');
     const s = structure(createRng(3), 10, 12, 0.5, false);
