@@ -63,7 +63,7 @@ export interface ProjectionOptions {
 }
 
 export interface RunOptions {
-  /** Called after every chunk of steps (and once at the end). */
+  /** Called after every chunk of steps (and once at the end); connection weights are current in it. */
   onProgress?: (p: { step: number; totalSteps: number; fraction: number; timeMs: number }) => void | Promise<void>;
   /** Steps per chunk between progress reports (default 10,000). */
   chunkSteps?: number;
@@ -411,10 +411,19 @@ export class Network {
     p.kernel.attach?.(p.w, p.conn.weightTensor !== p.published);
   }
 
-  private release(): void {
+  /** Makes every connection's weight tensor show the current weights (mid-run or at its end). */
+  private sync(): void {
     for (const p of this.projections) {
-      if (p.w) p.kernel.publish?.(p.w);
-      if (p.copied && p.w) p.conn.setWeights(p.w);
+      if (!p.w) continue;
+      p.kernel.publish?.(p.w);
+      if (p.copied) p.conn.setWeights(p.w);
+      p.published = p.conn.weightTensor;
+    }
+  }
+
+  private release(): void {
+    this.sync();
+    for (const p of this.projections) {
       p.published = p.conn.weightTensor;
       p.w = null;
       p.copied = false;
@@ -453,6 +462,7 @@ export class Network {
         if (fused) for (let s = 0; s < k; s++) this.stepFused();
         else for (let s = 0; s < k; s++) await this.stepGeneric();
         done += k;
+        if (onProgress && done < steps) this.sync(); // weights read in the callback are current
         if (onProgress) await onProgress({ step: done, totalSteps: steps, fraction: steps === 0 ? 1 : done / steps, timeMs: this.timeMs });
       }
       if (steps === 0 && onProgress) await onProgress({ step: 0, totalSteps: 0, fraction: 1, timeMs: this.timeMs });
