@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRegistry, createRng, isPlasticityError, type Params, type RuleStepIO } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
-import { expectNoLeaks } from '@plasticity/testing';
+import { expectNoLeaks, useBackend } from '@plasticity/testing';
 import { setSimdEnabled } from './fused/kernels.js';
 import { defineFusableRule, updateTraceTensor, type FusedRuleSpec, type TraceMode } from './fused/spec.js';
 import { Network, type NetworkConnection } from './network.js';
@@ -270,12 +270,35 @@ describe('Network', () => {
     x.dispose();
   });
 
-  it('progress is reported per chunk', async () => {
+  it('runs on the wasm backend (weights read once, written back at the end) with the cpu numbers', async () => {
+    const cpu = buildNetwork(12);
+    await cpu.net.run(100);
+    const expected = await snapshot(cpu.net, cpu.conns);
+    cpu.dispose();
+    await useBackend('wasm');
+    try {
+      const x = buildNetwork(12);
+      const seen: number[] = [];
+      await x.net.run(100, { chunkSteps: 50, onProgress: async (p) => { seen.push((await x.conns[0]!.getWeights())[0]!); void p; } });
+      expect(await snapshot(x.net, x.conns)).toEqual(expected);
+      expect(seen.length).toBe(4);
+      x.dispose();
+    } finally {
+      await useBackend('cpu');
+    }
+  });
+
+  it('progress is reported per chunk, with the weights current inside the callback', async () => {
     const x = buildNetwork(1);
     const seen: number[] = [];
-    await x.net.run(50, { chunkSteps: 40, onProgress: (p) => { seen.push(p.step); } });
+    let mid: Float32Array[] = [];
+    await x.net.run(50, { chunkSteps: 40, onProgress: async (p) => { seen.push(p.step); if (p.step === 40) mid = await Promise.all(x.conns.map((c) => c.getWeights())); } });
     expect(seen).toEqual([40, 80, 100]);
+    const ref = buildNetwork(1);
+    await ref.net.run(20); // 40 steps
+    expect(mid).toEqual(await Promise.all(ref.conns.map((c) => c.getWeights())));
     x.dispose();
+    ref.dispose();
   });
 
   it('leaks no tensors (fused path)', async () => {
