@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, createRng, isPlasticityError, type Params, type RuleStepIO } from '@plasticity/core';
+import { createRegistry, createRng, defineNeuron, isPlasticityError, type Params, type RuleStepIO } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
 import { expectNoLeaks, useBackend } from '@plasticity/testing';
 import { setSimdEnabled } from './fused/kernels.js';
@@ -414,6 +414,34 @@ describe('generic (tensor) path', () => {
     expect(generic.spikes.length).toBeGreaterThan(20);
     for (let k = 0; k < w0.length; k++) expect(generic.w[k]).toBeCloseTo(fused.w[k]!, 4);
     expect(generic.w).not.toEqual(w0);
+  });
+});
+
+describe('generic (tensor) neurons', () => {
+  // A core Neuron with only init/step (no fused kernel): the network calls step(input) per step with
+  // the input gathered in the previous step, so it answers one step later than a SpikingNeuron.
+  const genericLif = defineNeuron({ name: 'test/generic-lif', defaults: lif.defaults, init: lif.init, step: lif.step });
+
+  async function latency(neuron: typeof lif | typeof genericLif) {
+    const net = new Network({ dtMs: 1 });
+    net.addSpikeTrain('in', { n: 1, timesMs: [10, 30], indices: [0, 0] });
+    net.addPopulation('out', { n: 2, neuron, params: { refractoryMs: 0 } });
+    const c = DenseConnection.fromDense([[100, 0]]);
+    net.connect('in', 'out', { connection: c });
+    const m = net.monitorSpikes('out');
+    await net.run(40);
+    const bytes = await net.saveCheckpoint();
+    await net.loadCheckpoint(bytes);
+    await net.reset();
+    await net.run(40);
+    c.dispose();
+    net.dispose();
+    return Array.from(m.steps());
+  }
+
+  it('run with tfjs ops per step, one step of extra latency, checkpoint and reset, no leaks', async () => {
+    expect(await latency(lif)).toEqual([11, 31]);
+    expect(await expectNoLeaks(() => latency(genericLif))).toEqual([12, 32]);
   });
 });
 
