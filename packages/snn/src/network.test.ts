@@ -348,6 +348,22 @@ describe('analytic STDP window through the network', () => {
       }
     });
   }
+  it('traces() reads the true trace values (closed form after one spike)', async () => {
+    for (const traceMode of ['all-to-all', 'nearest', 'euler'] as const) {
+      const net = new Network({ dtMs: 0.5 });
+      net.addSpikeTrain('pre', { n: 2, timesMs: [5], indices: [1] });
+      net.addPopulation('post', { n: 1, neuron: lif });
+      const c = DenseConnection.fromDense([[0.1], [0.1]]);
+      net.connect('pre', 'post', { connection: c, rule: fusedRule('tr', stdpSpec({ tauPlusMs: 8, traceMode })) });
+      await net.run(30); // spike at step 10, read after step 59
+      const x = net.traces('pre->post').xPre!;
+      const expected = (traceMode === 'euler' ? 0.5 / 8 * (1 - 0.5 / 8) ** 49 : Math.exp(-49 * 0.5 / 8));
+      expect(x[0]).toBe(0);
+      expect(x[1]).toBeCloseTo(expected, 12);
+      c.dispose();
+    }
+  });
+
   it('euler traces scale the jump by dt/τ', async () => {
     const spec = stdpSpec({ aPlus: 0.05, aMinus: 0.08, tauPlusMs: 10, tauMinusMs: 30, traceMode: 'euler' });
     expect(await pairRun(spec, 50, 57)).toBeCloseTo(0.05 * 0.01 * 0.99 ** 7, 7);
