@@ -133,9 +133,12 @@ export function matvec(ptr: usize, idx: usize, slot: usize, w: usize, homog: i32
           store<f32>(o, load<f32>(o) + hw);
         }
       } else if (slot == 0) {
-        for (; k + 4 <= e; k += 4) {
-          const q = idx + (<usize>k << 2);
-          const p = w + (<usize>k << 2);
+        // byte pointers walk idx and (at a fixed distance) w, 8 slots per iteration
+        const dw = w - idx;
+        let q = idx + (<usize>k << 2);
+        const qe = idx + (<usize>e << 2);
+        for (; q + 32 <= qe; q += 32) {
+          const p = q + dw;
           let o = out + (<usize>load<i32>(q) << 2);
           store<f32>(o, load<f32>(o) + load<f32>(p));
           o = out + (<usize>load<i32>(q, 4) << 2);
@@ -144,10 +147,18 @@ export function matvec(ptr: usize, idx: usize, slot: usize, w: usize, homog: i32
           store<f32>(o, load<f32>(o) + load<f32>(p, 8));
           o = out + (<usize>load<i32>(q, 12) << 2);
           store<f32>(o, load<f32>(o) + load<f32>(p, 12));
+          o = out + (<usize>load<i32>(q, 16) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p, 16));
+          o = out + (<usize>load<i32>(q, 20) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p, 20));
+          o = out + (<usize>load<i32>(q, 24) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p, 24));
+          o = out + (<usize>load<i32>(q, 28) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(p, 28));
         }
-        for (; k < e; k++) {
-          const o = out + (<usize>load<i32>(idx + (<usize>k << 2)) << 2);
-          store<f32>(o, load<f32>(o) + load<f32>(w + (<usize>k << 2)));
+        for (; q < qe; q += 4) {
+          const o = out + (<usize>load<i32>(q) << 2);
+          store<f32>(o, load<f32>(o) + load<f32>(q + dw));
         }
       } else {
         for (; k < e; k++) {
