@@ -479,11 +479,55 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
       }
     }
   };
+  let dirtyAll = true;
   const fullFlush = (): void => {
     if (pending) settle(wc);
     C.fill(0);
     Cold.fill(0);
     pending = false;
+    dirtyAll = true;
+  };
+  // What changed since the last publish: rows of spiking pre neurons and columns of spiking post
+  // neurons; publish rewrites only those, so step() costs what the direct kernel would.
+  const rowMark = new Uint8Array(nPre), rowList = new Int32Array(nPre);
+  const colMark = new Uint8Array(nPost), colList = new Int32Array(nPost);
+  let nRows = 0, nCols = 0;
+  const settleRow = (i: number, out: Float32Array): void => {
+    const a = aPlus * XPre[i]!;
+    if (dense) {
+      for (let j = 0, k = i * nPost; j < nPost; j++, k++) { const d = C[j]! - Cold[k]!; out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!; }
+    } else {
+      for (let s = t.rowPtr[i]!; s < t.rowPtr[i + 1]!; s++) {
+        const k = t.rowPos[s]!;
+        const d = C[t.rowIdx[s]!]! - Cold[k]!;
+        out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!;
+      }
+    }
+  };
+  const settleCol = (j: number, out: Float32Array): void => {
+    const cj = C[j]!;
+    if (dense) {
+      for (let i = 0, k = j; i < nPre; i++, k += nPost) { const a = aPlus * XPre[i]!, d = cj - Cold[k]!; out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!; }
+    } else {
+      for (let s = t.colPtr[j]!; s < t.colPtr[j + 1]!; s++) {
+        const k = t.colPos[s]!;
+        const a = aPlus * XPre[t.colIdx[s]!]!, d = cj - Cold[k]!;
+        out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!;
+      }
+    }
+  };
+  const markRows = (active: Int32Array, count: number): void => {
+    for (let c = 0; c < count; c++) { const i = active[c]!; if (!rowMark[i]) { rowMark[i] = 1; rowList[nRows++] = i; } }
+  };
+  const markCols = (active: Int32Array, count: number): void => {
+    for (let c = 0; c < count; c++) { const j = active[c]!; if (!colMark[j]) { colMark[j] = 1; colList[nCols++] = j; } }
+  };
+  const clearMarks = (): void => {
+    for (let c = 0; c < nRows; c++) rowMark[rowList[c]!] = 0;
+    for (let c = 0; c < nCols; c++) colMark[colList[c]!] = 0;
+    nRows = 0;
+    nCols = 0;
+    dirtyAll = false;
   };
   const traces: Record<string, ScaledTrace> = { xPre, xPost };
 
@@ -493,6 +537,7 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
       if (preCount === 0 && postCount === 0) return;
       if (n - xPre.base >= xPre.K) fullFlush();
       xPre.advance(n); xPost.advance(n);
+      if (!dirtyAll) { markRows(preActive, preCount); markCols(postActive, postCount); }
       if (preCount > 0 && simd) {
         // the same pre pathway in the SIMD module, four synapses at a time (float32 arithmetic)
         const amp = aMinus * xPost.read(n);
@@ -550,20 +595,30 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
       setTraceState(traces, arrays, data);
       C.set(arrays.C!); Cold.set(arrays.Cold!); wc.set(arrays.wc!);
       pending = data.pending === 1;
+      dirtyAll = true;
     },
     reset() {
       for (const tr of Object.values(traces)) tr.reset();
       C.fill(0); Cold.fill(0); pending = false;
+      dirtyAll = true;
     },
     attach(w, changed) {
       if (!changed) return;
+      dirtyAll = true;
       wc.set(w);
       for (let i = 0, k = 0; i < nPre && dense; i++) for (let j = 0; j < nPost; j++, k++) Cold[k] = C[j]!;
       if (!dense) for (let s = 0; s < t.rowIdx.length; s++) Cold[t.rowPos[s]!] = C[t.rowIdx[s]!]!;
     },
     publish(w) {
-      if (pending) settle(w);
-      else w.set(wc);
+      const rowLen = nnz / Math.max(1, nPre), colLen = nnz / Math.max(1, nPost);
+      if (dirtyAll || nRows * rowLen + nCols * colLen >= nnz) {
+        if (pending) settle(w);
+        else w.set(wc);
+      } else {
+        for (let c = 0; c < nRows; c++) settleRow(rowList[c]!, w);
+        for (let c = 0; c < nCols; c++) settleCol(colList[c]!, w);
+      }
+      clearMarks();
     },
   };
 }
