@@ -637,14 +637,18 @@ let simdEnabled = true;
  */
 function lazySimd(nPre: number, nPost: number) {
   if (!simdEnabled || typeof WebAssembly === 'undefined') return null;
-  try {
-    if (lazyModule === undefined) {
+  if (lazyModule === undefined) {
+    try {
       const text = atob(LAZY_WASM_BASE64);
       const bytes = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-      lazyModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      lazyModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null; // null: no SIMD here
+    } catch {
+      lazyModule = null;
     }
-    if (!lazyModule) return null;
+  }
+  if (!lazyModule) return null;
+  try {
     const nnz = nPre * nPost;
     const pad = (x: number) => Math.ceil(x / 4) * 4;
     const offsets: number[] = [];
@@ -663,8 +667,7 @@ function lazySimd(nPre: number, nPost: number) {
       rows: (count: number, wMin: number, wMax: number) => lazyRows(oW, oCold, oC, oLtd, oIn, oList, oA, count, nPost, wMin, wMax),
     };
   } catch {
-    lazyModule = null;
-    return null;
+    return null; // e.g. no room for this network's memory: the plain JS loop runs instead
   }
 }
 
