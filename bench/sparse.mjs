@@ -295,7 +295,7 @@ for (const c of CASES) {
     if (C.reason) cases.push(skipped(name, 'c-O3', 'events_per_s', C.reason));
     else cases.push(entry(name, 'c-O3', 'events_per_s', cRate, undefined, undefined, { ...meta, usPerStep: +(ev / cRate * 1e6).toFixed(2) }));
     if (NP.reason) cases.push(skipped(name, 'numpy', 'events_per_s', NP.reason));
-    else cases.push(entry(name, 'numpy', 'events_per_s', npRate, undefined, undefined, { ...meta, usPerStep: +(ev / npRate * 1e6).toFixed(2), rounds: Math.min(rounds, c.numpyRounds) }));
+    else cases.push(entry(name, 'numpy', 'events_per_s', npRate, undefined, undefined, { ...meta, usPerStep: +(ev / npRate * 1e6).toFixed(2), rounds: Math.min(rounds, c.numpyRounds), repsPerRound: 1 }));
     for (const impl of Object.keys(runners).filter((x) => x.startsWith('plasticity/'))) {
       const v = rate(impl);
       const extra = { ...meta, usPerStep: +(ev / v * 1e6).toFixed(2) };
