@@ -151,6 +151,20 @@ describe.each([true, false])('wasm kernels == cpu kernels bit for bit (SIMD modu
     }
   });
 
+  it('takes int32 and bool value operands (reference path on the heap)', async () => {
+    const rng = createRng(21);
+    const s = structure(rng, 12, 9, 0.4, false);
+    const nnz = s.idx.length;
+    const base = structInputs(s);
+    const w = f32(rng.uniform(nnz, 0, 0.5), [nnz]);
+    const ints = (n: number) => i32(rng.integers(n, -2, 3), [n]);
+    await same(ROW_DOT, { ...base, weights: w, v: ints(9) }, {});
+    await same(ON_ROWS, { ...base, weights: w, active: ints(12), values: ints(9) }, { wMin: -1, wMax: 1 }, true);
+    await same(ADD_OUTER, { ...base, weights: w, a: { data: rng.bernoulli(24, 0.5), shape: [2, 12], dtype: 'bool' }, c: i32(rng.integers(18, -2, 3), [2, 9]) },
+      { scale: 0.5, wMin: 0, wMax: 1 }, true);
+    await same(SDDMM, { ...base, weights: w, a: i32(rng.integers(12, -2, 3), [1, 12]), c: f32(rng.uniform(9, -1, 1), [1, 9]) }, {});
+  });
+
   it('stays correct when its scratch list grows the wasm heap', async () => {
     // 4e6 rows: the active-index list (16 MB) is allocated inside the kernel call
     const nRows = 4_000_000;
