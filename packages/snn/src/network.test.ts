@@ -318,7 +318,8 @@ describe('Network', () => {
 // Analytic windows through the whole engine: playback pre spikes and a post neuron driven to spike at
 // chosen steps (a strong kick in step k makes it spike in step k + 1).
 
-async function pairRun(spec: FusedRuleSpec, preStep: number, postStep: number, steps = 200, reward?: number) {
+async function pairRun(spec: FusedRuleSpec, preStep: number, postStep: number, steps = 200, reward?: number,
+  signal?: { option: string; set: string }) {
   const dt = 0.1;
   const net = new Network({ dtMs: dt });
   net.addSpikeTrain('pre', { n: 1, timesMs: [preStep * dt], indices: [0] });
@@ -327,8 +328,8 @@ async function pairRun(spec: FusedRuleSpec, preStep: number, postStep: number, s
   const plastic = DenseConnection.fromDense([[0.5]]);
   const kick = DenseConnection.fromDense([[1000]]);
   net.connect('kick', 'post', { connection: kick });
-  net.connect('pre', 'post', { connection: plastic, rule: fusedRule(spec.kind, spec) });
-  if (reward !== undefined) net.setModulator('reward', reward);
+  net.connect('pre', 'post', { connection: plastic, rule: fusedRule(spec.kind, spec), ...(signal ? { modulator: signal.option } : {}) });
+  if (reward !== undefined) net.setModulator(signal?.set ?? 'reward', reward);
   const post = net.monitorSpikes('post');
   await net.run(steps * dt);
   expect(Array.from(post.steps())).toEqual([postStep]);
@@ -373,6 +374,12 @@ describe('analytic STDP window through the network', () => {
     expect(await pairRun(spec, 50, 60, 200, 0.5)).toBeCloseTo(0.2 * 0.5 * Math.exp(-1 / 20), 6);
     expect(await pairRun(spec, 60, 50, 200, 0.5)).toBeCloseTo(-0.2 * 0.5 * Math.exp(-1 / 20), 6);
     expect(await pairRun(spec, 50, 60, 200, 0)).toBe(0);
+  });
+  it("a projection's modulator option names the signal its fused rule reads", async () => {
+    const spec: FusedRuleSpec = { kind: 'mstdp', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: 'reward' };
+    const expected = 0.2 * 0.5 * Math.exp(-1 / 20);
+    expect(await pairRun(spec, 50, 60, 200, 0.5, { option: 'dopamine', set: 'dopamine' })).toBeCloseTo(expected, 6);
+    expect(await pairRun(spec, 50, 60, 200, 0.5, { option: 'dopamine', set: 'reward' })).toBe(0);
   });
   it('MSTDPET: the eligibility trace spreads the same update over τz', async () => {
     const spec: FusedRuleSpec = { kind: 'mstdpet', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, tauZMs: 5, modulator: 'reward' };

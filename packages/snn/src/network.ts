@@ -55,8 +55,8 @@ export interface ProjectionOptions {
   /** A rule plugin (with optional toFused) or its registered name; none = static weights. */
   rule?: (Rule & FusableRule) | string;
   ruleParams?: Params;
-  /** Neuromodulator signal handed to a generic (tensor) rule's `step` (default 'reward'); fused
-   *  modulated rules name theirs in their spec. */
+  /** Neuromodulator signal this projection's rule reads, fused or generic (default: the rule's own
+   *  `modulator` parameter for MSTDP/MSTDPET, else 'reward'). */
   modulator?: string;
   /** Name for monitors and checkpoints (default 'pre->post', numbered when taken). */
   name?: string;
@@ -293,7 +293,9 @@ export class Network {
     const ring = delay > 0
       ? { active: Array.from({ length: delay }, () => new Int32Array(a.n)), value: Array.from({ length: delay }, () => new Float32Array(a.n)), count: new Int32Array(delay) }
       : null;
-    const modulator = spec.kind === 'mstdp' || spec.kind === 'mstdpet' ? spec.modulator : generic ? (options.modulator ?? 'reward') : null;
+    // One signal name for both paths: the projection's option wins over the rule's own parameter.
+    const ruleSignal = spec.kind === 'mstdp' || spec.kind === 'mstdpet' ? spec.modulator : generic ? 'reward' : null;
+    const modulator = ruleSignal === null ? null : (options.modulator ?? ruleSignal);
     this.projections.push({
       name, pre: a, post: b, conn, channel, delay, table, kernel, spec, modulator, rule, ruleParams, ruleState,
       w0: conn.getWeights(), w: null, copied: false, published: null, ring,
