@@ -49,10 +49,17 @@ export function chart(series: readonly Series[], options: ChartOptions): string 
   const m = { left: 64, right: 16, top: 36, bottom: 48 };
   const xs = series.flatMap((s) => Array.from(s.x));
   const ys = series.flatMap((s) => Array.from(s.y));
-  const [x0, x1] = extent(xs, [0, 1]);
+  let [x0, x1] = extent(xs, [0, 1]);
+  // Bars are centred on their x: widen the range by half a bar so the edge bars stay inside.
+  const bars = series.find((s) => s.style === 'bars' && s.x.length > 1);
+  if (bars) {
+    const half = Math.abs(bars.x[1]! - bars.x[0]!) / 2;
+    x0 -= half;
+    x1 += half;
+  }
   const [yLo, yHi] = extent(ys, [0, 1]);
   const y0 = options.yMin ?? Math.min(yLo, series.some((s) => s.style === 'bars') ? 0 : yLo);
-  const y1 = options.yMax ?? yHi;
+  const y1 = options.yMax ?? yHi + 0.08 * (yHi - y0); // headroom for the legend and the tallest bar
   const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * (W - m.left - m.right);
   const sy = (y: number) => H - m.bottom - ((y - y0) / (y1 - y0)) * (H - m.top - m.bottom);
   const parts: string[] = [
@@ -81,7 +88,7 @@ export function chart(series: readonly Series[], options: ChartOptions): string 
         parts.push(`<rect x="${sx(s.x[i]!) - barWidth / 2}" y="${top}" width="${barWidth}" height="${Math.max(0, sy(y0) - top)}" fill="${color}" fill-opacity="0.6"/>`);
       }
     } else if (s.style === 'points') {
-      for (let i = 0; i < n; i++) parts.push(`<circle cx="${sx(s.x[i]!).toFixed(1)}" cy="${sy(s.y[i]!).toFixed(1)}" r="1.5" fill="${color}"/>`);
+      for (let i = 0; i < n; i++) parts.push(`<circle cx="${sx(s.x[i]!).toFixed(1)}" cy="${sy(s.y[i]!).toFixed(1)}" r="3" fill="${color}"/>`);
     } else if (n > 0) {
       const d = Array.from({ length: n }, (_, i) => `${i ? 'L' : 'M'}${sx(s.x[i]!).toFixed(1)},${sy(s.y[i]!).toFixed(1)}`).join('');
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);

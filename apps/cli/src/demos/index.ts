@@ -1,6 +1,8 @@
 import type { Demo } from '../demo.js';
 import { foundation } from './foundation.js';
+import { songMillerAbbott } from './song-miller-abbott.js';
 import { sparseEvents } from './sparse-events.js';
+import { stdpWindow } from './stdp-window.js';
 
 /** Every demo, in the order `pnpm demo` runs them. */
-export const DEMOS: readonly Demo[] = [foundation, sparseEvents];
+export const DEMOS: readonly Demo[] = [foundation, sparseEvents, stdpWindow, songMillerAbbott];
