@@ -47,6 +47,24 @@ export function operand(x: SpikeVector | ValueVector, n: number): Operand {
   return { tensor: tf.tensor2d(values, [1, n], 'float32'), rank1: true };
 }
 
+/**
+ * A rank-1 kernel input made without copies or scopes, for the per-step hot paths: a Uint8Array
+ * becomes a bool tensor over the same bytes (kernels test != 0, so any non-zero byte is active), a
+ * Float32Array a float32 tensor, a [n] tensor is used as is. Values (`float: true`) are float32.
+ * Dispose the result when `owned`.
+ */
+export function rank1Input(x: SpikeVector | ValueVector, n: number, float: boolean): { tensor: tf.Tensor; owned: boolean } {
+  if (isTensor(x)) {
+    if (x.rank !== 1) return { tensor: tf.reshape(x, [n]), owned: true };
+    if (float && x.dtype !== 'float32') return { tensor: tf.cast(x, 'float32'), owned: true };
+    return { tensor: x, owned: false };
+  }
+  if (x instanceof Uint8Array) {
+    return { tensor: float ? tf.tensor1d(Float32Array.from(x), 'float32') : tf.tensor1d(x, 'bool'), owned: true };
+  }
+  return { tensor: tf.tensor1d(x, 'float32'), owned: true };
+}
+
 /** An unbatched operand as float32 [n] (inside tf.tidy, like `operand`). */
 export function vector(x: SpikeVector | ValueVector, n: number): tf.Tensor1D {
   return tf.reshape(operand(x, n).tensor, [n]);
