@@ -8,7 +8,7 @@
 // per second (onPost: active post × fan-in).
 //
 // "plasticity/cpu|wasm" go through the public API (CSRConnection.propagate / onPre / onPost, one
-// call per step, spikes and traces as float32 tensors); "… (runKernel)" call the kernels of
+// call per step, spikes as bool and traces as float32 tensors); "… (runKernel)" call the kernels of
 // names.ts directly with the same tensors, which shows the API's per-call overhead.
 // Env: BENCH_ROUNDS=n overrides the number of rounds; BENCH_CASES=1e6,1e5,1e7 picks cases.
 import * as tf from '@tensorflow/tfjs-core';
@@ -100,6 +100,8 @@ async function setup(backend, wl) {
   const { nPre, nPost, T } = wl;
   const conn = CSRConnection.fromCsr({ nPre, nPost, indptr: wl.indptr, indices: wl.indices, weights: wl.w0 });
   const slice = (a, t, n) => tf.tensor1d(Float32Array.from(a.subarray(t * n, (t + 1) * n)), 'float32');
+  // Spikes as bool tensors: one byte per neuron, like the uint8 spike vectors the C and numpy peers scan.
+  const spikes = (a, t, n) => tf.tensor1d(a.slice(t * n, (t + 1) * n), 'bool');
   const s = {
     backend, conn, pre: [], post: [], preTr: [], postTr: [],
     k: {
@@ -109,8 +111,8 @@ async function setup(backend, wl) {
     },
   };
   for (let t = 0; t < T; t++) {
-    s.pre.push(slice(wl.preSpikes, t, nPre));
-    s.post.push(slice(wl.postSpikes, t, nPost));
+    s.pre.push(spikes(wl.preSpikes, t, nPre));
+    s.post.push(spikes(wl.postSpikes, t, nPost));
     s.preTr.push(slice(wl.preTr, t, nPre));
     s.postTr.push(slice(wl.postTr, t, nPost));
   }

@@ -5,6 +5,7 @@ import {
 } from '@plasticity/core';
 import type { Connection, ConnectionArrays, EventMode, PropagateOptions } from './connection.js';
 import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT } from './kernels/names.js';
+import { runSparseKernel } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
@@ -128,7 +129,7 @@ export abstract class SparseConnection implements Connection {
     const v = rank1Input(values, nValues, true);
     try {
       const inputs = { ...this.viewInputs(view), weights: this.w, active: a.tensor, values: v.tensor };
-      this.replaceWeights(tf.engine().runKernel(ON_ROWS, inputs, attrs) as tf.Tensor1D);
+      this.replaceWeights(runSparseKernel(ON_ROWS, inputs, attrs) as tf.Tensor1D);
     } finally {
       if (a.owned) a.tensor.dispose();
       if (v.owned) v.tensor.dispose();
@@ -156,7 +157,7 @@ export abstract class SparseConnection implements Connection {
       // Hot path (one call per step): no scope, no reshape, no copy of a Uint8Array.
       const e = rank1Input(events, this.nPre, mode === 'float');
       try {
-        return tf.engine().runKernel(EVENT_MATVEC, { ...this.viewInputs(this.rows()), weights, events: e.tensor }, { nCols: this.nPost, mode }) as tf.Tensor;
+        return runSparseKernel(EVENT_MATVEC, { ...this.viewInputs(this.rows()), weights, events: e.tensor }, { nCols: this.nPost, mode });
       } finally {
         if (e.owned) e.tensor.dispose();
       }
