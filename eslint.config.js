@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', 'bench/results/**', '**/build/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.d.ts', 'bench/results/**', 'bench/.peers/**', '**/build/**', 'demo-output/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,6 +14,16 @@ export default tseslint.config(
       'no-new-func': 'error',
       'no-eval': 'error',
       'no-implied-eval': 'error',
+    },
+  },
+  {
+    // Node scripts (benchmarks, CI, build helpers).
+    files: ['**/*.mjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly', console: 'readonly', Buffer: 'readonly', performance: 'readonly', URL: 'readonly',
+        setTimeout: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', WebAssembly: 'readonly',
+      },
     },
   },
   {
