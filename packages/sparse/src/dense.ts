@@ -11,7 +11,8 @@ import {
   fixedFanInStructure, fixedFanOutStructure, randomStructure,
   type FixedFanInOptions, type FixedFanOutOptions, type GeneratedStructure, type RandomOptions,
 } from './generate.js';
-import { ADD_OUTER, ON_ROWS } from './kernels/names.js';
+import { onRowsUpdate } from './kernels/dispatch.js';
+import { ADD_OUTER } from './kernels/names.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, vector } from './operands.js';
 import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
@@ -202,7 +203,7 @@ export class DenseConnection implements Connection {
     checkOperand('preActive', preActive, this.nPre, false);
     checkOperand('postValues', postValues, this.nPost, false);
     const attrs = boundAttrs(bounds);
-    this.update(ON_ROWS, this.rows(), () => ({ active: vector(preActive, this.nPre), values: vector(postValues, this.nPost) }), attrs);
+    this.replace(onRowsUpdate(this.rows(), this.w, preActive, this.nPre, postValues, this.nPost, attrs) as tf.Tensor2D);
   }
 
   onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
@@ -210,7 +211,7 @@ export class DenseConnection implements Connection {
     checkOperand('preValues', preValues, this.nPre, false);
     checkOperand('postActive', postActive, this.nPost, false);
     const attrs = boundAttrs(bounds);
-    this.update(ON_ROWS, this.cols(), () => ({ active: vector(postActive, this.nPost), values: vector(preValues, this.nPre) }), attrs);
+    this.replace(onRowsUpdate(this.cols(), this.w, postActive, this.nPost, preValues, this.nPre, attrs) as tf.Tensor2D);
   }
 
   addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: Bounds): void {

@@ -4,8 +4,8 @@ import {
   type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
 import type { Connection, ConnectionArrays, EventMode, PropagateOptions } from './connection.js';
-import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT } from './kernels/names.js';
-import { runSparseKernel } from './kernels/dispatch.js';
+import { ADD_OUTER, EVENT_MATVEC, ROW_DOT } from './kernels/names.js';
+import { onRowsUpdate, runSparseKernel } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
@@ -120,22 +120,6 @@ export abstract class SparseConnection implements Connection {
     this.replaceWeights(out);
   }
 
-  /**
-   * ON_ROWS over a view with rank-1 operands, without a tidy scope or reshapes: this runs once or
-   * twice per simulated step, where a few microseconds of dispatch are a tenth of the kernel.
-   */
-  private onRows(view: ViewTensors, active: SpikeVector, nActive: number, values: ValueVector, nValues: number, attrs: Record<string, number>): void {
-    const a = rank1Input(active, nActive, false);
-    const v = rank1Input(values, nValues, true);
-    try {
-      const inputs = { ...this.viewInputs(view), weights: this.w, active: a.tensor, values: v.tensor };
-      this.replaceWeights(runSparseKernel(ON_ROWS, inputs, attrs) as tf.Tensor1D);
-    } finally {
-      if (a.owned) a.tensor.dispose();
-      if (v.owned) v.tensor.dispose();
-    }
-  }
-
   private replaceWeights(next: tf.Tensor1D): void {
     const old = this.w;
     this.w = tf.keep(next);
@@ -157,7 +141,11 @@ export abstract class SparseConnection implements Connection {
       // Hot path (one call per step): no scope, no reshape, no copy of a Uint8Array.
       const e = rank1Input(events, this.nPre, mode === 'float');
       try {
-        return runSparseKernel(EVENT_MATVEC, { ...this.viewInputs(this.rows()), weights, events: e.tensor }, { nCols: this.nPost, mode });
+        const rows = this.rows();
+        const inputs = rows.slot
+          ? { ptr: rows.ptr, idx: rows.idx, slot: rows.slot, weights, events: e.tensor }
+          : { ptr: rows.ptr, idx: rows.idx, weights, events: e.tensor };
+        return runSparseKernel(EVENT_MATVEC, inputs, { nCols: this.nPost, mode });
       } finally {
         if (e.owned) e.tensor.dispose();
       }
@@ -191,7 +179,7 @@ export abstract class SparseConnection implements Connection {
     this.assertPlastic('onPre');
     checkOperand('preActive', preActive, this.nPre, false);
     checkOperand('postValues', postValues, this.nPost, false);
-    this.onRows(this.rows(), preActive, this.nPre, postValues, this.nPost, boundAttrs(bounds));
+    this.replaceWeights(onRowsUpdate(this.rows(), this.w, preActive, this.nPre, postValues, this.nPost, boundAttrs(bounds)) as tf.Tensor1D);
   }
 
   /** W[i, j] += preValues[i] on the synapses of every active post j (through the CSC view); clips those. */
@@ -199,7 +187,7 @@ export abstract class SparseConnection implements Connection {
     this.assertPlastic('onPost');
     checkOperand('preValues', preValues, this.nPre, false);
     checkOperand('postActive', postActive, this.nPost, false);
-    this.onRows(this.cols(), postActive, this.nPost, preValues, this.nPre, boundAttrs(bounds));
+    this.replaceWeights(onRowsUpdate(this.cols(), this.w, postActive, this.nPost, preValues, this.nPre, boundAttrs(bounds)) as tf.Tensor1D);
   }
 
   /**
