@@ -195,7 +195,7 @@ function sameBits(a, b) {
 
 async function footprint(wl) {
   // Bytes per synapse of a CSR connection without its CSC view: tfjs tensor bytes (ptr, idx and
-  // weights after one propagate; wasm heap) and the host arrays the connection keeps besides.
+  // weights after one propagate; wasm heap) and the structure arrays it keeps on the JS heap (hostBytes).
   await tf.setBackend('wasm');
   const before = tf.memory().numBytes;
   const conn = CSRConnection.fromCsr({ nPre: wl.nPre, nPost: wl.nPost, indptr: wl.indptr, indices: wl.indices, weights: wl.w0 });
@@ -203,11 +203,12 @@ async function footprint(wl) {
   conn.propagate(spikes).dispose();
   spikes.dispose();
   const tensorBytes = tf.memory().numBytes - before;
+  const hostBytes = conn.hostBytes;
   conn.onPost(tf.zeros([wl.nPre]), tf.zeros([wl.nPost]), BOUNDS);
   const withCsc = tf.memory().numBytes - before;
   conn.dispose();
   tf.disposeVariables();
-  return { tensorBytes, withCsc };
+  return { tensorBytes, withCsc, hostBytes };
 }
 
 // ---------------------------------------------------------------- main
@@ -310,10 +311,10 @@ for (const c of CASES) {
   }
   if (c.key === '1e7') {
     const f = await footprint(wl);
-    const host = (wl.indptr.byteLength + wl.indices.byteLength) / wl.nnz;
+    const host = f.hostBytes / wl.nnz;
     cases.push(entry(`CSR footprint ${c.label}`, 'plasticity/wasm', 'bytes_per_synapse', +(f.tensorBytes / wl.nnz).toFixed(4), 'target', 8, {
       note: 'tfjs tensors of a CSRConnection without the CSC view (indptr + indices + weights); ' +
-        `the connection also keeps host copies of indptr and indices (${host.toFixed(3)} B/synapse)`,
+        `structure arrays kept on the JS heap besides (conn.hostBytes): ${host.toFixed(3)} B/synapse`,
       withCscView: +(f.withCsc / wl.nnz).toFixed(4), hostCopies: +host.toFixed(4),
     }));
     log(`CSR footprint: ${(f.tensorBytes / wl.nnz).toFixed(3)} B/synapse in tensors (with CSC view ${(f.withCsc / wl.nnz).toFixed(3)}), host copies ${host.toFixed(3)} B/synapse`);

@@ -70,6 +70,8 @@ export interface Connection extends SynapseOps {
   toDenseTensor(): tf.Tensor2D;
   /** Structure and weights as plain arrays (async: the weights are read back). */
   toArrays(): Promise<ConnectionArrays>;
+  /** Bytes of structure arrays kept on the JS heap besides the tensors (memory accounting). */
+  readonly hostBytes: number;
   /** Releases every tensor; the connection cannot be used afterwards. */
   dispose(): void;
   readonly isDisposed: boolean;

@@ -89,6 +89,10 @@ export class COOConnection extends SparseConnection {
     return COOConnection.fromCoo({ nPre: a.nPre, nPost: a.nPost, pre: pre!, post: post!, weights: weights! }, { duplicates: 'error' });
   }
 
+  get hostBytes(): number {
+    return this.pre.byteLength + this.post.byteLength;
+  }
+
   protected rowView(): CompressedView {
     return compressedView(this.pre, this.post, this.nPre, this.nPost);
   }

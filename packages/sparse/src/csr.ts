@@ -49,7 +49,8 @@ export function weightArray(name: string, weights: ArrayLike<number> | number, n
 export class CSRConnection extends SparseConnection {
   readonly format = 'csr' as const;
   private readonly indptr: Int32Array;
-  private readonly colIndex: Int32Array;
+  /** Host copy of the column indices; dropped on wasm once the row tensors hold them (see indices()). */
+  private colIndex: Int32Array | null;
 
   private constructor(nPre: number, nPost: number, indptr: Int32Array, indices: Int32Array, weights: Float32Array) {
     super(nPre, nPost, indices.length, weights);
@@ -115,23 +116,47 @@ export class CSRConnection extends SparseConnection {
 
   /** Copies of the CSR structure arrays. */
   structure(): { indptr: Int32Array; indices: Int32Array } {
-    return { indptr: this.indptr.slice(), indices: this.colIndex.slice() };
+    return { indptr: this.indptr.slice(), indices: this.colIndex ? this.colIndex.slice() : this.columnIndices() };
+  }
+
+  get hostBytes(): number {
+    return this.indptr.byteLength + (this.colIndex?.byteLength ?? 0);
+  }
+
+  /**
+   * On wasm the row tensors copy the column indices into tfjs's heap; keeping the host copy too would
+   * cost 4 more bytes per synapse, so it is dropped and read back from the heap when needed (CSC
+   * view, pairs, toArrays). On cpu the tensor shares the host array, on webgpu the host copy stays.
+   */
+  protected override rowTensorsBuilt(idx: tf.Tensor1D): void {
+    if (tf.getBackend() === 'wasm' && CSRConnection.hostInts(idx) !== undefined) {
+      this.colIndex = null;
+      this.idxTensor = idx;
+    }
+  }
+
+  private idxTensor: tf.Tensor1D | null = null;
+
+  /** The column indices (the host copy, or a copy read from the wasm heap). */
+  private columnIndices(): Int32Array {
+    return this.colIndex ?? CSRConnection.hostInts(this.idxTensor!)!;
   }
 
   protected rowView(): CompressedView {
-    return { ptr: this.indptr, idx: this.colIndex, slot: null };
+    return { ptr: this.indptr, idx: this.columnIndices(), slot: null };
   }
 
   protected colView(): CompressedView {
-    return csrToCsc({ nPre: this.nPre, nPost: this.nPost, indptr: this.indptr, indices: this.colIndex });
+    return csrToCsc({ nPre: this.nPre, nPost: this.nPost, indptr: this.indptr, indices: this.columnIndices() });
   }
 
   pairs(): { pre: Int32Array; post: Int32Array } {
-    return { pre: expandRows(this.indptr), post: this.colIndex.slice() };
+    return { pre: expandRows(this.indptr), post: this.colIndex ? this.colIndex.slice() : this.columnIndices() };
   }
 
   async toArrays(): Promise<ConnectionArrays> {
     const weights = Float32Array.from(await this.weightTensor.data() as Float32Array);
-    return { format: 'csr', nPre: this.nPre, nPost: this.nPost, arrays: { indptr: this.indptr.slice(), indices: this.colIndex.slice(), weights } };
+    const indices = this.colIndex ? this.colIndex.slice() : this.columnIndices();
+    return { format: 'csr', nPre: this.nPre, nPost: this.nPost, arrays: { indptr: this.indptr.slice(), indices, weights } };
   }
 }

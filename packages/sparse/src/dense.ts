@@ -113,6 +113,11 @@ export class DenseConnection implements Connection {
     return this.nPre * this.nPost;
   }
 
+  /** Dense keeps no structure on the JS heap (its views live in tensors). */
+  get hostBytes(): number {
+    return 0;
+  }
+
   get shape(): readonly [number, number] {
     return [this.nPre, this.nPost];
   }

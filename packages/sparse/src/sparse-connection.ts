@@ -90,8 +90,33 @@ export abstract class SparseConnection implements Connection {
   }
 
   private rows(): ViewTensors {
-    return (this.rowTensors ??= this.tensorsOf(this.rowView()));
+    if (!this.rowTensors) {
+      this.rowTensors = this.tensorsOf(this.rowView());
+      this.rowTensorsBuilt(this.rowTensors.idx);
+    }
+    return this.rowTensors;
   }
+
+  /** Called once the row view's tensors exist (a format may drop host arrays they duplicate). */
+  protected rowTensorsBuilt(_idx: tf.Tensor1D): void {}
+
+  /**
+   * A copy of an int32 tensor read synchronously from host memory, where the backend keeps it there
+   * (cpu: its typed array; wasm: its heap). Undefined on GPU backends, whose readback is async.
+   */
+  protected static hostInts(t: tf.Tensor1D): Int32Array | undefined {
+    const info = (tf.engine() as unknown as { state: { tensorInfo: WeakMap<object, { backend: unknown }> } }).state.tensorInfo.get(t.dataId);
+    const backend = info?.backend as {
+      data?: { get(id: object): { values?: unknown } | undefined };
+      typedArrayFromHeap?(t: tf.Tensor): Int32Array;
+    } | undefined;
+    if (backend?.typedArrayFromHeap) return backend.typedArrayFromHeap(t).slice();
+    const values = backend?.data?.get(t.dataId)?.values;
+    return values instanceof Int32Array ? values.slice() : undefined;
+  }
+
+  /** Bytes of structure arrays the connection keeps on the JS heap besides its tensors. */
+  abstract get hostBytes(): number;
 
   private cols(): ViewTensors {
     return (this.colTensors ??= this.tensorsOf(this.colView()));
