@@ -1,8 +1,9 @@
 import type { Demo } from '../demo.js';
 import { foundation } from './foundation.js';
 import { songMillerAbbott } from './song-miller-abbott.js';
+import { sparseBackprop } from './sparse-backprop.js';
 import { sparseEvents } from './sparse-events.js';
 import { stdpWindow } from './stdp-window.js';
 
 /** Every demo, in the order `pnpm demo` runs them. */
-export const DEMOS: readonly Demo[] = [foundation, sparseEvents, stdpWindow, songMillerAbbott];
+export const DEMOS: readonly Demo[] = [foundation, sparseEvents, sparseBackprop, stdpWindow, songMillerAbbott];
