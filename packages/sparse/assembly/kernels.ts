@@ -113,6 +113,17 @@ export function activeAny(a: usize, batch: i32, n: i32, kind: i32, list: usize):
 }
 
 /**
+ * Loads the first element of row list[a2] in two arrays laid out by slot (idx and w, or idx and
+ * slot). Rows start at random places, so their first cache lines miss; touching them two rows ahead
+ * lets them arrive while the current row runs (wasm has no prefetch instruction). The caller keeps
+ * the result alive (the list's spare entry), so the loads are not optimised away.
+ */
+@inline function touchRow(ptr: usize, list: usize, a2: i32, first: usize, second: usize): i32 {
+  const k2 = <usize>load<i32>(ptr + (<usize>load<i32>(list + (<usize>a2 << 2)) << 2)) << 2;
+  return load<i32>(first + k2) ^ load<i32>(second + k2);
+}
+
+/**
  * Event matvec for one batch row: out[idx[k]] += e(r) · w(k) for the listed rows r.
  * out (nCols float32) must be zeroed by the caller. slot = 0: w(k) = w[k]; else w[slot[k]].
  * homog != 0: every w(k) = w[0]. float mode (evKind >= 0): out = f32(f64(out) + e · f64(w)),
@@ -121,11 +132,13 @@ export function activeAny(a: usize, batch: i32, n: i32, kind: i32, list: usize):
 export function matvec(ptr: usize, idx: usize, slot: usize, w: usize, homog: i32,
                        list: usize, nAct: i32, ev: usize, evKind: i32, out: usize): void {
   const hw = load<f32>(w);
+  let touched: i32 = 0;
   for (let a = 0; a < nAct; a++) {
     const r = load<i32>(list + (<usize>a << 2));
     const pr = ptr + (<usize>r << 2);
     let k = load<i32>(pr);
     const e = load<i32>(pr, 4);
+    if (a + 2 < nAct) touched ^= touchRow(ptr, list, a + 2, idx, slot == 0 ? w : slot);
     if (evKind < 0) {
       if (homog != 0) {
         for (; k < e; k++) {
@@ -175,6 +188,7 @@ export function matvec(ptr: usize, idx: usize, slot: usize, w: usize, homog: i32
       }
     }
   }
+  store<i32>(list + (<usize>nAct << 2), touched); // the list's spare entry: keeps the touches alive
 }
 
 /**
@@ -213,11 +227,13 @@ export function onRows(ptr: usize, idx: usize, slot: usize, w: usize, list: usiz
                        vals: usize, lo: f32, hi: f32): void {
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
+  let touched: i32 = 0;
   for (let a = 0; a < nAct; a++) {
     const r = load<i32>(list + (<usize>a << 2));
     const pr = ptr + (<usize>r << 2);
     let k = load<i32>(pr);
     const e = load<i32>(pr, 4);
+    if (a + 2 < nAct) touched ^= touchRow(ptr, list, a + 2, idx, slot == 0 ? w : slot);
     if (slot == 0) {
       for (; k + 4 <= e; k += 4) {
         const q = idx + (<usize>k << 2);
@@ -251,6 +267,7 @@ export function onRows(ptr: usize, idx: usize, slot: usize, w: usize, list: usiz
       }
     }
   }
+  store<i32>(list + (<usize>nAct << 2), touched); // the list's spare entry: keeps the touches alive
 }
 
 /**
