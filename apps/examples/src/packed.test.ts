@@ -1,10 +1,11 @@
 // Each library package, packed as it would be published, installs and works alone in a fresh project.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@plasticity/core';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -49,5 +50,17 @@ describe('packed packages', () => {
     for (const pkg of packages) expect(report.packages[pkg]).toBeGreaterThan(0);
     expect(report.draw).toEqual(Array.from(createRng(1).uniform(2))); // same stream as the workspace build
     expect(report.plugins.length).toBeGreaterThan(0);
-  }, 240_000);
+
+    // Every package README's first example runs, unchanged but for its types, against the tarballs.
+    for (const lib of LIBRARIES) {
+      const readme = readFileSync(path.join(root, 'packages', lib, 'README.md'), 'utf8');
+      const block = /```(?:ts|js)\n([\s\S]*?)```/.exec(readme);
+      expect(block, `${lib} README has a code example`).not.toBeNull();
+      const js = ts.transpileModule(block![1]!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+      const file = path.join(project, `readme-${lib}.mjs`);
+      writeFileSync(file, js);
+      const printed = execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+      expect(printed.trim().length, `${lib} README example prints its result`).toBeGreaterThan(0);
+    }
+  }, 300_000);
 });
