@@ -128,18 +128,13 @@ export class CSRConnection extends SparseConnection {
    * cost 4 more bytes per synapse, so it is dropped and read back from the heap when needed (CSC
    * view, pairs, toArrays). On cpu the tensor shares the host array, on webgpu the host copy stays.
    */
-  protected override rowTensorsBuilt(idx: tf.Tensor1D): void {
-    if (tf.getBackend() === 'wasm' && CSRConnection.hostInts(idx) !== undefined) {
-      this.colIndex = null;
-      this.idxTensor = idx;
-    }
+  protected override rowTensorsBuilt(): void {
+    if (tf.getBackend() === 'wasm' && this.rowIndicesFromBackend(false) !== undefined) this.colIndex = null;
   }
-
-  private idxTensor: tf.Tensor1D | null = null;
 
   /** The column indices (the host copy, or a copy read from the wasm heap). */
   private columnIndices(): Int32Array {
-    return this.colIndex ?? CSRConnection.hostInts(this.idxTensor!)!;
+    return this.colIndex ?? this.rowIndicesFromBackend()!;
   }
 
   protected rowView(): CompressedView {

@@ -5,7 +5,7 @@ import {
 } from '@plasticity/core';
 import type { Connection, ConnectionArrays, EventMode, PropagateOptions } from './connection.js';
 import { ADD_OUTER, EVENT_MATVEC, ROW_DOT } from './kernels/names.js';
-import { onRowsUpdate, runSparseKernel } from './kernels/dispatch.js';
+import { eventMatVec, onRowsUpdate } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
@@ -92,27 +92,30 @@ export abstract class SparseConnection implements Connection {
   private rows(): ViewTensors {
     if (!this.rowTensors) {
       this.rowTensors = this.tensorsOf(this.rowView());
-      this.rowTensorsBuilt(this.rowTensors.idx);
+      this.rowTensorsBuilt();
     }
     return this.rowTensors;
   }
 
   /** Called once the row view's tensors exist (a format may drop host arrays they duplicate). */
-  protected rowTensorsBuilt(_idx: tf.Tensor1D): void {}
+  protected rowTensorsBuilt(): void {}
 
   /**
-   * A copy of an int32 tensor read synchronously from host memory, where the backend keeps it there
-   * (cpu: its typed array; wasm: its heap). Undefined on GPU backends, whose readback is async.
+   * A copy of the row view's column indices read from host memory where the backend keeps them
+   * there (cpu: the tensor's typed array; wasm: its heap); undefined before the row tensors exist
+   * and on GPU backends, whose readback is async. `copy: false` only checks availability.
    */
-  protected static hostInts(t: tf.Tensor1D): Int32Array | undefined {
+  protected rowIndicesFromBackend(copy = true): Int32Array | undefined {
+    const t = this.rowTensors?.idx;
+    if (!t) return undefined;
     const info = (tf.engine() as unknown as { state: { tensorInfo: WeakMap<object, { backend: unknown }> } }).state.tensorInfo.get(t.dataId);
     const backend = info?.backend as {
       data?: { get(id: object): { values?: unknown } | undefined };
       typedArrayFromHeap?(t: tf.Tensor): Int32Array;
     } | undefined;
-    if (backend?.typedArrayFromHeap) return backend.typedArrayFromHeap(t).slice();
-    const values = backend?.data?.get(t.dataId)?.values;
-    return values instanceof Int32Array ? values.slice() : undefined;
+    const view = backend?.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : backend?.data?.get(t.dataId)?.values;
+    if (!(view instanceof Int32Array)) return undefined;
+    return copy ? view.slice() : view;
   }
 
   /** Bytes of structure arrays the connection keeps on the JS heap besides its tensors. */
@@ -166,11 +169,7 @@ export abstract class SparseConnection implements Connection {
       // Hot path (one call per step): no scope, no reshape, no copy of a Uint8Array.
       const e = rank1Input(events, this.nPre, mode === 'float');
       try {
-        const rows = this.rows();
-        const inputs = rows.slot
-          ? { ptr: rows.ptr, idx: rows.idx, slot: rows.slot, weights, events: e.tensor }
-          : { ptr: rows.ptr, idx: rows.idx, weights, events: e.tensor };
-        return runSparseKernel(EVENT_MATVEC, inputs, { nCols: this.nPost, mode });
+        return eventMatVec(this.rows(), weights, e.tensor, this.nPost, mode);
       } finally {
         if (e.owned) e.tensor.dispose();
       }

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { SpikeVector, ValueVector } from '@plasticity/core';
-import { rank1Input } from '../operands.js';
-import { ON_ROWS } from './names.js';
+import { rank1Input, tapeActive } from '../operands.js';
+import { EVENT_MATVEC, ON_ROWS } from './names.js';
 
 /** The parts of tfjs-core's Engine the fast path uses (tfjs-core 4.22.0). */
 interface EngineInternals {
   readonly backendName: string | null;
   readonly backend: tf.KernelBackend;
-  readonly state: { activeTape: unknown[] | null; profiling: boolean };
+  readonly state: { profiling: boolean };
   makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor;
 }
 
@@ -20,7 +20,7 @@ interface EngineInternals {
  */
 export function runSparseKernel(kernelName: string, inputs: Record<string, tf.Tensor | undefined>, attrs: Record<string, unknown> = {}): tf.Tensor {
   const engine = tf.engine() as unknown as EngineInternals;
-  if (engine.state.activeTape == null && !engine.state.profiling && engine.backendName !== null) {
+  if (!tapeActive() && !engine.state.profiling && engine.backendName !== null) {
     const kernel = tf.getKernel(kernelName, engine.backendName);
     if (kernel) {
       const info = kernel.kernelFunc({ inputs: inputs as unknown as NamedTensorInfoMap, attrs: attrs as NamedAttrMap, backend: engine.backend });
@@ -55,4 +55,12 @@ export function onRowsUpdate(view: ViewInputs, weights: tf.Tensor, active: Spike
     if (a.owned) a.tensor.dispose();
     if (v.owned) v.tensor.dispose();
   }
+}
+
+/** EVENT_MATVEC of rank-1 events over a view (the per-step propagate), built like onRowsUpdate. */
+export function eventMatVec(view: ViewInputs, weights: tf.Tensor, events: tf.Tensor, nCols: number, mode: 'binary' | 'float'): tf.Tensor {
+  const inputs = view.slot
+    ? { ptr: view.ptr, idx: view.idx, slot: view.slot, weights, events }
+    : { ptr: view.ptr, idx: view.idx, weights, events };
+  return runSparseKernel(EVENT_MATVEC, inputs, { nCols, mode });
 }
