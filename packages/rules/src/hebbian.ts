@@ -76,6 +76,28 @@ function rateInputs(io: RuleStepIO, state: RateState, p: RateCommon, batch: numb
   return { x: x!, y: y!, next: { xBar: xBar!, yBar: yBar! } };
 }
 
+/**
+ * The step all three rate rules share: validate, read this step's (filtered) x and y, hand them to
+ * `update` with the batch-scaled learning rate, release them, and on failure release the new
+ * filter state too, so a throwing step changes nothing.
+ */
+function rateStep<P extends RateCommon>(name: string, validate: (p: P) => string[], io: RuleStepIO, state: RateState, p: P,
+  update: (x: tf.Tensor2D, y: tf.Tensor2D, eta: number) => void): RateState {
+  assertValid(name, validate, p);
+  const dims = rateDims(name, state);
+  checkStepIO(name, io, dims);
+  const { x, y, next } = rateInputs(io, state, p, dims.batch);
+  try {
+    update(x, y, p.eta * batchScale(p.batchReduce, dims.batch));
+  } catch (error) {
+    if (next !== state) tf.dispose([next.xBar, next.yBar]);
+    throw error;
+  } finally {
+    tf.dispose([x, y]);
+  }
+  return next;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hebbian
 
@@ -103,19 +125,7 @@ export const hebbian: Rule<HebbianParams, RateState> = defineRule<HebbianParams,
     return initRate(HEBBIAN_NAME, dims);
   },
   step(io: RuleStepIO, state: RateState, p: HebbianParams): RateState {
-    assertValid(HEBBIAN_NAME, validateHebbian, p);
-    const dims = rateDims(HEBBIAN_NAME, state);
-    checkStepIO(HEBBIAN_NAME, io, dims);
-    const { x, y, next } = rateInputs(io, state, p, dims.batch);
-    try {
-      io.conn.addOuter(x, y, p.eta * batchScale(p.batchReduce, dims.batch), toBounds(p.wMin, p.wMax));
-    } catch (error) {
-      if (next !== state) tf.dispose([next.xBar, next.yBar]);
-      throw error;
-    } finally {
-      tf.dispose([x, y]);
-    }
-    return next;
+    return rateStep(HEBBIAN_NAME, validateHebbian, io, state, p, (x, y, eta) => io.conn.addOuter(x, y, eta, toBounds(p.wMin, p.wMax)));
   },
 });
 
@@ -149,30 +159,23 @@ export const oja: Rule<OjaParams, RateState> = defineRule<OjaParams, RateState>(
     return initRate(OJA_NAME, dims);
   },
   step(io: RuleStepIO, state: RateState, p: OjaParams): RateState {
-    assertValid(OJA_NAME, validateOja, p);
-    const dims = rateDims(OJA_NAME, state);
-    checkStepIO(OJA_NAME, io, dims);
-    const eta = p.eta * batchScale(p.batchReduce, dims.batch);
-    const { x, y, next } = rateInputs(io, state, p, dims.batch);
-    const y2 = tf.tidy(() => tf.sum(tf.square(y), 0) as tf.Tensor1D);
-    try {
-      io.conn.mapSynapses(
-        (w, ctx) =>
-          tf.tidy(() => {
-            const hebb = perSynapseOuter(x, y, ctx);
-            const decay = tf.mul(tf.gather(y2, ctx.post), w);
-            return tf.add(w, tf.mul(tf.sub(hebb, decay), eta)) as tf.Tensor1D;
-          }),
-        undefined,
-        toBounds(p.wMin, p.wMax),
-      );
-    } catch (error) {
-      if (next !== state) tf.dispose([next.xBar, next.yBar]);
-      throw error;
-    } finally {
-      tf.dispose([x, y, y2]);
-    }
-    return next;
+    return rateStep(OJA_NAME, validateOja, io, state, p, (x, y, eta) => {
+      const y2 = tf.tidy(() => tf.sum(tf.square(y), 0) as tf.Tensor1D);
+      try {
+        io.conn.mapSynapses(
+          (w, ctx) =>
+            tf.tidy(() => {
+              const hebb = perSynapseOuter(x, y, ctx);
+              const decay = tf.mul(tf.gather(y2, ctx.post), w);
+              return tf.add(w, tf.mul(tf.sub(hebb, decay), eta)) as tf.Tensor1D;
+            }),
+          undefined,
+          toBounds(p.wMin, p.wMax),
+        );
+      } finally {
+        y2.dispose();
+      }
+    });
   },
 });
 
@@ -220,20 +223,20 @@ export const bcm: Rule<BcmParams, BcmState> = defineRule<BcmParams, BcmState>({
   },
   step(io: RuleStepIO, state: BcmState, p: BcmParams): BcmState {
     assertValid(BCM_NAME, validateBcm, p);
-    const dims = rateDims(BCM_NAME, state);
-    checkStateTensor(BCM_NAME, 'theta', state.theta, [dims.nPost]);
-    checkStepIO(BCM_NAME, io, dims);
-    const { x, y, next } = rateInputs(io, state, p, dims.batch);
-    const [phi, y2] = tf.tidy(() => [tf.mul(y, tf.sub(y, state.theta)), tf.mean(tf.square(y), 0)]);
-    try {
-      io.conn.addOuter(x, phi!, p.eta * batchScale(p.batchReduce, dims.batch), toBounds(p.wMin, p.wMax));
-    } catch (error) {
-      y2!.dispose();
-      if (next !== state) tf.dispose([next.xBar, next.yBar]);
-      throw error;
-    } finally {
-      tf.dispose([x, y, phi!]);
-    }
+    checkStateTensor(BCM_NAME, 'theta', state.theta, [rateDims(BCM_NAME, state).nPost]);
+    let y2: tf.Tensor | undefined;
+    const next = rateStep(BCM_NAME, validateBcm, io, state, p, (x, y, eta) => {
+      const phi = tf.tidy(() => tf.mul(y, tf.sub(y, state.theta)));
+      y2 = tf.tidy(() => tf.mean(tf.square(y), 0));
+      try {
+        io.conn.addOuter(x, phi, eta, toBounds(p.wMin, p.wMax));
+      } catch (error) {
+        y2.dispose();
+        throw error;
+      } finally {
+        phi.dispose();
+      }
+    });
     const d = decayFactor(io.dtMs, p.tauThetaMs);
     const theta = tf.tidy(() => tf.add(tf.mul(state.theta, d), tf.mul(y2!, 1 - d)) as tf.Tensor1D);
     y2!.dispose();
