@@ -15,6 +15,7 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './wasm-binary.j
 export interface KernelExports {
   activeList(ev: number, n: number, kind: number, list: number): number;
   activeAny(a: number, batch: number, n: number, kind: number, list: number): number;
+  matvecBinary(ptr: number, idx: number, w: number, list: number, nAct: number, out: number): void;
   matvec(ptr: number, idx: number, slot: number, w: number, homog: number, list: number, nAct: number,
     ev: number, evKind: number, out: number): void;
   rowDot(ptr: number, idx: number, slot: number, w: number, homog: number, nRows: number, v: number, out: number): void;

@@ -237,6 +237,34 @@ describe('the kernel module binary', () => {
     expect(shared).toEqual(plain);
   });
 
+  it('lists active elements of every kind and length as the != 0 test does', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const k = instantiate(memory)!;
+    const listOf = (data: Arr, kind: number): number[] => {
+      const at = 64;
+      const list = at + ((data.byteLength + 15) & ~15);
+      new Uint8Array(memory.buffer).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+      return [...new Int32Array(memory.buffer, list, k.activeList(at, data.length, kind, list))];
+    };
+    const rng = createRng(5);
+    // -0 (inactive as float32), NaN and denormals of both signs, negative and minimum int32
+    const specials = [1, -0, Number.NaN, -1, 1e-45, -1e-45, 2, -2147483648];
+    for (const n of [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 200, 1000]) {
+      for (const rate of [0, 0.05, 0.5, 1]) {
+        const values = Array.from({ length: n }, () => (rng.random() < rate ? specials[rng.integers(1, 0, specials.length)[0]!]! : -0));
+        const kinds: Array<[number, Arr]> = [
+          [0, Float32Array.from(values)],
+          [1, Int32Array.from(values, (v) => (Number.isNaN(v) ? 7 : v))],
+          [2, Uint8Array.from(values, (v) => (Object.is(v, -0) ? 0 : v === 1 ? 1 : 255))],
+        ];
+        for (const [kind, data] of kinds) {
+          const expected = [...data].flatMap((v, i) => (v !== 0 ? [i] : []));
+          expect({ kind, n, rate, list: listOf(data, kind) }).toEqual({ kind, n, rate, list: expected });
+        }
+      }
+    }
+  });
+
   it('rejects a binary with a data segment', () => {
     // (module (import "env" "memory" (memory 0)) (data (i32.const 0) "x"))
     const bytes = Uint8Array.from([

@@ -108,10 +108,12 @@ const eventMatVec: KernelFunc = ({ inputs, backend: be, attrs }) => {
   const o = offsetOf(backend, out);
   zero(heap, o, batch * nCols * 4);
   const evBytes = kind === 2 ? 1 : 4;
+  const binaryPerSynapse = mode === 'binary' && s.slot === 0 && homog === 0;
   for (let b = 0; b < batch; b++) {
     const e = ev + b * nRows * evBytes;
     const nAct = kern.activeList(e, nRows, kind, list);
-    kern.matvec(s.ptr, s.idx, s.slot, w, homog, list, nAct, e, mode === 'binary' ? -1 : kind, o + b * nCols * 4);
+    if (binaryPerSynapse) kern.matvecBinary(s.ptr, s.idx, w, list, nAct, o + b * nCols * 4);
+    else kern.matvec(s.ptr, s.idx, s.slot, w, homog, list, nAct, e, mode === 'binary' ? -1 : kind, o + b * nCols * 4);
   }
   return out;
 };
