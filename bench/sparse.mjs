@@ -1,35 +1,28 @@
 // `pnpm bench sparse` (issue 3): CSR event kernels — event matvec (spikes @ W), onPre and onPost
 // (clip to [0, 1], touched synapses only) — on our cpu and wasm kernels against the C -O3 kernels of
 // bench/peers/event_c.c (compiled and run in this run) and the numpy kernels of event_ref.py.
-// Workloads are generated here with core's seeded RNG, checked equal on cpu and wasm, dumped in
-// event_c.c's layout with our cpu results as the expected values (the C program verifies them
-// bit for bit before it times), then timed A B A B: every round runs C, numpy (first rounds),
-// then each of ours; the reported value is the median over rounds. Events/s = active pre × fan-out
-// per second (onPost: active post × fan-in).
+// Workloads are generated with core's seeded RNG; ours must agree bit for bit on cpu and wasm; the
+// workload is then dumped in event_c.c's layout with our cpu results as the expected values (the C
+// program verifies them bit for bit before it times) and timed A B A B: every round runs C, numpy
+// (first rounds), then each of ours; the reported value is the median over rounds. Events/s =
+// active pre × fan-out per second (onPost: active post × fan-in).
 //
-// "plasticity/cpu|wasm" go through the public API (CSRConnection.propagate / onPre / onPost, one
-// call per step, spikes as bool and traces as float32 tensors); "… (runKernel)" call the kernels of
-// names.ts directly with the same tensors, which shows the API's per-call overhead.
+// Each of our backends runs in a Node process of its own (lib/sparse-child.mjs), as the peers do
+// and as a user's program would. "plasticity/cpu|wasm" go through the public API
+// (CSRConnection.propagate / onPre / onPost, one call per step, spikes as bool and traces as float32
+// tensors); "… (runKernel)" call the kernels of names.ts directly with the same tensors, which shows
+// the API's per-call overhead.
 // Env: BENCH_ROUNDS=n overrides the number of rounds; BENCH_CASES=1e6,1e5,1e7 picks cases.
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { CSRConnection, EVENT_MATVEC, ON_ROWS, registerSparseKernels } from '@plasticity/sparse';
-import { createRequire } from 'node:module';
+import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BENCH_DIR, WORK_DIR, entry, interleave, machine, median, now, runChild, skipped, writeResults,
 } from './lib/harness.mjs';
 import { dumpWorkload, makeWorkload } from './lib/workload.mjs';
 
-const require = createRequire(import.meta.url);
-setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + path.sep + 'dist' + path.sep);
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-registerSparseKernels();
-
 const PY = '/usr/bin/python3';
-const BOUNDS = { wMin: 0, wMax: 1 };
 const ALL_CASES = [
   { key: '1e6', label: '1e6 syn 5%', nPre: 10000, nPost: 10000, p: 0.01, T: 200, rounds: 7, reps: 3, numpyRounds: 3 },
   { key: '1e5', label: '1e5 syn (1000x1000 p=0.1) 5%', nPre: 1000, nPost: 1000, p: 0.1, T: 200, rounds: 7, reps: 3, numpyRounds: 3 },
@@ -93,96 +86,26 @@ function runNumpy(dir, reps) {
 }
 
 // ---------------------------------------------------------------- ours
-/** Connection, structure tensors and per-step inputs on `backend` (created while it is active). */
-async function setup(backend, wl) {
-  await tf.setBackend(backend);
-  await tf.ready();
-  const { nPre, nPost, T } = wl;
-  const conn = CSRConnection.fromCsr({ nPre, nPost, indptr: wl.indptr, indices: wl.indices, weights: wl.w0 });
-  const slice = (a, t, n) => tf.tensor1d(Float32Array.from(a.subarray(t * n, (t + 1) * n)), 'float32');
-  // Spikes as bool tensors: one byte per neuron, like the uint8 spike vectors the C and numpy peers scan.
-  const spikes = (a, t, n) => tf.tensor1d(a.slice(t * n, (t + 1) * n), 'bool');
-  const s = {
-    backend, conn, pre: [], post: [], preTr: [], postTr: [],
-    k: {
-      ptr: tf.tensor1d(wl.indptr, 'int32'), idx: tf.tensor1d(wl.indices, 'int32'),
-      cptr: tf.tensor1d(wl.csc.indptr, 'int32'), cidx: tf.tensor1d(wl.csc.rows, 'int32'), cslot: tf.tensor1d(wl.csc.slot, 'int32'),
-      w: null,
-    },
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib', 'sparse-child.mjs');
+
+/** A forked lib/sparse-child.mjs; ask(msg) resolves to its reply (it answers one message at a time). */
+function child() {
+  const proc = fork(CHILD, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let pending = null;
+  proc.on('message', (m) => {
+    const p = pending;
+    pending = null;
+    if (m.error) p?.reject(new Error(`sparse-child: ${m.error}`));
+    else p?.resolve(m);
+  });
+  proc.on('exit', (code) => pending?.reject(new Error(`sparse-child exited with ${code}`)));
+  return {
+    ask: (msg) => new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      proc.send(msg);
+    }),
+    close: () => proc.kill(),
   };
-  for (let t = 0; t < T; t++) {
-    s.pre.push(spikes(wl.preSpikes, t, nPre));
-    s.post.push(spikes(wl.postSpikes, t, nPost));
-    s.preTr.push(slice(wl.preTr, t, nPre));
-    s.postTr.push(slice(wl.postTr, t, nPost));
-  }
-  s.dispose = () => {
-    conn.dispose();
-    tf.dispose([...s.pre, ...s.post, ...s.preTr, ...s.postTr, ...Object.values(s.k).filter(Boolean)]);
-  };
-  return s;
-}
-
-/** One kernel over all T steps from the initial weights; returns seconds per step (reset untimed). */
-function timeApi(s, wl, kernel) {
-  const { conn, T } = { conn: s.conn, T: wl.T };
-  if (kernel !== 'matvec') conn.setWeights(wl.w0);
-  const t0 = now();
-  if (kernel === 'matvec') {
-    for (let t = 0; t < T; t++) conn.propagate(s.pre[t]).dispose();
-  } else if (kernel === 'onpre') {
-    for (let t = 0; t < T; t++) conn.onPre(s.pre[t], s.postTr[t], BOUNDS);
-  } else {
-    for (let t = 0; t < T; t++) conn.onPost(s.preTr[t], s.post[t], BOUNDS);
-  }
-  return (now() - t0) / 1000 / T;
-}
-
-function timeKernel(s, wl, kernel) {
-  const k = s.k;
-  const T = wl.T;
-  const run = tf.engine().runKernel.bind(tf.engine());
-  if (kernel !== 'matvec' || !k.w) {
-    if (k.w) k.w.dispose();
-    k.w = tf.tensor1d(wl.w0.slice(), 'float32'); // a copy: on cpu the tensor keeps the array and is updated in place
-  }
-  const t0 = now();
-  if (kernel === 'matvec') {
-    for (let t = 0; t < T; t++) run(EVENT_MATVEC, { ptr: k.ptr, idx: k.idx, weights: k.w, events: s.pre[t] }, { nCols: wl.nPost, mode: 'binary' }).dispose();
-  } else if (kernel === 'onpre') {
-    for (let t = 0; t < T; t++) {
-      const next = run(ON_ROWS, { ptr: k.ptr, idx: k.idx, weights: k.w, active: s.pre[t], values: s.postTr[t] }, BOUNDS);
-      k.w.dispose();
-      k.w = next;
-    }
-  } else {
-    for (let t = 0; t < T; t++) {
-      const next = run(ON_ROWS, { ptr: k.cptr, idx: k.cidx, slot: k.cslot, weights: k.w, active: s.post[t], values: s.preTr[t] }, BOUNDS);
-      k.w.dispose();
-      k.w = next;
-    }
-  }
-  return (now() - t0) / 1000 / T;
-}
-
-/** Results of one full run of each kernel through the public API and through runKernel. */
-async function results(s, wl) {
-  await tf.setBackend(s.backend);
-  const T = wl.T;
-  const out = {};
-  s.conn.setWeights(wl.w0);
-  const y = s.conn.propagate(s.pre[T - 1]);
-  out.matvec = Float32Array.from(await y.data());
-  y.dispose();
-  timeApi(s, wl, 'onpre');
-  out.onPre = await s.conn.getWeights();
-  timeApi(s, wl, 'onpost');
-  out.onPost = await s.conn.getWeights();
-  timeKernel(s, wl, 'onpre');
-  out.kOnPre = Float32Array.from(await s.k.w.data());
-  timeKernel(s, wl, 'onpost');
-  out.kOnPost = Float32Array.from(await s.k.w.data());
-  return out;
 }
 
 function sameBits(a, b) {
@@ -191,24 +114,6 @@ function sameBits(a, b) {
   const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `first difference at ${i}: ${a[i]} vs ${b[i]}`;
   return null;
-}
-
-async function footprint(wl) {
-  // Bytes per synapse of a CSR connection without its CSC view: tfjs tensor bytes (ptr, idx and
-  // weights after one propagate; wasm heap) and the structure arrays it keeps on the JS heap (hostBytes).
-  await tf.setBackend('wasm');
-  const before = tf.memory().numBytes;
-  const conn = CSRConnection.fromCsr({ nPre: wl.nPre, nPost: wl.nPost, indptr: wl.indptr, indices: wl.indices, weights: wl.w0 });
-  const spikes = tf.tensor1d(Float32Array.from(wl.preSpikes.subarray(0, wl.nPre)));
-  conn.propagate(spikes).dispose();
-  spikes.dispose();
-  const tensorBytes = tf.memory().numBytes - before;
-  const hostBytes = conn.hostBytes;
-  conn.onPost(tf.zeros([wl.nPre]), tf.zeros([wl.nPost]), BOUNDS);
-  const withCsc = tf.memory().numBytes - before;
-  conn.dispose();
-  tf.disposeVariables();
-  return { tensorBytes, withCsc, hostBytes };
 }
 
 // ---------------------------------------------------------------- main
@@ -227,11 +132,13 @@ for (const c of CASES) {
   const rounds = Number(process.env.BENCH_ROUNDS ?? c.rounds);
   const wl = makeWorkload({ ...c, seed: 0 });
   log(`\n== ${c.label}: ${wl.nPre} x ${wl.nPost}, nnz ${wl.nnz}, T ${wl.T}; events/step pre ${(wl.evPre / wl.T).toFixed(0)}, post ${(wl.evPost / wl.T).toFixed(0)}`);
-  const st = {};
-  for (const b of IMPLS) st[b] = await setup(b, wl);
-  // correctness first: cpu results are the expected values; wasm must equal them bit for bit
+  const kids = {};
   const res = {};
-  for (const b of IMPLS) res[b] = await results(st[b], wl);
+  for (const b of IMPLS) {
+    kids[b] = child();
+    res[b] = (await kids[b].ask({ type: 'setup', backend: b, workload: { nPre: c.nPre, nPost: c.nPost, p: c.p, T: c.T } })).results;
+  }
+  // correctness first: cpu results are the expected values; wasm must equal them bit for bit
   const problems = [];
   for (const [k, v] of Object.entries(res.cpu)) {
     const d = sameBits(res.wasm[k], v);
@@ -274,19 +181,11 @@ for (const c of CASES) {
     };
   }
   for (const b of IMPLS) {
-    for (const [suffix, fn] of [['', timeApi], [' (runKernel)', timeKernel]]) {
-      if (fn === timeKernel && !KERNEL_LEVEL.includes(b)) continue;
-      runners[`plasticity/${b}${suffix}`] = async () => {
-        await tf.setBackend(b);
-        const o = {};
-        for (const k of KERNELS) o[k.key] = median(Array.from({ length: c.reps }, () => fn(st[b], wl, k.key)));
-        return o;
-      };
-    }
+    runners[`plasticity/${b}`] = () => kids[b].ask({ type: 'time', level: 'api', reps: c.reps });
+    if (KERNEL_LEVEL.includes(b)) runners[`plasticity/${b} (runKernel)`] = () => kids[b].ask({ type: 'time', level: 'kernel', reps: c.reps });
   }
   log(`prepared in ${((now() - tc) / 1000).toFixed(1)} s; timing ${rounds} rounds (+1 warm-up) of ${Object.keys(runners).join(', ')}`);
   const t = await interleave(runners, { rounds, warmup: 1 });
-  for (const b of IMPLS) st[b].dispose();
 
   for (const k of KERNELS) {
     const name = `${k.label} ${c.label}`;
@@ -310,7 +209,7 @@ for (const c of CASES) {
     summary.push({ name, impl: 'numpy', v: npRate, us: npRate ? ev / npRate * 1e6 : null });
   }
   if (c.key === '1e7') {
-    const f = await footprint(wl);
+    const f = await kids.wasm.ask({ type: 'footprint' });
     const host = f.hostBytes / wl.nnz;
     cases.push(entry(`CSR footprint ${c.label}`, 'plasticity/wasm', 'bytes_per_synapse', +(f.tensorBytes / wl.nnz).toFixed(4), 'target', 8, {
       note: 'tfjs tensors of a CSRConnection without the CSC view (indptr + indices + weights); ' +
@@ -319,6 +218,7 @@ for (const c of CASES) {
     }));
     log(`CSR footprint: ${(f.tensorBytes / wl.nnz).toFixed(3)} B/synapse in tensors (with CSC view ${(f.withCsc / wl.nnz).toFixed(3)}), host copies ${host.toFixed(3)} B/synapse`);
   }
+  for (const b of IMPLS) kids[b].close();
   rmSync(dir, { recursive: true, force: true });
   log(`${c.label}: ${((now() - tc) / 1000).toFixed(1)} s`);
 }

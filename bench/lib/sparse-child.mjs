@@ -1,0 +1,155 @@
+// One of our backends for `pnpm bench sparse`, in a Node process of its own (forked by sparse.mjs).
+// A user's program runs one tfjs backend; timing cpu and wasm in one process would make tfjs's
+// engine code see both backends' tensors and run slower on both (measured: ~4 µs a step on the
+// wasm matvec). The parent sends { type, ... } messages and gets one reply to each:
+//   setup { workload: { nPre, nPost, p, T }, backend } → { results } (for the correctness checks)
+//   time { reps, level: 'api' | 'kernel' } → { matvec, onpre, onpost } (median seconds a step)
+//   footprint → { tensorBytes, withCsc, hostBytes }
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { CSRConnection, EVENT_MATVEC, ON_ROWS, registerSparseKernels } from '@plasticity/sparse';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { makeWorkload } from './workload.mjs';
+
+const require = createRequire(import.meta.url);
+setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + path.sep + 'dist' + path.sep);
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+registerSparseKernels();
+
+export const BOUNDS = { wMin: 0, wMax: 1 };
+const KERNELS = ['matvec', 'onpre', 'onpost'];
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Connection, structure tensors and per-step inputs on `backend`. */
+async function setup(backend, wl) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const { nPre, nPost, T } = wl;
+  const conn = CSRConnection.fromCsr({ nPre, nPost, indptr: wl.indptr, indices: wl.indices, weights: wl.w0 });
+  const slice = (a, t, n) => tf.tensor1d(Float32Array.from(a.subarray(t * n, (t + 1) * n)), 'float32');
+  // Spikes as bool tensors: one byte per neuron, like the uint8 spike vectors the C and numpy peers scan.
+  const spikes = (a, t, n) => tf.tensor1d(a.slice(t * n, (t + 1) * n), 'bool');
+  const s = {
+    conn, pre: [], post: [], preTr: [], postTr: [],
+    k: {
+      ptr: tf.tensor1d(wl.indptr, 'int32'), idx: tf.tensor1d(wl.indices, 'int32'),
+      cptr: tf.tensor1d(wl.csc.indptr, 'int32'), cidx: tf.tensor1d(wl.csc.rows, 'int32'), cslot: tf.tensor1d(wl.csc.slot, 'int32'),
+      w: null,
+    },
+  };
+  for (let t = 0; t < T; t++) {
+    s.pre.push(spikes(wl.preSpikes, t, nPre));
+    s.post.push(spikes(wl.postSpikes, t, nPost));
+    s.preTr.push(slice(wl.preTr, t, nPre));
+    s.postTr.push(slice(wl.postTr, t, nPost));
+  }
+  return s;
+}
+
+/** One kernel over all T steps from the initial weights through the API; seconds a step (reset untimed). */
+function timeApi(s, wl, kernel) {
+  const { conn } = s;
+  const T = wl.T;
+  if (kernel !== 'matvec') conn.setWeights(wl.w0);
+  const t0 = performance.now();
+  if (kernel === 'matvec') {
+    for (let t = 0; t < T; t++) conn.propagate(s.pre[t]).dispose();
+  } else if (kernel === 'onpre') {
+    for (let t = 0; t < T; t++) conn.onPre(s.pre[t], s.postTr[t], BOUNDS);
+  } else {
+    for (let t = 0; t < T; t++) conn.onPost(s.preTr[t], s.post[t], BOUNDS);
+  }
+  return (performance.now() - t0) / 1000 / T;
+}
+
+/** The same through tf.engine().runKernel with the kernels of names.ts (no API layer). */
+function timeKernel(s, wl, kernel) {
+  const k = s.k;
+  const T = wl.T;
+  const run = tf.engine().runKernel.bind(tf.engine());
+  if (kernel !== 'matvec' || !k.w) {
+    if (k.w) k.w.dispose();
+    k.w = tf.tensor1d(wl.w0.slice(), 'float32'); // a copy: on cpu the tensor keeps the array and is updated in place
+  }
+  const t0 = performance.now();
+  if (kernel === 'matvec') {
+    for (let t = 0; t < T; t++) run(EVENT_MATVEC, { ptr: k.ptr, idx: k.idx, weights: k.w, events: s.pre[t] }, { nCols: wl.nPost, mode: 'binary' }).dispose();
+  } else if (kernel === 'onpre') {
+    for (let t = 0; t < T; t++) {
+      const next = run(ON_ROWS, { ptr: k.ptr, idx: k.idx, weights: k.w, active: s.pre[t], values: s.postTr[t] }, BOUNDS);
+      k.w.dispose();
+      k.w = next;
+    }
+  } else {
+    for (let t = 0; t < T; t++) {
+      const next = run(ON_ROWS, { ptr: k.cptr, idx: k.cidx, slot: k.cslot, weights: k.w, active: s.post[t], values: s.preTr[t] }, BOUNDS);
+      k.w.dispose();
+      k.w = next;
+    }
+  }
+  return (performance.now() - t0) / 1000 / T;
+}
+
+/** Results of one full run of each kernel through the API and through runKernel. */
+async function results(s, wl) {
+  const out = {};
+  s.conn.setWeights(wl.w0);
+  const y = s.conn.propagate(s.pre[wl.T - 1]);
+  out.matvec = Float32Array.from(await y.data());
+  y.dispose();
+  timeApi(s, wl, 'onpre');
+  out.onPre = await s.conn.getWeights();
+  timeApi(s, wl, 'onpost');
+  out.onPost = await s.conn.getWeights();
+  timeKernel(s, wl, 'onpre');
+  out.kOnPre = Float32Array.from(await s.k.w.data());
+  timeKernel(s, wl, 'onpost');
+  out.kOnPost = Float32Array.from(await s.k.w.data());
+  return out;
+}
+
+/**
+ * Bytes per synapse of a CSR connection without its CSC view: tfjs tensor bytes (ptr, idx and
+ * weights after one propagate) and the structure arrays it keeps on the JS heap (hostBytes).
+ */
+function footprint(wl) {
+  const before = tf.memory().numBytes;
+  const conn = CSRConnection.fromCsr({ nPre: wl.nPre, nPost: wl.nPost, indptr: wl.indptr, indices: wl.indices, weights: wl.w0 });
+  const spikes = tf.tensor1d(Float32Array.from(wl.preSpikes.subarray(0, wl.nPre)));
+  conn.propagate(spikes).dispose();
+  spikes.dispose();
+  const tensorBytes = tf.memory().numBytes - before;
+  const hostBytes = conn.hostBytes;
+  const zeros = [tf.zeros([wl.nPre]), tf.zeros([wl.nPost])];
+  conn.onPost(zeros[0], zeros[1], BOUNDS);
+  const withCsc = tf.memory().numBytes - before;
+  conn.dispose();
+  tf.dispose(zeros);
+  return { tensorBytes, withCsc, hostBytes };
+}
+
+let wl = null;
+let state = null;
+process.on('message', async (msg) => {
+  try {
+    if (msg.type === 'setup') {
+      wl = makeWorkload({ ...msg.workload, seed: 0 });
+      state = await setup(msg.backend, wl);
+      process.send({ results: await results(state, wl) });
+    } else if (msg.type === 'time') {
+      const fn = msg.level === 'kernel' ? timeKernel : timeApi;
+      process.send(Object.fromEntries(KERNELS.map((k) => [k, median(Array.from({ length: msg.reps }, () => fn(state, wl, k)))])));
+    } else if (msg.type === 'footprint') {
+      process.send(footprint(wl));
+    }
+  } catch (e) {
+    process.send({ error: e instanceof Error ? e.stack : String(e) });
+  }
+});
+process.on('disconnect', () => process.exit(0)); // the parent ended or failed
