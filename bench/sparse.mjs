@@ -10,8 +10,9 @@
 // Each of our backends runs in a Node process of its own (lib/sparse-child.mjs), as the peers do
 // and as a user's program would. "plasticity/cpu|wasm" go through the public API
 // (CSRConnection.propagate / onPre / onPost, one call per step, spikes as bool and traces as float32
-// tensors); "… (runKernel)" call the kernels of names.ts directly with the same tensors, which shows
-// the API's per-call overhead.
+// tensors); "… (runKernel)" call the kernels of names.ts through tf.engine().runKernel with the same
+// tensors (the API layer's cost), and "… (module)" call our wasm module's exports on the same bytes
+// with no tfjs call at all, which is the work event_c.c's functions do (tfjs's per-call cost).
 // Env: BENCH_ROUNDS=n overrides the number of rounds; BENCH_CASES=1e6,1e5,1e7 picks cases.
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -145,13 +146,14 @@ for (const c of CASES) {
     if (d) problems.push(`wasm ${k} != cpu ${k}: ${d}`);
   }
   for (const b of IMPLS) {
-    for (const [k, ref] of [['kOnPre', 'onPre'], ['kOnPost', 'onPost']]) {
+    for (const [k, ref] of [['kOnPre', 'onPre'], ['kOnPost', 'onPost'], ['mMatvec', 'matvec'], ['mOnPre', 'onPre'], ['mOnPost', 'onPost']]) {
+      if (!res[b][k]) continue;
       const d = sameBits(res[b][k], res.cpu[ref]);
-      if (d) problems.push(`${b} runKernel ${ref} != API ${ref}: ${d}`);
+      if (d) problems.push(`${b} ${k.startsWith('k') ? 'runKernel' : 'module'} ${ref} != API ${ref}: ${d}`);
     }
   }
   if (problems.length) throw new Error(`${c.label}: results differ, not timing:\n${problems.join('\n')}`);
-  log(`verified: wasm == cpu bit for bit (matvec, onPre and onPost after ${wl.T} steps, API and runKernel)`);
+  log(`verified: wasm == cpu bit for bit (matvec, onPre and onPost after ${wl.T} steps; API, runKernel and module)`);
   const dir = path.join(WORK_DIR, `sparse-${c.key}`);
   dumpWorkload(dir, wl, { matvec: res.cpu.matvec, onPre: res.cpu.onPre, onPost: res.cpu.onPost });
 
@@ -182,7 +184,10 @@ for (const c of CASES) {
   }
   for (const b of IMPLS) {
     runners[`plasticity/${b}`] = () => kids[b].ask({ type: 'time', level: 'api', reps: c.reps });
-    if (KERNEL_LEVEL.includes(b)) runners[`plasticity/${b} (runKernel)`] = () => kids[b].ask({ type: 'time', level: 'kernel', reps: c.reps });
+    if (KERNEL_LEVEL.includes(b)) {
+      runners[`plasticity/${b} (runKernel)`] = () => kids[b].ask({ type: 'time', level: 'kernel', reps: c.reps });
+      runners[`plasticity/${b} (module)`] = () => kids[b].ask({ type: 'time', level: 'module', reps: c.reps });
+    }
   }
   log(`prepared in ${((now() - tc) / 1000).toFixed(1)} s; timing ${rounds} rounds (+1 warm-up) of ${Object.keys(runners).join(', ')}`);
   const t = await interleave(runners, { rounds, warmup: 1 });

@@ -3,12 +3,12 @@
 // engine code see both backends' tensors and run slower on both (measured: ~4 µs a step on the
 // wasm matvec). The parent sends { type, ... } messages and gets one reply to each:
 //   setup { workload: { nPre, nPost, p, T }, backend } → { results } (for the correctness checks)
-//   time { reps, level: 'api' | 'kernel' } → { matvec, onpre, onpost } (median seconds a step)
+//   time { reps, level: 'api' | 'kernel' | 'module' } → { matvec, onpre, onpost } (median seconds a step)
 //   footprint → { tensorBytes, withCsc, hostBytes }
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { CSRConnection, EVENT_MATVEC, ON_ROWS, registerSparseKernels } from '@plasticity/sparse';
+import { CSRConnection, EVENT_MATVEC, ON_ROWS, instantiateWasmKernels, registerSparseKernels } from '@plasticity/sparse';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { makeWorkload } from './workload.mjs';
@@ -96,6 +96,46 @@ function timeKernel(s, wl, kernel) {
   return (performance.now() - t0) / 1000 / T;
 }
 
+/**
+ * The same work as the C kernels' functions, on wasm only: our SIMD module's exports called on the
+ * tensors' bytes in tfjs's heap with pointers taken beforehand, no tfjs call. Per step, as event_c:
+ * matvec zeroes the output, lists the active rows and accumulates; the updates list and update.
+ */
+function moduleLevel(s, wl) {
+  const be = tf.backend();
+  const k = instantiateWasmKernels(be.wasm.asm?.memory ?? be.wasm.wasmMemory);
+  if (!k) throw new Error('the wasm kernel module cannot run here (no WebAssembly SIMD)');
+  const off = (t) => be.dataIdMap.get(t.dataId).memoryOffset;
+  const n = Math.max(wl.nPre, wl.nPost);
+  const list = be.wasm._malloc(4 * (n + 1));
+  const out = be.wasm._malloc(4 * wl.nPost);
+  const w = be.wasm._malloc(4 * wl.nnz);
+  const p = { ptr: off(s.k.ptr), idx: off(s.k.idx), cptr: off(s.k.cptr), cidx: off(s.k.cidx), cslot: off(s.k.cslot) };
+  const pre = s.pre.map(off), post = s.post.map(off), preTr = s.preTr.map(off), postTr = s.postTr.map(off);
+  const reset = (weights) => new Float32Array(be.wasm.HEAPU8.buffer, w, wl.nnz).set(weights);
+  reset(wl.w0);
+  return {
+    time(kernel) {
+      const T = wl.T;
+      if (kernel !== 'matvec') reset(wl.w0);
+      const t0 = performance.now();
+      if (kernel === 'matvec') {
+        for (let t = 0; t < T; t++) {
+          be.wasm.HEAPU8.fill(0, out, out + 4 * wl.nPost);
+          k.matvecBinary(p.ptr, p.idx, w, list, k.activeList(pre[t], wl.nPre, 2, list), out);
+        }
+      } else if (kernel === 'onpre') {
+        for (let t = 0; t < T; t++) k.onRows(p.ptr, p.idx, 0, w, list, k.activeList(pre[t], wl.nPre, 2, list), postTr[t], BOUNDS.wMin, BOUNDS.wMax);
+      } else {
+        for (let t = 0; t < T; t++) k.onRows(p.cptr, p.cidx, p.cslot, w, list, k.activeList(post[t], wl.nPost, 2, list), preTr[t], BOUNDS.wMin, BOUNDS.wMax);
+      }
+      return (performance.now() - t0) / 1000 / T;
+    },
+    matvec: () => Float32Array.from(new Float32Array(be.wasm.HEAPU8.buffer, out, wl.nPost)),
+    weights: () => Float32Array.from(new Float32Array(be.wasm.HEAPU8.buffer, w, wl.nnz)),
+  };
+}
+
 /** Results of one full run of each kernel through the API and through runKernel. */
 async function results(s, wl) {
   const out = {};
@@ -111,6 +151,15 @@ async function results(s, wl) {
   out.kOnPre = Float32Array.from(await s.k.w.data());
   timeKernel(s, wl, 'onpost');
   out.kOnPost = Float32Array.from(await s.k.w.data());
+  if (s.module) {
+    // the last step's matvec, then the weights after all onPre and after all onPost steps
+    s.module.time('matvec');
+    out.mMatvec = s.module.matvec();
+    s.module.time('onpre');
+    out.mOnPre = s.module.weights();
+    s.module.time('onpost');
+    out.mOnPost = s.module.weights();
+  }
   return out;
 }
 
@@ -141,9 +190,10 @@ process.on('message', async (msg) => {
     if (msg.type === 'setup') {
       wl = makeWorkload({ ...msg.workload, seed: 0 });
       state = await setup(msg.backend, wl);
+      if (msg.backend === 'wasm') state.module = moduleLevel(state, wl);
       process.send({ results: await results(state, wl) });
     } else if (msg.type === 'time') {
-      const fn = msg.level === 'kernel' ? timeKernel : timeApi;
+      const fn = msg.level === 'module' ? (_s, _w, k) => state.module.time(k) : msg.level === 'kernel' ? timeKernel : timeApi;
       process.send(Object.fromEntries(KERNELS.map((k) => [k, median(Array.from({ length: msg.reps }, () => fn(state, wl, k)))])));
     } else if (msg.type === 'footprint') {
       process.send(footprint(wl));

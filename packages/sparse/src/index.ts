@@ -19,3 +19,4 @@ export { registerCpuKernels } from './kernels/cpu.js';
 export { registerEventMatVecGradient } from './gradient.js';
 export * from './kernels/names.js';
 export * as referenceKernels from './kernels/reference.js';
+export { instantiate as instantiateWasmKernels, type KernelExports as WasmKernelExports } from './kernels/wasm-module.js';
