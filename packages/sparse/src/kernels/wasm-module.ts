@@ -13,16 +13,28 @@ import { KERNELS_WASM_BASE64, KERNELS_WASM_SHARED_BASE64 } from './wasm-binary.j
  * run the reference functions (reference.ts) on views of the same heap, with identical results.
  */
 export interface KernelExports {
+  // Every pointer is a byte offset into the bound memory; ptr/idx/slot are int32 CSR-style arrays
+  // (row r owns slots ptr[r]..ptr[r+1]), w float32; list is int32 scratch with room for n + 1
+  // entries. Event kinds: 0 float32, 1 int32, 2 bool (one byte). assembly/kernels.ts has the
+  // exact arithmetic of each.
+  /** Writes the indices i < n with ev[i] != 0 to list in increasing order; returns their count. */
   activeList(ev: number, n: number, kind: number, list: number): number;
+  /** Rows r of a [batch, n] array with some a[b, r] != 0 to list; returns their count. */
   activeAny(a: number, batch: number, n: number, kind: number, list: number): number;
+  /** out[idx[k]] += w[k] over the slots of the nAct listed rows (out zeroed by the caller). */
   matvecBinary(ptr: number, idx: number, w: number, list: number, nAct: number, out: number): void;
+  /** The general event matvec: slot-indexed or homogeneous weights, binary (evKind -1) or float events. */
   matvec(ptr: number, idx: number, slot: number, w: number, homog: number, list: number, nAct: number,
     ev: number, evKind: number, out: number): void;
+  /** out[r] = Σ_k w(k) · v[idx[k]] for every row r < nRows. */
   rowDot(ptr: number, idx: number, slot: number, w: number, homog: number, nRows: number, v: number, out: number): void;
+  /** w(k) = clip(w(k) + vals[idx[k]], lo, hi) in place on the slots of the listed rows. */
   onRows(ptr: number, idx: number, slot: number, w: number, list: number, nAct: number, vals: number,
     lo: number, hi: number): void;
+  /** w(k) = clip(w(k) + scale · Σ_b a[b, r] · c[b, idx[k]], lo, hi) in place on the listed rows. */
   addOuter(ptr: number, idx: number, slot: number, w: number, list: number, nAct: number, a: number, c: number,
     batch: number, nRows: number, nCols: number, scale: number, lo: number, hi: number): void;
+  /** out[pos(k)] = Σ_b a[b, r] · c[b, idx[k]] for every slot of every row r < nRows. */
   sddmm(ptr: number, idx: number, slot: number, a: number, c: number, batch: number, nRows: number, nCols: number,
     out: number): void;
 }
