@@ -35,7 +35,7 @@ const KERNELS = [
   { key: 'onpost', label: 'onPost', c: 'on_post', events: 'post' },
 ];
 const IMPLS = ['cpu', 'wasm'];
-/** Timed through runKernel as well as through the API (shows the API's per-call cost). */
+/** Also timed through runKernel and as bare module calls (what the API layer and tfjs each cost a call). */
 const KERNEL_LEVEL = ['wasm'];
 // Each round runs every kernel `reps` times over T steps (from the initial weights), for ours and
 // for C (event_c's own repetitions); a round's value is the median of those.
