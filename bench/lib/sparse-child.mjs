@@ -11,6 +11,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { CSRConnection, EVENT_MATVEC, ON_ROWS, instantiateWasmKernels, registerSparseKernels } from '@plasticity/sparse';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { median } from './harness.mjs';
 import { makeWorkload } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
@@ -18,13 +19,8 @@ setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 registerSparseKernels();
 
-export const BOUNDS = { wMin: 0, wMax: 1 };
+const BOUNDS = { wMin: 0, wMax: 1 };
 const KERNELS = ['matvec', 'onpre', 'onpost'];
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Connection, structure tensors and per-step inputs on `backend`. */
 async function setup(backend, wl) {

@@ -136,11 +136,8 @@ export type OjaParams = RateCommon;
 export const OJA_NAME = 'core/oja';
 export const OJA_DEFAULTS: OjaParams = { eta: 1e-2, wMin: null, wMax: null, batchReduce: 'sum', traceTauMs: 0 };
 
-export function validateOja(p: OjaParams): string[] {
-  const v = new Problems();
-  validateCommon(v, p);
-  return v.list;
-}
+/** Oja's parameters are the plain Hebbian ones, and so are their checks. */
+export const validateOja: (p: OjaParams) => string[] = validateHebbian;
 
 /**
  * `core/oja` — Oja (1982): ΔW[i,j] = η·y[j]·(x[i] − y[j]·W[i,j]), with y the postsynaptic

@@ -5,7 +5,8 @@ import type { Bounds, SpikeVector, SynapseOps, ValueVector } from '@plasticity/c
 export type ConnectionFormat = 'dense' | 'csr' | 'coo';
 
 /** Binary events add the weight; float events add weight × event value. Active iff != 0 in both. */
-export type EventMode = 'binary' | 'float';
+export const EVENT_MODES = ['binary', 'float'] as const;
+export type EventMode = (typeof EVENT_MODES)[number];
 
 export interface PropagateOptions {
   /** 'binary' (default): y[j] = Σ_{i active} W[i, j]. 'float': y = x @ W. */

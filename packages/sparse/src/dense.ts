@@ -3,7 +3,7 @@ import {
   PlasticityError, check, describeValue,
   type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
-import type { Connection, EventMode, PropagateOptions } from './connection.js';
+import { EVENT_MODES, type Connection, type EventMode, type PropagateOptions } from './connection.js';
 import { checkConnectionArrays, type ConnectionArrays } from './connection-arrays.js';
 import type { CooOptions } from './csr.js';
 import { denseValues, type DenseInput } from './dense-input.js';
@@ -177,7 +177,7 @@ export class DenseConnection implements Connection {
 
   propagate(events: SpikeVector, options: PropagateOptions = {}): tf.Tensor {
     this.assertLive();
-    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', ['binary', 'float'] as const);
+    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', EVENT_MODES);
     checkOperand('events', events, this.nPre, true);
     if (options.weights !== undefined) check.shape('options.weights', options.weights.shape, [this.nPre, this.nPost]);
     const w = options.weights ?? this.w;

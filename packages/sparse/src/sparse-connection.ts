@@ -3,7 +3,7 @@ import {
   PlasticityError, check, describeValue,
   type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
-import type { Connection, ConnectionArrays, EventMode, PropagateOptions } from './connection.js';
+import { EVENT_MODES, type Connection, type ConnectionArrays, type EventMode, type PropagateOptions } from './connection.js';
 import { ADD_OUTER, EVENT_MATVEC, ROW_DOT } from './kernels/names.js';
 import { eventMatVec, onRowsUpdate } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
@@ -157,7 +157,7 @@ export abstract class SparseConnection implements Connection {
   /** spikes @ W. events: [nPre] or [batch, nPre], active iff != 0; returns [nPost] or [batch, nPost]. */
   propagate(events: SpikeVector, options: PropagateOptions = {}): tf.Tensor {
     this.assertLive();
-    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', ['binary', 'float'] as const);
+    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', EVENT_MODES);
     checkOperand('events', events, this.nPre, true);
     const weights = options.weights ?? this.w;
     if (options.weights !== undefined) {
