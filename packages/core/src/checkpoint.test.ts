@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeaks } from '@plasticity/testing';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   crc32, createRegistry, createRng, defineRule, isPlasticityError, loadCheckpoint, saveCheckpoint, toConfig, type Checkpoint,
@@ -125,7 +128,7 @@ describe('checkpoints', () => {
     const version = bytes.slice();
     new DataView(version.buffer).setUint32(8, 2, true);
     expect(checkpointError(() => loadCheckpoint(version, registry))).toContain('format version 2 is not supported');
-    expect(checkpointError(() => loadCheckpoint([1, 2] as never, registry))).toContain('must be a Uint8Array');
+    expect(checkpointError(() => loadCheckpoint([1, 2] as never, registry))).toContain('must be a Uint8Array or an ArrayBuffer');
   });
 
   it('rejects hand-edited manifests even with a fixed checksum', async () => {
@@ -158,6 +161,43 @@ describe('checkpoints', () => {
     await expect(saveCheckpoint({ arrays: { x: { data: new Float32Array(3), shape: [2] } } })).rejects.toThrow(/does not match/);
     await expect(saveCheckpoint({ data: { f: NaN } })).rejects.toThrow(/data must be JSON/);
     await expect(saveCheckpoint({ arrays: { x: tf.complex([1], [1]) } })).rejects.toThrow(/complex64/);
+  });
+
+  it('reads a file from disk (Node Buffer), Uint8Array views at any offset and ArrayBuffers', async () => {
+    const bytes = await sample();
+    const dir = mkdtempSync(join(tmpdir(), 'plasticity-ckpt-'));
+    try {
+      const file = join(dir, 'run.ckpt');
+      writeFileSync(file, bytes);
+      // readFileSync returns a small Buffer: a view into Node's shared pool, not a buffer of its own.
+      const fromDisk = readFileSync(file);
+      const weights = [0.5, -1, 2, 3.25];
+      const views: [string, Uint8Array | ArrayBuffer][] = [['Buffer', fromDisk], ['ArrayBuffer', bytes.slice().buffer]];
+      // A view at an odd offset inside a bigger buffer, with bytes of its own before and after it.
+      for (const at of [1, 3, 7]) {
+        const big = new Uint8Array(bytes.length + 64).fill(0xab);
+        big.set(bytes, at);
+        views.push([`view at ${at}`, big.subarray(at, at + bytes.length)]);
+      }
+      for (const [what, input] of views) {
+        const loaded = loadCheckpoint(input, registry);
+        expect(Array.from(loaded.arrays.weights!.data), what).toEqual(weights);
+        expect(loaded.arrays.trace!.data, what).toEqual(Float32Array.from([1, 2, 3, 4, 5, 6]));
+        expect(loaded.arrays.indptr!.data, what).toEqual(Int32Array.from([0, 2, 3]));
+        expect(loaded.arrays.time!.data, what).toEqual(Float64Array.from([Math.PI]));
+        expect(loaded.arrays.small!.data, what).toEqual(Int16Array.from([-7]));
+        expect(loaded.arrays.empty!.data.length, what).toBe(0);
+        // Each array owns exactly its bytes: no window onto the caller's (or Node's pooled) memory.
+        for (const a of Object.values(loaded.arrays)) {
+          expect(a.data.buffer.byteLength, `${what}: buffer of ${a.dtype}`).toBe(a.data.byteLength);
+        }
+      }
+      // The file on disk is unchanged after loading and mutating a result.
+      (loadCheckpoint(fromDisk, registry).arrays.weights!.data as Float32Array)[0] = 99;
+      expect(new Uint8Array(readFileSync(file))).toEqual(bytes);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('computes the standard CRC-32', () => {

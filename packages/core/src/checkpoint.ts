@@ -140,9 +140,14 @@ function fail(message: string): never {
   throw new PlasticityError('E_CHECKPOINT', message);
 }
 
-/** Reads a checkpoint, validating structure, checksum, arrays and plugin configs; nothing partial is returned. */
-export function loadCheckpoint(bytes: Uint8Array, registry: Registry): Checkpoint {
-  if (!(bytes instanceof Uint8Array)) fail(`checkpoint must be a Uint8Array, got ${describeValue(bytes)}`);
+/**
+ * Reads a checkpoint, validating structure, checksum, arrays and plugin configs; nothing partial is returned.
+ * `input` is the file's bytes: a Uint8Array (a view at any offset, a Node Buffer from fs.readFileSync) or an
+ * ArrayBuffer. Every returned array is a copy that owns exactly its own bytes.
+ */
+export function loadCheckpoint(input: Uint8Array | ArrayBuffer, registry: Registry): Checkpoint {
+  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+  if (!(bytes instanceof Uint8Array)) fail(`checkpoint must be a Uint8Array or an ArrayBuffer, got ${describeValue(input)}`);
   if (bytes.length < HEADER_BYTES + 4) fail(`file too short (${bytes.length} bytes) to be a checkpoint`);
   if (new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('not a plasticity checkpoint (bad magic bytes)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -178,7 +183,10 @@ export function loadCheckpoint(bytes: Uint8Array, registry: Registry): Checkpoin
     if (!Number.isSafeInteger(offset) || offset < 0 || offset % 8 !== 0 || length !== count * ctor.BYTES_PER_ELEMENT || offset + length > blobLength) {
       fail(`array '${name}' (offset ${describeValue(offset)}, ${describeValue(length)} bytes, shape [${shape.join(', ')}]) does not fit the data`);
     }
-    const copy = bytes.slice(blobStart + offset, blobStart + offset + length);
+    // Copy into a buffer of its own: Buffer#slice is a view (of Node's shared pool for small files), and a
+    // view's .buffer spans more than the array.
+    const copy = new Uint8Array(length);
+    copy.set(bytes.subarray(blobStart + offset, blobStart + offset + length));
     if (!LITTLE_ENDIAN && ctor.BYTES_PER_ELEMENT > 1) {
       for (let i = 0; i < copy.length; i += ctor.BYTES_PER_ELEMENT) copy.subarray(i, i + ctor.BYTES_PER_ELEMENT).reverse();
     }
