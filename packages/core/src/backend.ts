@@ -9,7 +9,10 @@ export interface InitBackendOptions {
   readonly wasmPaths?: string | Record<string, string>;
   /** Throw E_BACKEND instead of falling back when the requested backend cannot start. */
   readonly strict?: boolean;
-  /** Receives the reasons a backend was skipped (default: console.warn, each reason once). */
+  /**
+   * Receives the reasons a backend was skipped. Default: silent in Node (a missing
+   * WebGPU there is the normal case, not news), console.warn in a browser. Pass `console.warn` to see them.
+   */
   readonly log?: (message: string) => void;
 }
 
@@ -55,7 +58,8 @@ async function load(name: BackendName, options: InitBackendOptions): Promise<str
 
 /**
  * Starts a tfjs backend and returns its name. 'auto' tries webgpu → wasm → cpu; a named backend
- * falls back along the same order unless `strict`. Every reason a backend was skipped is logged once.
+ * falls back along the same order unless `strict`. Why a backend was skipped goes to `options.log`
+ * (silent by default in Node).
  * Also registers all gradients, so `tf.grad` works in plain Node ESM and in bundlers.
  */
 export async function initBackend(preference: BackendName | 'auto' = 'auto', options: InitBackendOptions = {}): Promise<BackendName> {
@@ -65,7 +69,7 @@ export async function initBackend(preference: BackendName | 'auto' = 'auto', opt
   await ensureGradients();
   const start = preference === 'auto' ? 0 : BACKENDS.indexOf(preference);
   const order = options.strict ? [preference as BackendName] : BACKENDS.slice(start);
-  const log = options.log ?? ((m: string) => console.warn(m));
+  const log = options.log ?? (isNode() ? () => {} : (m: string) => console.warn(m));
   const reasons: string[] = [];
   for (const name of order) {
     let reason: string | undefined;
@@ -85,10 +89,31 @@ export async function initBackend(preference: BackendName | 'auto' = 'auto', opt
     }
     reasons.push(`${name}: ${reason}`);
     const message = `[plasticity] backend '${name}' skipped: ${reason}`;
-    if (!logged.has(message) && !options.strict) {
+    // A caller-supplied log hears every skip; the default one says each reason once per process.
+    if (!options.strict && (options.log || !logged.has(message))) {
       logged.add(message);
       log(message);
     }
   }
   throw new PlasticityError('E_BACKEND', `no backend could start (${reasons.join('; ')})`);
+}
+
+/**
+ * Throws `PlasticityError('E_BACKEND')` when no tfjs backend is started, so a program that forgot
+ * `initBackend()` is told so by the first library call instead of by tfjs's "No backend found in registry".
+ * Library entry points call it before their first tensor op. Cheap when a backend is set (one field read);
+ * when a backend was imported but never set, tfjs's own choice of it is kept (this triggers it).
+ * @param caller the entry point, named in the message (e.g. 'createConnection')
+ */
+export function requireBackend(caller = 'this call'): void {
+  if (tf.getBackend()) return;
+  try {
+    tf.backend();
+  } catch (error) {
+    throw new PlasticityError(
+      'E_BACKEND',
+      `${caller} needs a TensorFlow.js backend and none is started (${(error as Error).message}): ` +
+        "call `await initBackend()` from @plasticity/core first (or await tf.setBackend('cpu'))",
+    );
+  }
 }
