@@ -55,4 +55,25 @@ describe('plain Node ESM', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ had: false, name: 'wasm', grad: [2, 4, 6] });
   });
+
+  it('requireBackend throws E_BACKEND naming the caller and initBackend until a backend starts', () => {
+    const script = `
+      const core = await import(${JSON.stringify(distEntry)});
+      const tf = await import('@tensorflow/tfjs-core');
+      const result = {};
+      try { core.requireBackend('createConnection'); result.before = 'no error'; }
+      catch (e) { result.before = { code: e.code, message: e.message }; }
+      try { tf.zeros([1]); } catch (e) { result.raw = e.message; }
+      await core.initBackend('cpu');
+      core.requireBackend('createConnection');
+      result.after = tf.getBackend();
+      console.log(JSON.stringify(result));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result.raw).toBe('No backend found in registry.');
+    expect(result.before.code).toBe('E_BACKEND');
+    expect(result.before.message).toMatch(/^E_BACKEND: createConnection needs a TensorFlow\.js backend and none is started \(No backend found in registry\.\).*await initBackend\(\)/);
+    expect(result.after).toBe('cpu');
+  });
 });

@@ -5,7 +5,7 @@ export { createRegistry, isJson, type Registry, type RegisterOptions } from './r
 export { toConfig, fromConfig, resolveParams, type PluginConfig, type ResolvedConfig } from './config.js';
 export { createRng, toRng, Rng, logGamma, type RngState, type Size } from './rng.js';
 export { randomTensor, type Distribution } from './random-tensor.js';
-export { initBackend, ensureGradients, isNode, BACKENDS, type BackendName, type InitBackendOptions } from './backend.js';
+export { initBackend, requireBackend, ensureGradients, isNode, BACKENDS, type BackendName, type InitBackendOptions } from './backend.js';
 export {
   saveCheckpoint, loadCheckpoint, crc32, CHECKPOINT_VERSION,
   type Checkpoint, type CheckpointArray, type CheckpointInput, type ArrayDtype, type TypedArray,
