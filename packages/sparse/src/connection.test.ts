@@ -62,6 +62,23 @@ describe.each(TEST_BACKENDS)('connections on %s', (backend) => {
       expectCode(() => c.propagate(f32(6)), 'E_PARAM', /disposed/);
     });
 
+    it('rejects NaN and ±Infinity in host Float32Array values of onPre / onPost (E_PARAM), weights unchanged', async () => {
+      const c = make();
+      const before = await c.getWeights();
+      const on = new Uint8Array(9).fill(1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const post9 = new Float32Array(9).fill(0.1);
+        post9[4] = bad;
+        expectCode(() => c.onPre(new Uint8Array(6).fill(1), post9), 'E_PARAM', /postValues must contain only finite numbers, got .* at index 4/);
+        expectCode(() => c.onPre(new Uint8Array(6).fill(1), post9, { wMin: 0, wMax: 1 }), 'E_PARAM', /postValues/);
+        const pre6 = new Float32Array(6).fill(0.1);
+        pre6[5] = bad;
+        expectCode(() => c.onPost(pre6, on), 'E_PARAM', /preValues must contain only finite numbers, got .* at index 5/);
+      }
+      expect(Array.from(await c.getWeights())).toEqual(Array.from(before));
+      c.dispose();
+    });
+
     it('leaves no tensors behind in any public method, and dispose frees everything', async () => {
       const start = tf.memory().numTensors;
       const c = make();

@@ -14,7 +14,7 @@ import {
 import { onRowsUpdate } from './kernels/dispatch.js';
 import { ADD_OUTER } from './kernels/names.js';
 import { registerSparseKernels } from './kernels/register.js';
-import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, vector } from './operands.js';
+import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, vector } from './operands.js';
 import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
 
 /** Active (!= 0) as 1 in the forward pass, identity in the backward pass (straight-through). */
@@ -206,14 +206,14 @@ export class DenseConnection implements Connection {
   onPre(preActive: SpikeVector, postValues: ValueVector, bounds?: Bounds): void {
     this.assertLive();
     checkOperand('preActive', preActive, this.nPre, false);
-    checkOperand('postValues', postValues, this.nPost, false);
+    checkValues('postValues', postValues, this.nPost);
     const attrs = boundAttrs(bounds);
     this.replace(onRowsUpdate(this.rows(), this.w, preActive, this.nPre, postValues, this.nPost, attrs) as tf.Tensor2D);
   }
 
   onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
     this.assertLive();
-    checkOperand('preValues', preValues, this.nPre, false);
+    checkValues('preValues', preValues, this.nPre);
     checkOperand('postActive', postActive, this.nPost, false);
     const attrs = boundAttrs(bounds);
     this.replace(onRowsUpdate(this.cols(), this.w, postActive, this.nPost, preValues, this.nPre, attrs) as tf.Tensor2D);

@@ -34,6 +34,32 @@ export function checkOperand(name: string, x: SpikeVector | ValueVector, n: numb
   throw new PlasticityError('E_PARAM', `${name} must be a tensor, Float32Array or Uint8Array, got ${describeValue(x)}`);
 }
 
+/** Index of the first NaN or ±Infinity in `x`, or -1 (x - x is 0 exactly for finite x). */
+export function firstNonFinite(x: Float32Array): number {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}
+
+export function nonFiniteError(name: string, value: number, index: number): PlasticityError {
+  return new PlasticityError('E_PARAM', `${name} must contain only finite numbers, got ${describeValue(value)} at index ${index}`);
+}
+
+/**
+ * checkOperand for values that are added to weights: a host Float32Array must also be finite, or a
+ * NaN/±Infinity would be written into every weight it touches. Host arrays are cheap to check;
+ * tensors are not read back (no synchronous readback in library code).
+ */
+export function checkValues(name: string, x: ValueVector, n: number): void {
+  checkOperand(name, x, n, false);
+  if (x instanceof Float32Array) {
+    const bad = firstNonFinite(x);
+    if (bad >= 0) throw nonFiniteError(name, x[bad]!, bad);
+  }
+}
+
 /**
  * The operand as float32 [batch, n]. New tensors are created in the current scope, so call this
  * inside tf.tidy (typed arrays are wrapped without a copy on cpu; they are only read).

@@ -7,7 +7,7 @@ import { EVENT_MODES, type Connection, type ConnectionArrays, type EventMode, ty
 import { ADD_OUTER, EVENT_MATVEC, ROW_DOT } from './kernels/names.js';
 import { eventMatVec, onRowsUpdate } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
-import { boundAttrs, checkOperand, checkSameBatch, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
+import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
 
 /** Kernel inputs of a compressed view, kept alive by the connection. */
@@ -202,14 +202,14 @@ export abstract class SparseConnection implements Connection {
   onPre(preActive: SpikeVector, postValues: ValueVector, bounds?: Bounds): void {
     this.assertPlastic('onPre');
     checkOperand('preActive', preActive, this.nPre, false);
-    checkOperand('postValues', postValues, this.nPost, false);
+    checkValues('postValues', postValues, this.nPost);
     this.replaceWeights(onRowsUpdate(this.rows(), this.w, preActive, this.nPre, postValues, this.nPost, boundAttrs(bounds)) as tf.Tensor1D);
   }
 
   /** W[i, j] += preValues[i] on the synapses of every active post j (through the CSC view); clips those. */
   onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
     this.assertPlastic('onPost');
-    checkOperand('preValues', preValues, this.nPre, false);
+    checkValues('preValues', preValues, this.nPre);
     checkOperand('postActive', postActive, this.nPost, false);
     this.replaceWeights(onRowsUpdate(this.cols(), this.w, postActive, this.nPost, preValues, this.nPre, boundAttrs(bounds)) as tf.Tensor1D);
   }
