@@ -11,8 +11,10 @@
 //      scaled by 1000/10000 as the peer script does), 10 s at dt = 0.1 ms: presynaptic synaptic
 //      events per wall second (input spikes × 100), and pre + post events.
 //   3. 100,000 current LIF neurons, sparse recurrent CSR (p = 0.001, 10^7 synapses, delay 1 ms) with
-//      additive STDP, driven one-to-one by 5 Hz Poisson inputs; 1 s simulated: real-time factor and
-//      memory (no peer).
+//      additive STDP, driven one-to-one by 5 Hz Poisson inputs (16 mV); 1 s simulated after a 1 ms
+//      warm-up: real-time factor, synaptic events per second and memory, against
+//      bench/peers/recurrent_brian2.py (Brian2 cython) on the identical network (our synapses and initial
+//      weights dumped and loaded there), with the mean rate and mean weight change compared.
 // Ours runs on the tfjs cpu backend (weights edited in place in the tensor's buffer). Brian2 wall
 // times are its own `run_wall_s` (code generation and compilation excluded, as they are for us: the
 // JIT is warmed up by a first run). Env: BENCH_QUICK=1 shortens everything (smoke test only).
@@ -21,8 +23,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { createRng } from '@plasticity/core';
 import { CSRConnection, DenseConnection } from '@plasticity/sparse';
 import { Network, conductanceLif, defineFusableRule, lif } from '@plasticity/snn';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BENCH_DIR, entry, median, now, runChild, skipped, writeResults, printTable } from './lib/harness.mjs';
+import { BENCH_DIR, WORK_DIR, entry, median, now, runChild, skipped, writeResults, printTable } from './lib/harness.mjs';
 
 await tf.setBackend('cpu');
 await tf.ready();
@@ -141,41 +144,149 @@ else log(`Brian2 ${probe.stdout.trim()}`);
 }
 
 // ------------------------------------------------------------------------------------------
-// 3. 100,000-neuron sparse recurrent network with STDP, 1 s
-{
-  const N = QUICK ? 10_000 : 100_000, T = QUICK ? 0.1 : 1;
-  const label = `${N} LIF, recurrent CSR p=0.001 + STDP, delay 1 ms, ${T} s, dt 0.1 ms`;
-  log(`\n## ${label}`);
+// 3. 100,000-neuron sparse recurrent network with STDP, 1 s, against bench/peers/recurrent_brian2.py.
+// The exact synapses and initial weights of our network are dumped to bench/.peers/recurrent/ and
+// loaded by the Brian2 script (S.connect(i, j)), so both simulate the identical network; only the
+// Poisson spike trains differ. The runs are compared statistically: mean rate and mean weight change.
+const REC = { p: 0.001, connSeed: 2, wHigh: 0.5, drive: { rateHz: 5, w: 16 }, delaySteps: 10, stdp: { kind: 'stdp', aPlus: 0.005, aMinus: 0.00525, tauPlusMs: 20, tauMinusMs: 20, traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: 1 } };
+const recConnection = (N) => CSRConnection.random({ nPre: N, nPost: N, p: REC.p, seed: REC.connSeed, init: { dist: 'uniform', low: 0, high: REC.wHigh } });
+
+/** Mean, standard deviation and sign fractions of the per-synapse weight change (float64 sums). */
+function weightChange(w0, w1, wMax) {
+  let s = 0, s2 = 0, pos = 0, neg = 0, at0 = 0, atMax = 0, m1 = 0, m0 = 0;
+  for (let k = 0; k < w0.length; k++) {
+    const d = w1[k] - w0[k];
+    s += d; s2 += d * d; m0 += w0[k]; m1 += w1[k];
+    if (d > 0) pos++; else if (d < 0) neg++;
+    if (w1[k] <= 0) at0++; else if (w1[k] >= wMax) atMax++;
+  }
+  const n = w0.length, mean = s / n;
+  return {
+    w0_mean_mv: +(m0 / n).toFixed(6), w_mean_mv: +(m1 / n).toFixed(6), dw_mean_mv: +mean.toExponential(6), dw_std_mv: +Math.sqrt(Math.max(0, s2 / n - mean * mean)).toExponential(6),
+    frac_dw_pos: +(pos / n).toFixed(5), frac_dw_neg: +(neg / n).toFixed(5), frac_w_at_0: +(at0 / n).toFixed(6), frac_w_at_max: +(atMax / n).toFixed(6),
+  };
+}
+
+/** Builds and runs our network; `dumpDir` (first run only) receives the synapses and initial weights for Brian2. */
+async function recurrent({ N, T, dumpDir }) {
   if (globalThis.gc) globalThis.gc();
   const m0 = process.memoryUsage();
   const t0 = now();
   const net = new Network({ dtMs: 0.1, seed: 1 });
-  net.addPoisson('drive', { n: N, rateHz: 5 });
+  net.addPoisson('drive', { n: N, rateHz: REC.drive.rateHz });
   net.addPopulation('exc', { n: N, neuron: lif, params: { tauMMs: 20 } });
-  const one = CSRConnection.fromCsr({ nPre: N, nPost: N, indptr: Int32Array.from({ length: N + 1 }, (_, i) => i), indices: Int32Array.from({ length: N }, (_, i) => i), weights: new Float32Array(N).fill(16) });
-  const rec = CSRConnection.random({ nPre: N, nPost: N, p: 0.001, seed: 2, init: { dist: 'uniform', low: 0, high: 0.5 } });
+  const one = CSRConnection.fromCsr({ nPre: N, nPost: N, indptr: Int32Array.from({ length: N + 1 }, (_, i) => i), indices: Int32Array.from({ length: N }, (_, i) => i), weights: new Float32Array(N).fill(REC.drive.w) });
+  const rec = recConnection(N);
   net.connect('drive', 'exc', { connection: one });
-  net.connect('exc', 'exc', { connection: rec, delaySteps: 10, rule: stdpRule({ kind: 'stdp', aPlus: 0.005, aMinus: 0.00525, tauPlusMs: 20, tauMinusMs: 20, traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: 1 }) });
+  net.connect('exc', 'exc', { connection: rec, delaySteps: REC.delaySteps, rule: stdpRule(REC.stdp) });
   const mon = net.monitorSpikes('exc');
   const build = (now() - t0) / 1000;
-  await net.run(1); // JIT warm-up and weight acquisition
+  await net.run(1); // JIT warm-up and weight acquisition (Brian2 runs the same 1 ms first)
   const c0 = mon.count;
   const t1 = now();
   await net.run(T * 1000);
   const wall = (now() - t1) / 1000;
   const m1 = process.memoryUsage();
+  const peakRssMiB = +(process.resourceUsage().maxRSS / 1024).toFixed(1);
   const spikes = mon.count - c0;
   const rate = spikes / N / T;
-  const extra = {
-    neurons: N, synapses: rec.nnz + N, wallSeconds: +wall.toFixed(3), buildSeconds: +build.toFixed(3), rateHz: +rate.toFixed(2),
-    synapticEventsPerS: Math.round((spikes * rec.nnz / N * 2) / wall),
-    memory: { rssMiB: +((m1.rss - m0.rss) / 2 ** 20).toFixed(1), arrayBuffersMiB: +((m1.arrayBuffers - m0.arrayBuffers) / 2 ** 20).toFixed(1), heapUsedMiB: +((m1.heapUsed - m0.heapUsed) / 2 ** 20).toFixed(1) },
-  };
-  cases.push(entry(label, 'plasticity/js-fused (cpu)', 'realtime_factor', +(T / wall).toFixed(4), undefined, undefined, extra));
-  cases.push(skipped(label, 'brian2-cython', 'realtime_factor', 'bench/peers has no Brian2 script for this case; real-time factor and memory reported for scale only'));
-  log(`ours ${wall.toFixed(3)} s for ${T} s (rate ${rate.toFixed(2)} Hz), memory ${JSON.stringify(extra.memory)}`);
+  const nsyn = rec.nnz;
+  // Everything below is outside the measurement: the initial weights come from the same seeded
+  // constructor again (keeping a copy during the run would have counted in the memory figures).
+  const w1 = await rec.getWeights();
+  const ref = recConnection(N);
+  const w0 = await ref.getWeights();
+  const a = rec.pairs(), b = ref.pairs();
+  for (let k = 0; k < nsyn; k++) {
+    if (a.pre[k] !== b.pre[k] || a.post[k] !== b.post[k]) throw new Error(`recurrent: the regenerated connection differs at synapse ${k}`);
+  }
+  if (dumpDir) {
+    mkdirSync(dumpDir, { recursive: true });
+    writeFileSync(path.join(dumpDir, 'pre.i32'), new Uint8Array(b.pre.buffer, b.pre.byteOffset, b.pre.byteLength));
+    writeFileSync(path.join(dumpDir, 'post.i32'), new Uint8Array(b.post.buffer, b.post.byteOffset, b.post.byteLength));
+    writeFileSync(path.join(dumpDir, 'w.f32'), new Uint8Array(w0.buffer, w0.byteOffset, w0.byteLength));
+  }
+  const change = weightChange(w0, w1, REC.stdp.wMax);
+  ref.dispose();
   one.dispose();
   rec.dispose();
+  net.dispose();
+  return {
+    neurons: N, synapses: nsyn + N, recurrentSynapses: nsyn, run_wall_s: wall, buildSeconds: +build.toFixed(3), T_sim_s: T, spikes, rate_hz: +rate.toFixed(4),
+    synaptic_events_per_s: Math.round((spikes * nsyn / N * 2) / wall),
+    memory: { rssMiB: +((m1.rss - m0.rss) / 2 ** 20).toFixed(1), arrayBuffersMiB: +((m1.arrayBuffers - m0.arrayBuffers) / 2 ** 20).toFixed(1), heapUsedMiB: +((m1.heapUsed - m0.heapUsed) / 2 ** 20).toFixed(1), peakRssMiB },
+    ...change,
+  };
+}
+
+/**
+ * Do the two runs agree? Rates: the spike counts of both are (at most) Poisson-distributed — each
+ * neuron is driven by its own Poisson train, refractoriness only thins it and the recurrent input
+ * (~100 synapses × 5 Hz × 0.25 mV × 20 ms ≈ 2.5 mV mean) rarely fires a neuron on its own — so the
+ * difference of the two mean rates has a standard deviation of at most √(n1 + n2)/(N·T); we allow 5 of
+ * them. Weight change: per-synapse changes are nearly independent (a synapse's change depends on the
+ * relative timing of its own pre/post pair), so the difference of the means has a standard deviation
+ * of √((sd1² + sd2²)/M); 5 of them, and the signs must agree. The uncorrelated-firing prediction
+ * r²·t·(aPlus·τ+ − aMinus·τ−) is reported alongside (t = warm-up + T).
+ */
+function agreement(o, b, N, T) {
+  const rateTol = 5 * Math.sqrt(o.spikes + b.spikes) / (N * T);
+  const dwTol = 5 * Math.sqrt((o.dw_std_mv ** 2 + b.dw_std_mv ** 2) / o.recurrentSynapses);
+  const rateDiff = o.rate_hz - b.rate_hz, dwDiff = o.dw_mean_mv - b.dw_mean_mv;
+  const predicted = (r) => r * r * (T + 0.001) * (REC.stdp.aPlus * REC.stdp.tauPlusMs - REC.stdp.aMinus * REC.stdp.tauMinusMs) / 1000;
+  const res = {
+    rate: { ours: o.rate_hz, brian2: b.rate_hz, diff: +rateDiff.toFixed(4), tolerance: +rateTol.toFixed(4), ok: Math.abs(rateDiff) <= rateTol },
+    dwMean: {
+      ours: o.dw_mean_mv, brian2: b.dw_mean_mv, diff: +dwDiff.toExponential(3), tolerance: +dwTol.toExponential(3),
+      predictedUncorrelated: { ours: +predicted(o.rate_hz).toExponential(3), brian2: +predicted(b.rate_hz).toExponential(3) },
+      ok: Math.sign(o.dw_mean_mv) === Math.sign(b.dw_mean_mv) && Math.abs(dwDiff) <= dwTol,
+    },
+  };
+  res.ok = res.rate.ok && res.dwMean.ok;
+  return res;
+}
+
+function brian2Recurrent(N, T, netDir) {
+  const r = runChild(PY, [path.join(BENCH_DIR, 'peers', 'recurrent_brian2.py'), '--target', 'cython', '--net', netDir, '--N', String(N), '--T', String(T), '--p', String(REC.p), '--seed', '1'], { cwd: path.join(BENCH_DIR, 'peers') });
+  if (!r.ok) return { error: r.stderr.trim().split('\n').slice(-3).join(' | ') };
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  return line ? JSON.parse(line) : { error: `no JSON line in the output: ${r.stdout.slice(0, 200)}` };
+}
+
+{
+  const N = QUICK ? 10_000 : 100_000, T = QUICK ? 0.1 : 1;
+  const label = `${N} LIF, recurrent CSR p=0.001 + STDP, delay 1 ms, ${T} s, dt 0.1 ms`;
+  log(`\n## ${label}`);
+  const netDir = path.join(WORK_DIR, 'recurrent');
+  const ours = [await recurrent({ N, T, dumpDir: brianReason ? null : netDir })];
+  log(`ours ${ours[0].run_wall_s.toFixed(3)} s for ${T} s (rate ${ours[0].rate_hz} Hz), memory ${JSON.stringify(ours[0].memory)}`);
+  let bc = null;
+  if (!brianReason) {
+    bc = brian2Recurrent(N, T, netDir);
+    rmSync(netDir, { recursive: true, force: true });
+    log(`brian2 cython ${bc.error ?? `${bc.run_wall_s} s (rate ${bc.rate_hz} Hz), peak RSS ${bc.peak_rss_mib} MiB`}`);
+  }
+  ours.push(await recurrent({ N, T }));
+  log(`ours ${ours[1].run_wall_s.toFixed(3)} s`);
+  const wall = median(ours.map((r) => r.run_wall_s));
+  const first = ours[0];
+  const stats = { ...first, run_wall_s_samples: ours.map((r) => +r.run_wall_s.toFixed(3)), rate_hz_samples: ours.map((r) => r.rate_hz) };
+  const extra = {
+    neurons: N, synapses: first.synapses, wallSeconds: +wall.toFixed(3), buildSeconds: first.buildSeconds, rateHz: +first.rate_hz.toFixed(2),
+    synapticEventsPerS: Math.round(first.spikes * first.recurrentSynapses / N * 2 / wall), memory: first.memory,
+  };
+  if (bc && !bc.error) {
+    const agree = agreement(first, bc, N, T);
+    log(`agreement ${agree.ok ? 'ok' : 'NOT ok'}: ${JSON.stringify(agree)}`);
+    if (!agree.ok) console.warn('WARNING: ours and Brian2 disagree beyond the statistical tolerance (see agreement in the JSON)');
+    const b = { wallSeconds: bc.run_wall_s, rateHz: bc.rate_hz, synapticEventsPerS: bc.synaptic_events_per_s, peakRssMiB: bc.peak_rss_mib, rssDeltaMiB: bc.rss_delta_mib };
+    cases.push(entry(label, 'plasticity/js-fused (cpu)', 'realtime_factor', +(T / wall).toFixed(4), 'brian2-cython', bc.realtime_factor,
+      { ...extra, baselineWallSeconds: bc.run_wall_s, agreement: agree, ours: stats, brian2: bc }));
+    cases.push(entry(label, 'plasticity/js-fused (cpu)', 'synaptic_events_per_s', extra.synapticEventsPerS, 'brian2-cython', bc.synaptic_events_per_s, { brian2Summary: b }));
+  } else {
+    cases.push(entry(label, 'plasticity/js-fused (cpu)', 'realtime_factor', +(T / wall).toFixed(4), undefined, undefined, { ...extra, ours: stats }));
+    cases.push(skipped(label, 'brian2-cython', 'realtime_factor', brianReason ?? bc?.error ?? 'not run'));
+  }
 }
 
 const file = writeResults('snn', cases, { notes: 'ratio = ours / Brian2 (higher is better for every metric). Brian2 wall times exclude its code generation (warm-up run), ours exclude JIT warm-up.' });
