@@ -117,23 +117,3 @@ export function requireBackend(caller = 'this call'): void {
     );
   }
 }
-
-/**
- * Throws `PlasticityError('E_BACKEND')` when no tfjs backend is started, so a program that forgot
- * `initBackend()` is told so by the first library call instead of by tfjs's "No backend found in registry".
- * Library entry points call it before their first tensor op. Cheap when a backend is set (one field read);
- * when a backend was imported but never set, tfjs's own choice of it is kept (this triggers it).
- * @param caller the entry point, named in the message (e.g. 'createConnection')
- */
-export function requireBackend(caller = 'this call'): void {
-  if (tf.getBackend()) return;
-  try {
-    tf.backend();
-  } catch (error) {
-    throw new PlasticityError(
-      'E_BACKEND',
-      `${caller} needs a TensorFlow.js backend and none is started (${(error as Error).message}): ` +
-        "call `await initBackend()` from @plasticity/core first (or await tf.setBackend('cpu'))",
-    );
-  }
-}
