@@ -101,6 +101,25 @@ export function clipTo(w: tf.Tensor, bounds: Bounds | undefined): tf.Tensor {
   return tf.clipByValue(w, bounds.wMin ?? -Infinity, bounds.wMax ?? Infinity);
 }
 
+/**
+ * w + delta clipped to `bounds` where `touched` (bool, same shape), w unchanged elsewhere: plastic
+ * updates clip only the synapses they touch, so a silent synapse keeps even an out-of-bounds weight.
+ */
+export function addTouched(w: tf.Tensor1D, delta: tf.Tensor1D, touched: tf.Tensor1D, bounds: Bounds | undefined): tf.Tensor1D {
+  return tf.tidy(() => {
+    const next = tf.add(w, delta);
+    return (bounds === undefined ? next : tf.where(touched, clipTo(next, bounds), w)) as tf.Tensor1D;
+  });
+}
+
+/** Per stored synapse (bool [nnz]): some batch sample b has a[b, k] != 0 and r[b] != 0. a: [batch, nnz], r: [batch, 1]. */
+export function touchedWhere(a: tf.Tensor2D, r?: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const active = tf.notEqual(a, 0);
+    return tf.any(r === undefined ? active : tf.logicalAnd(active, tf.notEqual(r, 0)), 0) as tf.Tensor1D;
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Step input checks. They run before any tensor op or weight update, so a bad call changes nothing.
 

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PlasticityError, type RuleStepIO, type SynapseOps } from '@plasticity/core';
+import { PlasticityError, type RuleStepIO, type SynapseContext, type SynapseOps } from '@plasticity/core';
 import { defineFusableRule, type FusableRulePlugin, type FusedMstdp, type FusedMstdpet } from '@plasticity/snn';
 import {
   BATCH_REDUCE,
   Problems,
+  addTouched,
   asSpikes,
   assertValid,
   batchScale,
@@ -13,9 +14,9 @@ import {
   checkStepIO,
   decayFactor,
   modulatorColumn,
-  row,
   stateShape,
   toBounds,
+  touchedWhere,
   type BatchReduce,
   type StepShape,
 } from './common.js';
@@ -130,33 +131,35 @@ function advanceEligibility(state: MstdpState, sPre: tf.Tensor2D, sPost: tf.Tens
   }));
 }
 
-/** ΔW = scale·Σ_b r_b·(P+_b ⊗ s_post,b + s_pre,b ⊗ P−_b) for the stored e(t−1), pre pathway first. */
-function applyPointEligibility(conn: SynapseOps, state: MstdpState, r: tf.Tensor2D, scale: number, p: MstdpParams): void {
+/**
+ * e(t−1) per stored synapse and batch sample, [batch, nnz]: P+[pre]·s_post[post] + s_pre[pre]·P−[post]
+ * from the previous step's spikes and traces.
+ */
+function pointEligibility(state: MstdpState, ctx: SynapseContext): tf.Tensor2D {
+  return tf.tidy(() =>
+    tf.add(
+      tf.mul(tf.gather(state.pPlus, ctx.pre, 1), tf.gather(state.lastPost, ctx.post, 1)),
+      tf.mul(tf.gather(state.lastPre, ctx.pre, 1), tf.gather(state.pMinus, ctx.post, 1)),
+    ) as tf.Tensor2D,
+  );
+}
+
+/**
+ * W += scale·Σ_b r_b·e_b(t−1), clipped once on the total (BindsNET clamps after the whole update; clipping
+ * the pre and post parts separately gives another weight whenever the first part crosses a bound). Only
+ * synapses with e_b != 0 in a rewarded sample are touched, so only those are clipped (as the fused kernel).
+ * Elementwise over the stored synapses (conn.mapSynapses, O(nnz)); skipped when there is no reward.
+ */
+function applyPointEligibility(conn: SynapseOps, state: MstdpState, modulator: RuleStepIO['modulator'], r: tf.Tensor2D, scale: number, p: MstdpParams): void {
+  if (modulator === undefined || modulator === null || modulator === 0) return;
   const bounds = toBounds(p.wMin, p.wMax);
-  const batch = r.shape[0];
-  if (batch === 1) {
-    // Event-driven on the previous step's spikes.
-    const [preActive, postActive, preTerm, postTerm] = tf.tidy(() => [
-      row(state.lastPre),
-      row(state.lastPost),
-      tf.mul(row(tf.mul(state.pMinus, r) as tf.Tensor2D), scale),
-      tf.mul(row(tf.mul(state.pPlus, r) as tf.Tensor2D), scale),
-    ]);
-    try {
-      conn.onPre(preActive!, preTerm!, bounds);
-      conn.onPost(postTerm!, postActive!, bounds);
-    } finally {
-      tf.dispose([preActive!, postActive!, preTerm!, postTerm!]);
-    }
-    return;
-  }
-  const [rMinus, rPlus] = tf.tidy(() => [tf.mul(state.pMinus, r), tf.mul(state.pPlus, r)]);
-  try {
-    conn.addOuter(state.lastPre, rMinus!, scale, bounds);
-    conn.addOuter(rPlus!, state.lastPost, scale, bounds);
-  } finally {
-    tf.dispose([rMinus!, rPlus!]);
-  }
+  conn.mapSynapses((w, ctx) =>
+    tf.tidy(() => {
+      const e = pointEligibility(state, ctx);
+      const delta = tf.mul(tf.sum(tf.mul(e, r), 0), scale) as tf.Tensor1D;
+      return addTouched(w, delta, touchedWhere(e, r), bounds);
+    }),
+  );
 }
 
 function boundsSpec(p: MstdpParams): { wMin?: number; wMax?: number } {
@@ -183,9 +186,9 @@ export function mstdpetToFused(p: MstdpetParams): FusedMstdpet {
 /**
  * `core/mstdp` — reward-modulated STDP (Florian 2007), as BindsNET's `MSTDP`. Per step, with the
  * neuromodulator r = `io.modulator` (a number, a scalar tensor or one value per batch sample):
- *   1. W += ν·r(t)·e(t−1) (clipped to the optional bounds), e(t−1) = P+⊗s_post + s_pre⊗P− of the
- *      previous step — applied event-driven as conn.onPre(s_pre(t−1), ν·r·P−) then
- *      conn.onPost(ν·r·P+, s_post(t−1)) (addOuter when batch > 1);
+ *   1. W += ν·r(t)·e(t−1), e(t−1) = P+⊗s_post + s_pre⊗P− of the previous step, then clipped once to
+ *      the optional bounds (as BindsNET), only where e(t−1) != 0 — elementwise over the stored synapses
+ *      (conn.mapSynapses), skipped when there is no reward;
  *   2. P+ ← P+·e^(−dt/τ+) + a+·s_pre;  P− ← P−·e^(−dt/τ−) − a−·s_post;
  *   3. e(t) = P+⊗s_post + s_pre⊗P− (kept as its factors; nothing per synapse is stored).
  * Batch: Σ_b r_b·e_b ('sum') or its mean. An absent `io.modulator` counts as 0 (no weight change;
@@ -208,7 +211,7 @@ export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRu
     const r = modulatorColumn(io.modulator, dims.batch);
     const [sPre, sPost] = tf.tidy(() => [asSpikes(io.pre, dims.batch), asSpikes(io.post, dims.batch)]);
     try {
-      applyPointEligibility(io.conn, state, r, p.nu * batchScale(p.batchReduce, dims.batch), p);
+      applyPointEligibility(io.conn, state, io.modulator, r, p.nu * batchScale(p.batchReduce, dims.batch), p);
       return advanceEligibility(state, sPre!, sPost!, io.dtMs, p);
     } finally {
       tf.dispose([r, sPre!, sPost!]);
@@ -220,7 +223,7 @@ export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRu
 /**
  * `core/mstdpet` — MSTDP with an eligibility trace (Florian 2007, BindsNET `MSTDPET`). Per step:
  *   1. z ← z·e^(−dt/τz) + e(t−1)/τz   (z per stored synapse);
- *   2. W += ν·dt·r(t)·z (clipped to the optional bounds);
+ *   2. W += ν·dt·r(t)·z (clipped to the optional bounds where z != 0: the synapses it touches);
  *   3. P± and e(t) as in core/mstdp.
  * z is a synapse-level state, so the update runs elementwise over the stored synapses
  * (conn.mapSynapses, O(nnz) per step); z is kept in the connection's storage order, so a state
@@ -255,21 +258,18 @@ export const mstdpet: FusableRulePlugin<MstdpetParams, MstdpetState> = defineFus
     const gain = p.nu * io.dtMs * batchScale(p.batchReduce, dims.batch);
     const kept: { z?: tf.Tensor2D } = {};
     try {
-      io.conn.mapSynapses(
-        (w, ctx) =>
-          tf.tidy(() => {
-            const e = tf.add(
-              tf.mul(tf.gather(state.pPlus, ctx.pre, 1), tf.gather(state.lastPost, ctx.post, 1)),
-              tf.mul(tf.gather(state.lastPre, ctx.pre, 1), tf.gather(state.pMinus, ctx.post, 1)),
-            );
-            const zPrev = state.z.shape[1] === 0 ? tf.zerosLike(e) : state.z;
-            const zNext = tf.add(tf.mul(zPrev, dz), tf.div(e, p.tauZMs)) as tf.Tensor2D;
-            kept.z?.dispose();
-            kept.z = tf.keep(zNext);
-            return tf.add(w, tf.mul(tf.sum(tf.mul(zNext, r), 0), gain)) as tf.Tensor1D;
-          }),
-        undefined,
-        toBounds(p.wMin, p.wMax),
+      const bounds = toBounds(p.wMin, p.wMax);
+      io.conn.mapSynapses((w, ctx) =>
+        tf.tidy(() => {
+          const e = pointEligibility(state, ctx);
+          const zPrev = state.z.shape[1] === 0 ? tf.zerosLike(e) : state.z;
+          const zNext = tf.add(tf.mul(zPrev, dz), tf.div(e, p.tauZMs)) as tf.Tensor2D;
+          kept.z?.dispose();
+          kept.z = tf.keep(zNext);
+          // Touched: z != 0 in a rewarded sample; only those are clipped (silent synapses keep their weight).
+          const delta = tf.mul(tf.sum(tf.mul(zNext, r), 0), gain) as tf.Tensor1D;
+          return addTouched(w, delta, touchedWhere(zNext, r), bounds);
+        }),
       );
       const z = kept.z ?? (tf.zeros([dims.batch, nnz]) as tf.Tensor2D);
       return { ...advanceEligibility(state, sPre!, sPost!, io.dtMs, p), z };

@@ -4,6 +4,7 @@ import { defineFusableRule, type FusableRulePlugin, type FusedPairStdp } from '@
 import {
   BATCH_REDUCE,
   Problems,
+  addTouched,
   asSpikes,
   assertValid,
   batchScale,
@@ -14,6 +15,7 @@ import {
   decayFactor,
   perSynapseOuter,
   row,
+  touchedWhere,
   type BatchReduce,
   type StepShape,
 } from './common.js';
@@ -177,17 +179,17 @@ function applyStdp(
       }
     } else {
       // Weight-dependent: the update needs W itself, so it runs elementwise over the stored synapses
-      // (O(nnz) per step); depression then potentiation, each clipped, as in the additive case.
-      conn.mapSynapses(
-        (w, ctx) =>
-          tf.tidy(() => {
-            const ltdDrive = perSynapseOuter(sPre, xPostD, ctx);
-            const w1 = tf.clipByValue(tf.sub(w, tf.mul(tf.mul(ltdFactor(w, p), ltdDrive), p.aMinus * scale)), p.wMin, p.wMax);
-            const ltpDrive = perSynapseOuter(xPreLtp, sPost, ctx);
-            return tf.clipByValue(tf.add(w1, tf.mul(tf.mul(ltpFactor(w1, p), ltpDrive), p.aPlus * scale)), p.wMin, p.wMax) as tf.Tensor1D;
-          }),
-        undefined,
-        bounds,
+      // (O(nnz) per step); depression then potentiation, each clipped, as in the additive case. Only
+      // touched synapses are clipped, as in the fused kernel: depression touches the synapses of active
+      // pre neurons, potentiation those of active post neurons with a nonzero presynaptic trace.
+      conn.mapSynapses((w, ctx) =>
+        tf.tidy(() => {
+          const ltd = tf.mul(tf.mul(ltdFactor(w, p), perSynapseOuter(sPre, xPostD, ctx)), -p.aMinus * scale) as tf.Tensor1D;
+          const w1 = addTouched(w, ltd, touchedWhere(tf.gather(sPre, ctx.pre, 1) as tf.Tensor2D), bounds);
+          const ltp = tf.mul(tf.mul(ltpFactor(w1, p), perSynapseOuter(xPreLtp, sPost, ctx)), p.aPlus * scale) as tf.Tensor1D;
+          const ltpTouched = touchedWhere(tf.mul(tf.gather(sPost, ctx.post, 1), tf.cast(tf.notEqual(tf.gather(xPreLtp, ctx.pre, 1), 0), 'float32')) as tf.Tensor2D);
+          return addTouched(w1, ltp, ltpTouched, bounds);
+        }),
       );
     }
   } catch (error) {
