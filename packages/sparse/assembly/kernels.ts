@@ -302,3 +302,19 @@ export function sddmm(ptr: usize, idx: usize, slot: usize, a: usize, c: usize, b
     }
   }
 }
+
+/**
+ * Index of the first NaN or ±Infinity among n float32 at p, or -1: an all-ones exponent, tested 4
+ * lanes at a time (host values are checked after they are copied to the heap, before any update).
+ */
+export function firstNonFinite(p: usize, n: i32): i32 {
+  const e = i32x4.splat(0x7f800000);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (v128.any_true(i32x4.eq(v128.and(v128.load(p + (<usize>i << 2)), e), e))) break;
+  }
+  for (; i < n; i++) {
+    if ((load<i32>(p + (<usize>i << 2)) & 0x7f800000) == 0x7f800000) return i;
+  }
+  return -1;
+}

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Bounds, SpikeVector, SynapseOps, ValueVector } from '@plasticity/core';
+import type { EventList } from './event-list.js';
 
 /** Storage formats of a connection. */
 export type ConnectionFormat = 'dense' | 'csr' | 'coo';
@@ -17,6 +18,15 @@ export interface PropagateOptions {
    */
   readonly weights?: tf.Tensor;
 }
+
+/** Options of `propagateInto` (one unbatched step; no weights override, no gradient). */
+export interface PropagateIntoOptions {
+  /** 'binary' (default): out[j] = Σ_{i active} W[i, j]. 'float': out = x @ W (a list's `values` are x). */
+  readonly mode?: EventMode;
+}
+
+/** One step's events: a dense vector (active iff != 0) or a list of active indices (EventList). */
+export type StepInput = SpikeVector | EventList;
 
 /** Plain arrays that describe a connection completely (structure and weights), for checkpoints. */
 export interface ConnectionArrays {
@@ -51,11 +61,28 @@ export interface Connection extends SynapseOps {
   readonly weightTensor: tf.Tensor;
 
   /** spikes @ W: events [nPre] → [nPost], [batch, nPre] → [batch, nPost]. */
-  propagate(events: SpikeVector, options?: PropagateOptions): tf.Tensor;
+  propagate(events: StepInput, options?: PropagateOptions): tf.Tensor;
+  /**
+   * spikes @ W for one step, written into the caller's host array `out` (Float32Array of length
+   * nPost, overwritten; returned). On cpu and wasm no tensor is allocated and the step's events may
+   * be a list of active indices (EventList), which skips the scan of a dense vector: the per-step
+   * call of a simulation loop. Results equal `propagate` bit for bit (dense: CSR kernels over the
+   * full matrix, so they may differ from its matMul in the last bits). Other backends throw
+   * E_BACKEND (their results need an asynchronous readback: use `propagate`).
+   */
+  propagateInto(events: StepInput, out: Float32Array, options?: PropagateIntoOptions): Float32Array;
   /** x @ W with float events (weight × value); x: [nPre] or [batch, nPre]. */
   vecMat(x: ValueVector): tf.Tensor;
   /** W @ v: v [nPost] → [nPre]; v [batch, nPost] → [batch, nPre] (row b is W @ v[b]). */
   matVec(v: ValueVector): tf.Tensor;
+  /**
+   * W[i, j] += postValues[j] on the synapses of every active pre i, clipping those. `preActive` may
+   * be an EventList; a host Float32Array `postValues` must be finite (E_PARAM). On cpu and wasm
+   * the update runs in place with no tensor allocated.
+   */
+  onPre(preActive: StepInput, postValues: ValueVector, bounds?: Bounds): void;
+  /** W[i, j] += preValues[i] on the synapses of every active post j (as onPre, through the CSC view). */
+  onPost(preValues: ValueVector, postActive: StepInput, bounds?: Bounds): void;
   /**
    * Scales each post neuron's incoming weights so they sum to `target`; columns summing to 0 are
    * left unchanged. Every stored synapse is touched, so bounds clip all of them.

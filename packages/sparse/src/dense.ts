@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   PlasticityError, check, describeValue,
-  type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
+  type Bounds, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
-import { EVENT_MODES, type Connection, type EventMode, type PropagateOptions } from './connection.js';
+import { EVENT_MODES, type Connection, type EventMode, type PropagateIntoOptions, type PropagateOptions, type StepInput } from './connection.js';
+import { checkOut, hostOnly, isEventList, spikeVector, stepEvents, type StepEvents } from './event-list.js';
+import { hostEventMatVec, hostOnRows } from './kernels/host.js';
 import { checkConnectionArrays, type ConnectionArrays } from './connection-arrays.js';
 import type { CooOptions } from './csr.js';
 import { denseValues, type DenseInput } from './dense-input.js';
@@ -175,8 +177,10 @@ export class DenseConnection implements Connection {
     this.replace(tf.tidy(() => tf.engine().runKernel(kernel, { ...view, weights: this.w, ...inputs() }, attrs) as tf.Tensor2D));
   }
 
-  propagate(events: SpikeVector, options: PropagateOptions = {}): tf.Tensor {
+  /** spikes @ W by matMul; events [nPre], [batch, nPre] or an EventList (made dense here). */
+  propagate(events: StepInput, options: PropagateOptions = {}): tf.Tensor {
     this.assertLive();
+    if (isEventList(events)) return this.propagate(spikeVector(stepEvents('events', events, this.nPre), this.nPre), options);
     const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', EVENT_MODES);
     checkOperand('events', events, this.nPre, true);
     if (options.weights !== undefined) check.shape('options.weights', options.weights.shape, [this.nPre, this.nPost]);
@@ -187,6 +191,20 @@ export class DenseConnection implements Connection {
       const out = tf.matMul(x, w as tf.Tensor2D);
       return rank1 ? tf.reshape(out, [this.nPost]) : out;
     });
+  }
+
+  /**
+   * One step into the caller's `out` (Float32Array [nPost]) on cpu and wasm, by the sparse kernel
+   * over the full row structure (the result of a CSR connection that stores every entry; it may
+   * differ from propagate's matMul in the last bits). E_BACKEND elsewhere.
+   */
+  propagateInto(events: StepInput, out: Float32Array, options: PropagateIntoOptions = {}): Float32Array {
+    this.assertLive();
+    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', EVENT_MODES);
+    const ev = stepEvents('events', events, this.nPre);
+    checkOut(out, this.nPost);
+    if (!hostEventMatVec(this.rows(), this.w, ev, this.nPre, mode === 'binary', out)) throw hostOnly('propagateInto');
+    return out;
   }
 
   vecMat(x: ValueVector): tf.Tensor {
@@ -203,20 +221,25 @@ export class DenseConnection implements Connection {
     });
   }
 
-  onPre(preActive: SpikeVector, postValues: ValueVector, bounds?: Bounds): void {
+  onPre(preActive: StepInput, postValues: ValueVector, bounds?: Bounds): void {
     this.assertLive();
-    checkOperand('preActive', preActive, this.nPre, false);
-    checkValues('postValues', postValues, this.nPost);
-    const attrs = boundAttrs(bounds);
-    this.replace(onRowsUpdate(this.rows(), this.w, preActive, this.nPre, postValues, this.nPost, attrs) as tf.Tensor2D);
+    this.updateRows(this.rows(), stepEvents('preActive', preActive, this.nPre), this.nPre, postValues, 'postValues', this.nPost, bounds);
   }
 
-  onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
+  onPost(preValues: ValueVector, postActive: StepInput, bounds?: Bounds): void {
     this.assertLive();
-    checkValues('preValues', preValues, this.nPre);
-    checkOperand('postActive', postActive, this.nPost, false);
+    const ev = stepEvents('postActive', postActive, this.nPost);
+    this.updateRows(this.cols(), ev, this.nPost, preValues, 'preValues', this.nPre, bounds);
+  }
+
+  /** As SparseConnection.updateRows: host kernels in place on cpu/wasm, else ON_ROWS on tensors. */
+  private updateRows(view: FullView, ev: StepEvents, nRows: number, values: ValueVector, valuesName: string, nValues: number,
+    bounds: Bounds | undefined): void {
+    checkOperand(valuesName, values, nValues, false);
     const attrs = boundAttrs(bounds);
-    this.replace(onRowsUpdate(this.cols(), this.w, postActive, this.nPost, preValues, this.nPre, attrs) as tf.Tensor2D);
+    if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) return;
+    checkValues(valuesName, values, nValues);
+    this.replace(onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues, attrs) as tf.Tensor2D);
   }
 
   addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: Bounds): void {

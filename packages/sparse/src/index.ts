@@ -1,4 +1,5 @@
-export type { Connection, ConnectionArrays, ConnectionFormat, EventMode, PropagateOptions } from './connection.js';
+export type { Connection, ConnectionArrays, ConnectionFormat, EventMode, PropagateIntoOptions, PropagateOptions, StepInput } from './connection.js';
+export type { EventList } from './event-list.js';
 export { CSRConnection, type CsrInput, type CooOptions } from './csr.js';
 export { COOConnection } from './coo.js';
 export { DenseConnection } from './dense.js';

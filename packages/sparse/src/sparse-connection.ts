@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   PlasticityError, check, describeValue,
-  type Bounds, type SpikeVector, type SynapseContext, type SynapseMap, type ValueVector,
+  type Bounds, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
-import { EVENT_MODES, type Connection, type ConnectionArrays, type EventMode, type PropagateOptions } from './connection.js';
+import {
+  EVENT_MODES, type Connection, type ConnectionArrays, type EventMode, type PropagateIntoOptions, type PropagateOptions, type StepInput,
+} from './connection.js';
+import { checkOut, hostOnly, isEventList, spikeVector, stepEvents, type StepEvents } from './event-list.js';
+import { hostEventMatVec, hostOnRows } from './kernels/host.js';
 import { ADD_OUTER, EVENT_MATVEC, ROW_DOT } from './kernels/names.js';
 import { eventMatVec, onRowsUpdate } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
@@ -154,10 +158,21 @@ export abstract class SparseConnection implements Connection {
     if (old !== next) old.dispose();
   }
 
-  /** spikes @ W. events: [nPre] or [batch, nPre], active iff != 0; returns [nPost] or [batch, nPost]. */
-  propagate(events: SpikeVector, options: PropagateOptions = {}): tf.Tensor {
+  /**
+   * spikes @ W. events: [nPre] or [batch, nPre] (active iff != 0), or an EventList of active pre
+   * indices; returns [nPost] or [batch, nPost].
+   */
+  propagate(events: StepInput, options: PropagateOptions = {}): tf.Tensor {
     this.assertLive();
     const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', EVENT_MODES);
+    if (isEventList(events)) {
+      const ev = stepEvents('events', events, this.nPre);
+      if (options.weights === undefined && !tapeActive()) {
+        const out = new Float32Array(this.nPost);
+        if (hostEventMatVec(this.rows(), this.w, ev, this.nPre, mode === 'binary', out)) return tf.tensor1d(out, 'float32');
+      }
+      return this.propagate(spikeVector(ev, this.nPre), options);
+    }
     checkOperand('events', events, this.nPre, true);
     const weights = options.weights ?? this.w;
     if (options.weights !== undefined) {
@@ -182,6 +197,19 @@ export abstract class SparseConnection implements Connection {
     });
   }
 
+  /**
+   * One step of spikes @ W into the caller's `out` (Float32Array [nPost], overwritten, returned):
+   * no tensor allocated on cpu and wasm; events [nPre] or an EventList. E_BACKEND elsewhere.
+   */
+  propagateInto(events: StepInput, out: Float32Array, options: PropagateIntoOptions = {}): Float32Array {
+    this.assertLive();
+    const mode: EventMode = check.oneOf('mode', options.mode ?? 'binary', EVENT_MODES);
+    const ev = stepEvents('events', events, this.nPre);
+    checkOut(out, this.nPost);
+    if (!hostEventMatVec(this.rows(), this.w, ev, this.nPre, mode === 'binary', out)) throw hostOnly('propagateInto');
+    return out;
+  }
+
   /** x @ W with float events: x [nPre] or [batch, nPre]. */
   vecMat(x: ValueVector): tf.Tensor {
     return this.propagate(x, { mode: 'float' });
@@ -198,20 +226,30 @@ export abstract class SparseConnection implements Connection {
     });
   }
 
-  /** W[i, j] += postValues[j] on the synapses of every active pre i (active iff != 0); clips those. */
-  onPre(preActive: SpikeVector, postValues: ValueVector, bounds?: Bounds): void {
+  /**
+   * W[i, j] += postValues[j] on the synapses of every active pre i (active iff != 0, or listed in an
+   * EventList); clips those. Host postValues must be finite. In place, no tensor, on cpu and wasm.
+   */
+  onPre(preActive: StepInput, postValues: ValueVector, bounds?: Bounds): void {
     this.assertPlastic('onPre');
-    checkOperand('preActive', preActive, this.nPre, false);
-    checkValues('postValues', postValues, this.nPost);
-    this.replaceWeights(onRowsUpdate(this.rows(), this.w, preActive, this.nPre, postValues, this.nPost, boundAttrs(bounds)) as tf.Tensor1D);
+    this.updateRows(this.rows(), stepEvents('preActive', preActive, this.nPre), this.nPre, postValues, 'postValues', this.nPost, bounds);
   }
 
   /** W[i, j] += preValues[i] on the synapses of every active post j (through the CSC view); clips those. */
-  onPost(preValues: ValueVector, postActive: SpikeVector, bounds?: Bounds): void {
+  onPost(preValues: ValueVector, postActive: StepInput, bounds?: Bounds): void {
     this.assertPlastic('onPost');
-    checkValues('preValues', preValues, this.nPre);
-    checkOperand('postActive', postActive, this.nPost, false);
-    this.replaceWeights(onRowsUpdate(this.cols(), this.w, postActive, this.nPost, preValues, this.nPre, boundAttrs(bounds)) as tf.Tensor1D);
+    const ev = stepEvents('postActive', postActive, this.nPost);
+    this.updateRows(this.cols(), ev, this.nPost, preValues, 'preValues', this.nPre, bounds);
+  }
+
+  /** onPre/onPost over a view: the per-step host kernels where they run, else ON_ROWS on tensors. */
+  private updateRows(view: ViewTensors, ev: StepEvents, nRows: number, values: ValueVector, valuesName: string, nValues: number,
+    bounds: Bounds | undefined): void {
+    checkOperand(valuesName, values, nValues, false);
+    const attrs = boundAttrs(bounds);
+    if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) return;
+    checkValues(valuesName, values, nValues);
+    this.replaceWeights(onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues, attrs) as tf.Tensor1D);
   }
 
   /**

@@ -41,39 +41,63 @@ export function eventMatVec(
   batch: number, nRows: number, nCols: number, binary: boolean, out: Float32Array,
 ): void {
   const active = activeBuffer(nRows);
-  const homogeneous = weights.length === 1 && ptr[nRows] !== 1;
-  const w0 = weights[0] ?? 0;
   for (let b = 0; b < batch; b++) {
     const eOff = b * nRows;
-    const oOff = b * nCols;
     const nActive = activeIndices(events, eOff, nRows, active);
-    for (let a = 0; a < nActive; a++) {
-      const r = active[a]!;
-      const e = binary ? 1 : events[eOff + r]!;
-      const start = ptr[r]!;
-      const end = ptr[r + 1]!;
-      if (homogeneous) {
-        const v = binary ? w0 : w0 * e;
-        for (let k = start; k < end; k++) out[oOff + idx[k]!]! += v;
-      } else if (slot === null) {
-        if (binary) {
-          let k = start;
-          // Unrolled by 4: the row's weights are contiguous, the targets are scattered.
-          for (; k + 3 < end; k += 4) {
-            out[oOff + idx[k]!]! += weights[k]!;
-            out[oOff + idx[k + 1]!]! += weights[k + 1]!;
-            out[oOff + idx[k + 2]!]! += weights[k + 2]!;
-            out[oOff + idx[k + 3]!]! += weights[k + 3]!;
-          }
-          for (; k < end; k++) out[oOff + idx[k]!]! += weights[k]!;
-        } else {
-          for (let k = start; k < end; k++) out[oOff + idx[k]!]! += weights[k]! * e;
+    accumulateRows(ptr, idx, slot, weights, active, nActive, events, eOff, true, binary, out, b * nCols);
+  }
+}
+
+/**
+ * The event matvec of one step given as a list of active rows (strictly increasing): the same
+ * arithmetic in the same order as eventMatVec on the equivalent dense vector, so the results are
+ * bit-identical. `values` (or null: every value 1) holds one value per list entry; an entry whose
+ * value is 0 is skipped (inactive). `out` [nCols] must be zeroed by the caller.
+ */
+export function eventMatVecList(
+  ptr: Values, idx: Values, slot: Values | null, weights: Values, rows: Int32Array, count: number,
+  values: Values | null, binary: boolean, out: Float32Array,
+): void {
+  accumulateRows(ptr, idx, slot, weights, rows, count, values, 0, false, binary, out, 0);
+}
+
+/**
+ * out[oOff + idx[k]] += e · w(k) over the slots of rows[0..count). The event value of entry a is
+ * ev[evOff + (byRow ? r : a)] (1 when ev is null); entries with value 0 are skipped.
+ */
+function accumulateRows(
+  ptr: Values, idx: Values, slot: Values | null, weights: Values, rows: Int32Array, count: number,
+  ev: Values | null, evOff: number, byRow: boolean, binary: boolean, out: Float32Array, oOff: number,
+): void {
+  const homogeneous = weights.length === 1 && ptr[ptr.length - 1] !== 1;
+  const w0 = weights[0] ?? 0;
+  for (let a = 0; a < count; a++) {
+    const r = rows[a]!;
+    const e = ev === null ? 1 : ev[evOff + (byRow ? r : a)]!;
+    if (e === 0) continue;
+    const start = ptr[r]!;
+    const end = ptr[r + 1]!;
+    if (homogeneous) {
+      const v = binary ? w0 : w0 * e;
+      for (let k = start; k < end; k++) out[oOff + idx[k]!]! += v;
+    } else if (slot === null) {
+      if (binary) {
+        let k = start;
+        // Unrolled by 4: the row's weights are contiguous, the targets are scattered.
+        for (; k + 3 < end; k += 4) {
+          out[oOff + idx[k]!]! += weights[k]!;
+          out[oOff + idx[k + 1]!]! += weights[k + 1]!;
+          out[oOff + idx[k + 2]!]! += weights[k + 2]!;
+          out[oOff + idx[k + 3]!]! += weights[k + 3]!;
         }
-      } else if (binary) {
-        for (let k = start; k < end; k++) out[oOff + idx[k]!]! += weights[slot[k]!]!;
+        for (; k < end; k++) out[oOff + idx[k]!]! += weights[k]!;
       } else {
-        for (let k = start; k < end; k++) out[oOff + idx[k]!]! += weights[slot[k]!]! * e;
+        for (let k = start; k < end; k++) out[oOff + idx[k]!]! += weights[k]! * e;
       }
+    } else if (binary) {
+      for (let k = start; k < end; k++) out[oOff + idx[k]!]! += weights[slot[k]!]!;
+    } else {
+      for (let k = start; k < end; k++) out[oOff + idx[k]!]! += weights[slot[k]!]! * e;
     }
   }
 }
@@ -112,9 +136,21 @@ export function onRows(
 ): void {
   const list = activeBuffer(nRows);
   const nActive = activeIndices(active, 0, nRows, list);
+  onRowsList(ptr, idx, slot, weights, list, nActive, null, values, wMin, wMax);
+}
+
+/**
+ * onRows on the rows listed in rows[0..count) (strictly increasing); with `gate`, entry a is skipped
+ * where gate[a] is 0 (an event list's values). Same arithmetic as onRows on the dense vector.
+ */
+export function onRowsList(
+  ptr: Values, idx: Values, slot: Values | null, weights: Float32Array, rows: Int32Array, count: number,
+  gate: Values | null, values: Values, wMin: number, wMax: number,
+): void {
   const clip = wMin > -Infinity || wMax < Infinity;
-  for (let a = 0; a < nActive; a++) {
-    const r = list[a]!;
+  for (let a = 0; a < count; a++) {
+    if (gate !== null && gate[a] === 0) continue;
+    const r = rows[a]!;
     const start = ptr[r]!;
     const end = ptr[r + 1]!;
     if (slot === null) {

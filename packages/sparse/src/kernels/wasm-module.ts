@@ -34,6 +34,8 @@ export interface KernelExports {
   /** w(k) = clip(w(k) + scale · Σ_b a[b, r] · c[b, idx[k]], lo, hi) in place on the listed rows. */
   addOuter(ptr: number, idx: number, slot: number, w: number, list: number, nAct: number, a: number, c: number,
     batch: number, nRows: number, nCols: number, scale: number, lo: number, hi: number): void;
+  /** Index of the first NaN or ±Infinity among n float32 at p, or -1. */
+  firstNonFinite(p: number, n: number): number;
   /** out[pos(k)] = Σ_b a[b, r] · c[b, idx[k]] for every slot of every row r < nRows. */
   sddmm(ptr: number, idx: number, slot: number, a: number, c: number, batch: number, nRows: number, nCols: number,
     out: number): void;
