@@ -6,8 +6,11 @@ export interface DemoContext {
   /** Shorter runs (CI smoke tests); every demo still does its real computation. */
   readonly quick: boolean;
   progress(label: string, total: number): Progress;
-  /** Saves an SVG figure next to the report and lists it there. */
-  figure(file: string, svg: string, caption: string): void;
+  /**
+   * Saves a figure next to the report (SVG, and PNG where it can be rendered) and lists it there.
+   * `name` is one of the demo's `figures` (no extension).
+   */
+  figure(name: string, svg: string, caption: string): void;
   log(line: string): void;
 }
 
@@ -16,11 +19,15 @@ export interface DemoResult {
   readonly metrics: Readonly<Record<string, number | string>>;
   /** Checks the demo made on its own results; a false check fails the run. */
   readonly checks: Readonly<Record<string, boolean>>;
+  /** One line for the summary table on stdout: the demo's key figure and what it is compared with. */
+  readonly summary: { readonly figure: string; readonly reference: string };
 }
 
 export interface Demo {
   readonly name: string;
   readonly title: string;
   readonly description: string;
+  /** Names (no extension) of every figure the demo may write: the CLI owns these files in its output folder. */
+  readonly figures: readonly string[];
   run(context: DemoContext): Promise<DemoResult>;
 }

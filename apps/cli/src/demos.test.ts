@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMOS } from './demos/index.js';
-import { chart, histogram } from './svg.js';
+import { mdCell, summaryTable, type DemoRecord } from './report.js';
+import { chart, heatmap, histogram } from './svg.js';
 
 const silent = { update() {}, finish() {} };
 
@@ -8,12 +9,52 @@ describe('demos', () => {
   for (const demo of DEMOS) {
     it(`${demo.name} runs (quick) and passes its own checks`, async () => {
       const figures: string[] = [];
-      const result = await demo.run({ backend: 'cpu', quick: true, progress: () => silent, figure: (f, svg) => { figures.push(f); expect(svg).toMatch(/^<svg/); }, log: () => {} });
+      const log: string[] = [];
+      const result = await demo.run({
+        backend: 'cpu', quick: true, progress: () => silent, log: (l) => log.push(l),
+        figure: (name, svg) => { figures.push(name); expect(svg).toMatch(/^<svg/); expect(svg).not.toContain('NaN'); },
+      });
       for (const [name, ok] of Object.entries(result.checks)) expect(ok, name).toBe(true);
       expect(Object.keys(result.metrics).length).toBeGreaterThan(0);
-      expect(figures.length).toBeGreaterThan(0);
+      expect(result.summary.figure.length).toBeGreaterThan(0);
+      expect(result.summary.reference.length).toBeGreaterThan(0);
+      // Every figure it writes is one it declares (the CLI clears declared figures before each run), and all of them.
+      expect([...figures].sort()).toEqual([...demo.figures].sort());
+      // Metrics are printed once by the CLI: log lines do not repeat them.
+      for (const line of log) for (const key of Object.keys(result.metrics)) expect(line.startsWith(`${key}`), line).toBe(false);
+      if (demo.name === 'song-miller-abbott') {
+        // The settled rate (second half of the run) is the one compared with Brian2's, and says over which window.
+        expect(Object.keys(result.metrics).find((k) => k.startsWith('settled output rate'))).toMatch(/last 10 s/);
+        expect(result.summary.figure).toMatch(/settled rate \d+(\.\d)? Hz/);
+      }
     });
   }
+
+  it('the foundation log does not repeat the backend or the checkpoint size', async () => {
+    const log: string[] = [];
+    await DEMOS.find((d) => d.name === 'foundation')!.run({ backend: 'cpu', quick: true, progress: () => silent, figure: () => {}, log: (l) => log.push(l) });
+    expect(log.join('\n')).not.toMatch(/backend|bytes/);
+  });
+});
+
+describe('report', () => {
+  it('escapes | in Markdown table cells', () => {
+    expect(mdCell('max |ΔW| between formats')).toBe('max \\|ΔW\\| between formats');
+    const row = `| ${mdCell('max |ΔW|')} | ${mdCell(0)} |`;
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(4); // two cells
+  });
+
+  it('prints the summary table with one row per demo', () => {
+    const record: DemoRecord = {
+      name: 'x', title: 'X', description: '', seconds: 1, figures: [], log: [],
+      result: { metrics: {}, checks: { ok: true }, summary: { figure: 'f = 1', reference: 'f = 1' } },
+    };
+    const failed: DemoRecord = { ...record, name: 'y', error: 'boom', result: undefined };
+    const lines = summaryTable([record, failed]).split('\n');
+    expect(lines[0]).toMatch(/^demo\s+key figure\s+reference\s+result$/);
+    expect(lines[2]).toMatch(/^x\s+f = 1\s+f = 1\s+pass$/);
+    expect(lines[3]).toMatch(/^y\s+error: boom\s+FAIL$/);
+  });
 });
 
 describe('svg charts', () => {
@@ -23,6 +64,14 @@ describe('svg charts', () => {
       expect(svg).not.toContain('NaN');
       expect(svg).toContain('</svg>');
     }
+    expect(heatmap([], { title: 't', xLabel: 'x', yLabel: 'y', valueLabel: 'v', x: [], y: [], min: 0, max: 1 })).not.toContain('NaN');
+  });
+
+  it('breaks a line at non-finite values and labels categorical axes', () => {
+    const svg = chart([{ label: 'split', x: [0, 1, 2, 3], y: [1, 2, NaN, 4] }], { title: 't', xLabel: 'x', yLabel: 'y' });
+    expect(svg.match(/M/g)).toHaveLength(2);
+    const bars = chart([{ label: 'ms', x: [0, 1, 2], y: [1, 2, 3], style: 'bars' }], { title: 't', xLabel: 'x', yLabel: 'y', xCategories: ['CSR', 'COO', 'Dense'] });
+    for (const c of ['CSR', 'COO', 'Dense']) expect(bars).toContain(`>${c}</text>`);
   });
 
   it('bins values with the upper edge in the last bin', () => {

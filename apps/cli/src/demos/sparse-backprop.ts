@@ -21,6 +21,7 @@ export const sparseBackprop: Demo = {
   name: 'sparse-backprop',
   title: 'Training a sparse spiking layer by backprop (surrogate gradient through the CSR event kernel)',
   description: 'A 400 → 40 CSR layer (10% connectivity) learns to map 32 random input spike patterns to 32 random output spike patterns. The gradient flows through the event-propagation kernel to the stored weights; the structure never changes.',
+  figures: ['sparse-backprop-loss'],
   async run({ quick, progress, figure }) {
     const nIn = 400;
     const nOut = 40;
@@ -49,7 +50,7 @@ export const sparseBackprop: Demo = {
     const out = tf.tidy(() => tf.cast(tf.greater(conn.propagate(x), 0.5), 'float32'));
     const correct = tf.tidy(() => tf.mean(tf.cast(tf.equal(out, target), 'float32')));
     const accuracy = (await correct.data())[0]!;
-    figure('sparse-backprop-loss.svg', chart([{ label: 'mean squared spike error', x: losses.map((_, i) => i), y: losses }],
+    figure('sparse-backprop-loss', chart([{ label: 'mean squared spike error', x: losses.map((_, i) => i), y: losses }],
       { title: `Training a ${nIn} → ${nOut} CSR spiking layer (${conn.nnz} synapses)`, xLabel: 'step', yLabel: 'loss', yMin: 0 }),
     'The loss falls as the surrogate gradient trains the stored weights.');
     const synapses = conn.nnz;
@@ -57,6 +58,10 @@ export const sparseBackprop: Demo = {
     optimizer.dispose();
     conn.dispose();
     return {
+      summary: {
+        figure: `loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}, ${(100 * accuracy).toFixed(1)}% output spikes right`,
+        reference: 'loss falls by more than half',
+      },
       metrics: {
         synapses,
         'initial loss': +losses[0]!.toFixed(4),

@@ -40,6 +40,7 @@ export const stdpWindow: Demo = {
   name: 'stdp-window',
   title: 'STDP learning window: the core/stdp plugin against the analytic curve',
   description: `One pre and one post spike Δt apart on a single synapse (Bi & Poo-like parameters A+ = ${A_PLUS}, A− = ${A_MINUS}, τ+ = ${TAU_PLUS} ms, τ− = ${TAU_MINUS} ms). Each point runs the registered rule step by step; the line is the closed form.`,
+  figures: ['stdp-window'],
   async run({ quick, progress, figure }) {
     const registry = createRegistry();
     registerBuiltins(registry);
@@ -64,14 +65,23 @@ export const stdpWindow: Demo = {
       bar.finish();
       measured[pairingScheme] = values;
     }
-    const curveX = Array.from({ length: 241 }, (_, k) => -60 + k * 0.5).filter((d) => d !== 0);
-    figure('stdp-window.svg', chart([
-      { label: 'analytic', x: curveX, y: curveX.map(analytic) },
-      { label: 'core/stdp all-to-all', x: deltas, y: measured['all-to-all']!, style: 'points' },
-      { label: 'core/stdp nearest', x: deltas, y: measured.nearest!, style: 'points', color: '#16a34a' },
+    // The closed form jumps at Δt = 0 (LTD below, LTP above): two pieces, so no line joins −A− to +A+.
+    const curve = (from: number, to: number) => Array.from({ length: 120 }, (_, k) => from + ((to - from) * k) / 119);
+    const ltd = curve(-60, -0.01);
+    const ltp = curve(0.01, 60);
+    figure('stdp-window', chart([
+      { label: 'analytic A+·e^(−Δt/τ+), −A−·e^(Δt/τ−)', x: ltd, y: ltd.map(analytic), color: '#111827' },
+      { label: 'analytic (LTP)', x: ltp, y: ltp.map(analytic), color: '#111827', hideInLegend: true },
+      // Both pairings give the same Δw for one pair: rings around dots keep both visible.
+      { label: 'core/stdp all-to-all', x: deltas, y: measured['all-to-all']!, style: 'points', marker: 'ring', size: 6, color: '#2563eb' },
+      { label: 'core/stdp nearest', x: deltas, y: measured.nearest!, style: 'points', marker: 'dot', size: 2.5, color: '#dc2626' },
     ], { title: 'STDP window: Δw after one pre→post pair', xLabel: 'Δt = t_post − t_pre (ms)', yLabel: 'Δw' }),
-    'Measured weight change per pairing against the closed form.');
+    'Measured weight change per pairing (rings: all-to-all, dots: nearest; one pair, so they coincide) against the closed form.');
     return {
+      summary: {
+        figure: `Δw(+10 ms) ${measured['all-to-all']![deltas.indexOf(10)]!.toExponential(3)}, max error ${worst.toExponential(1)}`,
+        reference: `analytic ${analytic(10).toExponential(3)}, error < 2e-7`,
+      },
       metrics: {
         'Δw at +10 ms': +measured['all-to-all']![deltas.indexOf(10)]!.toExponential(4),
         'analytic at +10 ms': +analytic(10).toExponential(4),
