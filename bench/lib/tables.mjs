@@ -1,0 +1,123 @@
+// Markdown tables from a results file, for the READMEs (so their figures are never copied by hand).
+//   node bench/lib/tables.mjs snn [path/to/snn.json]
+// prints the tables of bench/README.md's and packages/snn/README.md's snn sections.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { RESULTS_DIR } from './harness.mjs';
+
+const [name = 'snn', file] = process.argv.slice(2);
+const doc = JSON.parse(readFileSync(file ?? path.join(RESULTS_DIR, `${name}.json`), 'utf8'));
+
+/** 3 significant digits, no exponent below 1e4. */
+const sig = (x) => (x === null || x === undefined || Number.isNaN(x) ? '–' : String(+x.toPrecision(3)));
+/** 1.74e8 */
+const sci = (x) => {
+  if (x === null || x === undefined) return '–';
+  const [m, e] = x.toExponential(2).split('e');
+  return `${m}e${+e}`;
+};
+const times = (r) => `**${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×**`;
+const row = (cells) => `| ${cells.join(' | ')} |`;
+const skipNote = (c) => `– (skipped: ${c.reason})`;
+
+function snnTables() {
+  const byCase = (pred) => doc.cases.filter((c) => pred(c.case));
+  const out = [];
+  const d = doc.machineDetails;
+  out.push(`Run of ${doc.date.slice(0, 10)} on ${doc.machine.split(', linux')[0]} (load average ${d.loadavg.join(' / ')} at the end of the run).`);
+  out.push('');
+  out.push(row(['case', 'ours', 'Brian2 cython', 'ratio', 'Brian2 numpy']));
+  out.push(row(['---', '---', '---', '---', '---']));
+
+  // SMA
+  const sma = byCase((s) => s.startsWith('SMA '));
+  const smaC = sma.find((c) => c.baseline === 'brian2-cython');
+  const smaN = sma.find((c) => c.baseline === 'brian2-numpy');
+  const smaSkipC = sma.find((c) => c.skipped && c.impl === 'brian2-cython');
+  const smaSkipN = sma.find((c) => c.skipped && c.impl === 'brian2-numpy');
+  const smaMain = smaC ?? sma.find((c) => !c.skipped);
+  if (smaMain) {
+    const T = smaMain.ours.T_sim_s;
+    const n = smaMain.ours.run_wall_s_samples.length;
+    out.push(row([
+      `SMA 1000 → 1, ${T} s at dt 0.1 ms`,
+      `${sig(smaMain.wallSeconds)} s (median of ${n})`,
+      smaC ? `${sig(smaC.baselineWallSeconds)} s` : skipNote(smaSkipC),
+      smaC ? times(smaC.ratio) : '–',
+      smaN ? `${sig(smaN.baselineWallSeconds)} s per ${smaN.brian2.T_sim_s} s simulated (ours ${Math.round(smaN.ratio)}× faster)` : skipNote(smaSkipN),
+    ]));
+  }
+
+  // scaled
+  const sc = byCase((s) => s.startsWith('scaled '));
+  const scPre = sc.find((c) => c.metric === 'pre_events_per_s' && !c.skipped);
+  const scAll = sc.find((c) => c.metric === 'all_events_per_s');
+  const scSkip = sc.find((c) => c.skipped);
+  if (scPre) {
+    out.push(row([
+      `scaled 10,000 × 100 all-to-all (10^6 plastic synapses), ${scPre.ours.T_sim_s} s`,
+      `${sig(scPre.wallSeconds)} s: ${sci(scPre.value)} pre events/s${scAll ? `, ${sci(scAll.value)} pre + post` : ''}`,
+      scPre.baseline ? `${sig(scPre.baselineWallSeconds)} s: ${sci(scPre.baselineValue)} / ${scAll ? sci(scAll.baselineValue) : '–'}` : skipNote(scSkip),
+      scPre.baseline ? times(scPre.ratio) : '–',
+      '–',
+    ]));
+  }
+
+  // recurrent
+  const rc = byCase((s) => /LIF, recurrent CSR/.test(s));
+  const rcRt = rc.find((c) => c.metric === 'realtime_factor' && !c.skipped);
+  const rcEv = rc.find((c) => c.metric === 'synaptic_events_per_s');
+  const rcSkip = rc.find((c) => c.skipped);
+  if (rcRt) {
+    const o = rcRt.ours, b = rcRt.brian2;
+    const N = rcRt.neurons.toLocaleString('en-US');
+    out.push(row([
+      `${N} LIF, recurrent CSR p = 0.001 (${sci(o.recurrentSynapses)} synapses, delay 1 ms) + STDP, ${o.T_sim_s} s`,
+      `${sig(rcRt.wallSeconds)} s (median of ${o.run_wall_s_samples.length}): ${sig(rcRt.value)} s simulated per wall second, ${sci(rcRt.synapticEventsPerS)} synaptic events/s, ${sig(o.rate_hz)} Hz`,
+      b ? `${sig(b.run_wall_s)} s: ${sig(b.realtime_factor)}, ${sci(b.synaptic_events_per_s)} events/s, ${sig(b.rate_hz)} Hz` : skipNote(rcSkip),
+      b ? times(rcRt.ratio) : '–',
+      '–',
+    ]));
+  }
+
+  // SMA / scaled weight statistics
+  const ws = [];
+  const wrow = (label, s, rate) => row([label, s.hist10_w_over_gmax.join(' '), String(+s.frac_w_below_0p1gmax.toFixed(4)), String(+s.frac_w_above_0p9gmax.toFixed(4)), String(+s.mean_w_over_gmax.toFixed(3)), `${sig(rate)} Hz`]);
+  if (smaMain) ws.push(wrow('SMA, ours', smaMain.ours, smaMain.ours.output_rate_hz));
+  if (smaC) ws.push(wrow('SMA, Brian2', smaC.brian2, smaC.brian2.output_rate_hz));
+  if (scPre) ws.push(wrow('scaled, ours', scPre.ours, scPre.ours.output_rate_hz));
+  if (scPre?.brian2) ws.push(wrow('scaled, Brian2', scPre.brian2, scPre.brian2.output_rate_hz));
+  if (ws.length) {
+    out.push('', 'Weight statistics side by side (seed 1, from the same run):', '');
+    out.push(row(['case', 'w/gmax histogram', '< 0.1', '> 0.9', 'mean', 'output rate']));
+    out.push(row(['---', '---', '---', '---', '---', '---']));
+    out.push(...ws);
+  }
+
+  // recurrent, ours vs Brian2 in detail
+  if (rcRt?.brian2) {
+    const o = rcRt.ours, b = rcRt.brian2, a = rcRt.agreement;
+    const s2 = a.dwMean.oursSecondSeed;
+    out.push('', `${rcRt.neurons.toLocaleString('en-US')}-neuron recurrent network, identical synapses and initial weights in both (same run; ours: Poisson seed 1${s2 ? `, second run seed ${s2.seed}` : ''}):`, '');
+    out.push(row(['', 'ours', 'Brian2 cython', s2 ? `ours, seed ${s2.seed}` : '']));
+    out.push(row(['---', '---', '---', s2 ? '---' : '']));
+    out.push(row([`run wall time (${o.T_sim_s} s simulated)`, `${sig(o.run_wall_s)} s`, `${sig(b.run_wall_s)} s (after a ${b.warmup_sim_ms} ms warm-up run: code generation and compilation, ${sig(b.warmup_wall_s)} s)`, s2 ? `${sig(o.run_wall_s_samples[1])} s` : '']));
+    out.push(row(['build', `${sig(o.buildSeconds)} s`, `${sig(b.build_wall_s)} s (incl. loading the dumped synapses)`, '']));
+    out.push(row(['spikes (mean rate)', `${o.spikes} (${sig(o.rate_hz)} Hz)`, `${b.spikes} (${sig(b.rate_hz)} Hz)`, s2 ? `(${sig(s2.rate_hz)} Hz)` : '']));
+    out.push(row(['synaptic events/s (pre arrivals + post updates)', sci(o.synaptic_events_per_s), sci(b.synaptic_events_per_s), '']));
+    out.push(row(['memory: RSS growth over build + run', `${o.memory.rssMiB} MiB`, `${b.rss_delta_mib} MiB`, '']));
+    out.push(row(['memory: peak RSS of the process', `${o.memory.peakRssMiB} MiB (Node, whole bench process)`, `${b.peak_rss_mib} MiB (Python)`, '']));
+    out.push(row(['mean w: start → end', `${o.w0_mean_mv} → ${o.w_mean_mv} mV`, `${b.w0_mean_mv} → ${b.w_mean_mv} mV`, '']));
+    out.push(row(['mean Δw per synapse (sd)', `${sci(o.dw_mean_mv)} mV (${sci(o.dw_std_mv)})`, `${sci(b.dw_mean_mv)} mV (${sci(b.dw_std_mv)})`, s2 ? `${sci(s2.dw_mean_mv)} mV` : '']));
+    out.push(row(['Δw > 1e-6 / < −1e-6 mV; w at 0', `${o.frac_dw_pos} / ${o.frac_dw_neg}; ${o.frac_w_at_0}`, `${b.frac_dw_pos} / ${b.frac_dw_neg}; ${b.frac_w_at_0}`, '']));
+    out.push('');
+    out.push(`Agreement (${a.ok ? 'passed' : '**failed**'}): rates differ by ${a.rate.diff} Hz (tolerance ${a.rate.tolerance} Hz: 5 standard deviations of the difference of two Poisson counts), mean Δw by ${sci(a.dwMean.diff)} mV (tolerance ${sci(a.dwMean.tolerance)} mV: 5 standard errors from the per-synapse spreads; same sign required)${s2 ? `; our two seeds differ by ${sci(s2.diffToFirst)} mV` : ''}. Uncorrelated-firing prediction for mean Δw: ${sci(a.dwMean.predictedUncorrelated.ours)} mV at our rate, ${sci(a.dwMean.predictedUncorrelated.brian2)} mV at Brian2's.`);
+  }
+  return out.join('\n');
+}
+
+if (name !== 'snn') {
+  console.error(`no tables for "${name}" (only snn)`);
+  process.exit(2);
+}
+console.log(snnTables());
