@@ -111,7 +111,8 @@ describe('neuron models vs hand-computed steps', () => {
     expect(trace.v[0]).toBeCloseTo(-45, 5); // integrate (stays −65) then +20
     expect(trace.spikes).toEqual([1, 6]); // −45 + 0.1·(−20) = −47 > −50 (again after the input at t = 5)
     expect(trace.v[1]).toBe(-65);
-    // refractory for 3 steps: t = 2, 3, 4 clamped, the input at t = 2 ignored; t = 4 frees it for input
+    // refractory for 3 steps (Brian2): spike at t = 1, v clamped at t = 2, 3 and the input at t = 2 ignored;
+    // free again at t = 4 (input delivered at t = 3 would count, as it first acts at t = 4)
     expect(trace.v[2]).toBe(-65);
     expect(trace.v[3]).toBe(-65);
     expect(trace.v[4]).toBe(-65);

@@ -49,6 +49,7 @@ export const conductanceLif = define<ConductanceLifParams>({
     const e = problems();
     for (const k of ['tauMMs', 'tauEMs', 'tauIMs'] as const) e.add(isPositive(p[k]), `${k} must be a finite number > 0, got ${String(p[k])}`);
     for (const k of ['eLeakMv', 'eExcMv', 'eInhMv', 'vThreshMv', 'vResetMv', 'vInitMv'] as const) e.add(isFiniteNumber(p[k]), `${k} must be a finite number, got ${String(p[k])}`);
+    thresholdAboveReset(p, e);
     return e.list;
   },
   initialState: (p) => ({ v: p.vInitMv, ge: 0, gi: 0 }),
@@ -107,16 +108,23 @@ export const conductanceLif = define<ConductanceLifParams>({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Current-based LIF with delta synapses: v ← v + dt/τm·(vRest − v); spike when v > vThresh; the input
-// (channel 'v', in mV) jumps v (Brian2 `v += w`); refractory for refractoryMs after a spike (v clamped,
-// input ignored). Reset modes: 'value' v ← vReset, 'zero' v ← 0, 'subtract' v ← v − (vThresh − vReset).
+// Current-based LIF with delta synapses: dv/dt = (vRest − v)/τm, integrated exactly (default:
+// v ← vRest + (v − vRest)·e^(−dt/τm), as Brian2 and NEST integrate linear equations) or by forward Euler
+// (v ← v + dt/τm·(vRest − v)); spike when v > vThresh; the input (channel 'v', in mV) jumps v (Brian2
+// `v += w`). Refractory for R = refractoryMs/dt steps after a spike, as Brian2's `refractory`: v is
+// clamped and input that would first act inside the period is ignored, so the neuron can fire again
+// R steps after a spike (the `refr` counter holds the clamped steps left, R − 1 after a spike).
+// Reset modes: 'value' v ← vReset, 'zero' v ← 0, 'subtract' v ← v − (vThresh − vReset).
 
 export type ResetMode = 'value' | 'zero' | 'subtract';
 const RESET_MODES: readonly ResetMode[] = ['value', 'zero', 'subtract'];
+/** How the leak is integrated: 'exact' (the closed form of the linear equation) or 'euler' (forward Euler). */
+export type LifIntegration = 'exact' | 'euler';
+const INTEGRATIONS: readonly LifIntegration[] = ['exact', 'euler'];
 
 export type LifParams = {
   tauMMs: number; vRestMv: number; vThreshMv: number; vResetMv: number; vInitMv: number;
-  refractoryMs: number; resetMode: ResetMode;
+  refractoryMs: number; resetMode: ResetMode; integration: LifIntegration;
 };
 
 function lifProblems(p: LifParams, e: ReturnType<typeof problems>): void {
@@ -124,10 +132,22 @@ function lifProblems(p: LifParams, e: ReturnType<typeof problems>): void {
   for (const k of ['vRestMv', 'vThreshMv', 'vResetMv', 'vInitMv'] as const) e.add(isFiniteNumber(p[k]), `${k} must be a finite number, got ${String(p[k])}`);
   e.add(isFiniteNumber(p.refractoryMs) && p.refractoryMs >= 0, `refractoryMs must be a finite number >= 0, got ${String(p.refractoryMs)}`);
   e.add(RESET_MODES.includes(p.resetMode), `resetMode must be one of 'value', 'zero', 'subtract', got ${JSON.stringify(p.resetMode)}`);
+  e.add(INTEGRATIONS.includes(p.integration), `integration must be one of 'exact', 'euler', got ${JSON.stringify(p.integration)}`);
+  thresholdAboveReset(p, e);
 }
 
-/** Number of clamped steps after a spike. */
+/** vThresh >= vReset: a reset above threshold would fire on every free step. */
+function thresholdAboveReset(p: { vThreshMv: number; vResetMv: number }, e: ReturnType<typeof problems>): void {
+  if (isFiniteNumber(p.vThreshMv) && isFiniteNumber(p.vResetMv)) {
+    e.add(p.vThreshMv >= p.vResetMv, `vThreshMv (${p.vThreshMv}) must be >= vResetMv (${p.vResetMv}): a reset above threshold fires on every free step`);
+  }
+}
+
+/** Steps of the refractory period R = refractoryMs/dt (rounded): a neuron can fire again R steps after a spike. */
 export const refractorySteps = (refractoryMs: number, dtMs: number): number => Math.round(refractoryMs / dtMs);
+
+/** Value of the `refr` counter right after a spike: the steps v stays clamped, R − 1 (Brian2: free again at step R). */
+const clampedSteps = (refractoryMs: number, dtMs: number): number => Math.max(0, refractorySteps(refractoryMs, dtMs) - 1);
 
 function resetTensor(p: LifParams, v: Tensor): Tensor {
   if (p.resetMode === 'value') return tf.fill(v.shape, p.vResetMv, 'float32');
@@ -139,7 +159,9 @@ function resetTensor(p: LifParams, v: Tensor): Tensor {
 function lifIntegrateTensor(state: TState, p: LifParams, dtMs: number, thetaDecay?: number) {
   const { v, refr } = state as { v: Tensor; refr: Tensor };
   const isRef = tf.greater(refr, s32(0));
-  const vInt = tf.add(v, tf.mul(tf.sub(s32(p.vRestMv), v), s32(dtMs / p.tauMMs)));
+  const vInt = p.integration === 'euler'
+    ? tf.add(v, tf.mul(tf.sub(s32(p.vRestMv), v), s32(dtMs / p.tauMMs)))
+    : tf.add(s32(p.vRestMv), tf.mul(tf.sub(v, s32(p.vRestMv)), s32(Math.exp(-dtMs / p.tauMMs))));
   const vNew = tf.where(isRef, v, vInt);
   const refrNew = tf.where(isRef, tf.sub(refr, s32(1)), refr);
   let thr: Tensor = s32(p.vThreshMv);
@@ -158,7 +180,7 @@ function lifDeliverTensor(input: Tensor | undefined, spikes: Tensor, state: TSta
   const vIn = input ? tf.where(free, tf.add(state.v!, input), state.v!) : state.v!;
   const fired = tf.notEqual(spikes, s32(0));
   const v = tf.where(fired, resetTensor(p, vIn), vIn);
-  const refr = tf.where(fired, tf.fill(v.shape, refractorySteps(p.refractoryMs, dtMs), 'float32'), state.refr!);
+  const refr = tf.where(fired, tf.fill(v.shape, clampedSteps(p.refractoryMs, dtMs), 'float32'), state.refr!);
   const out: TState = { v, refr };
   if (thetaPlus !== undefined) out.theta = tf.add(state.theta!, tf.mul(spikes, s32(thetaPlus)));
   return out;
@@ -168,7 +190,10 @@ function lifFused(st: NeuronArrays, input: Float32Array, p: LifParams, dtMs: num
   checkDt(dtMs);
   const v = st.v!, refr = st.refr!, th = st.theta;
   const n = v.length;
-  const rest = f(p.vRestMv), vt = f(p.vThreshMv), k = f(dtMs / p.tauMMs), refSteps = f(refractorySteps(p.refractoryMs, dtMs));
+  const rest = f(p.vRestMv), vt = f(p.vThreshMv), refSteps = f(clampedSteps(p.refractoryMs, dtMs));
+  // Same operations in the same order as lifIntegrateTensor, rounded to float32 after each.
+  const euler = p.integration === 'euler';
+  const k = euler ? f(dtMs / p.tauMMs) : f(Math.exp(-dtMs / p.tauMMs));
   const mode = p.resetMode === 'value' ? 0 : p.resetMode === 'zero' ? 1 : 2;
   const vr = f(p.vResetMv), sub = f(p.vThreshMv - p.vResetMv);
   const tDecay = theta ? f(theta.decay) : 1, tPlus = theta ? f(theta.plus) : 0;
@@ -181,7 +206,7 @@ function lifFused(st: NeuronArrays, input: Float32Array, p: LifParams, dtMs: num
         if (th) { const t = f(th[i]! * tDecay); th[i] = t; thr = f(vt + t); }
         if (r > 0) { refr[i] = f(r - 1); continue; }
         const vi = v[i]!;
-        const vn = f(vi + f(f(rest - vi) * k));
+        const vn = euler ? f(vi + f(f(rest - vi) * k)) : f(rest + f(f(vi - rest) * k));
         v[i] = vn;
         if (vn > thr) { active[c++] = i; value[i] = 1; }
       }
@@ -205,7 +230,7 @@ function lifFused(st: NeuronArrays, input: Float32Array, p: LifParams, dtMs: num
 export const lif = define<LifParams>({
   name: 'core/lif',
   description: 'current-based leaky integrate-and-fire with delta synapses, refractory period and reset modes',
-  defaults: { tauMMs: 20, vRestMv: -65, vThreshMv: -50, vResetMv: -65, vInitMv: -65, refractoryMs: 2, resetMode: 'value' },
+  defaults: { tauMMs: 20, vRestMv: -65, vThreshMv: -50, vResetMv: -65, vInitMv: -65, refractoryMs: 2, resetMode: 'value', integration: 'exact' },
   stateVars: ['v', 'refr'],
   channels: ['v'],
   validate(p) {
@@ -233,7 +258,10 @@ export type AdaptiveLifParams = LifParams & { thetaPlusMv: number; tauThetaMs: n
 export const adaptiveLif = define<AdaptiveLifParams>({
   name: 'core/adaptive-lif',
   description: 'LIF with an adaptive threshold vThresh + θ (θ jumps by thetaPlusMv per spike, decays with tauThetaMs)',
-  defaults: { tauMMs: 20, vRestMv: -65, vThreshMv: -52, vResetMv: -65, vInitMv: -65, refractoryMs: 5, resetMode: 'value', thetaPlusMv: 0.05, tauThetaMs: 1e7 },
+  defaults: {
+    tauMMs: 20, vRestMv: -65, vThreshMv: -52, vResetMv: -65, vInitMv: -65, refractoryMs: 5, resetMode: 'value', integration: 'exact',
+    thetaPlusMv: 0.05, tauThetaMs: 1e7,
+  },
   stateVars: ['v', 'refr', 'theta'],
   channels: ['v'],
   validate(p) {
