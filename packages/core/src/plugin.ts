@@ -1,4 +1,6 @@
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
+import { PlasticityError } from './errors.js';
+import type { FusedKernelConfig } from './fused/contract.js';
 
 /** JSON values only: plugin parameters never hold functions, so configs round-trip through JSON. */
 export type JsonPrimitive = number | string | boolean | null;
@@ -96,6 +98,12 @@ export interface Rule<P extends Params = Params, S extends PluginState = PluginS
   init(dims: RuleDims, params: P): S;
   /** Advances the rule one step: asks `io.conn` for weight updates and returns the new state. */
   step(io: RuleStepIO, state: S, params: P): S;
+  /**
+   * The rule's fused kernel (typed arrays, many steps per call; `@plasticity/core/fused`). Registering
+   * the rule registers it too; `registry.registerKernel` adds or replaces one for any rule. Its
+   * `rule` must be this rule's name. A Network runs the rule's `step` per time step without one.
+   */
+  readonly fused?: FusedKernelConfig<P>;
 }
 
 /** What a transform acts on: weights (dense tensor) and optionally their gradient before an optimizer step. */
@@ -134,6 +142,9 @@ export type AnyPlugin = Plugin<any, PluginKind>;
 
 // Typed helpers: infer P and S from the object and fix `kind`, so users write plain objects.
 export function defineRule<P extends Params, S extends PluginState>(rule: Omit<Rule<P, S>, 'kind' | 'specVersion'>): Rule<P, S> {
+  if (rule.fused !== undefined && rule.fused?.rule !== rule.name) {
+    throw new PlasticityError('E_REGISTRY', `rule ${JSON.stringify(rule.name)}: its fused kernel is for ${JSON.stringify(rule.fused?.rule)}; kernel.rule must be the rule's name`);
+  }
   return Object.freeze({ ...rule, kind: 'rule', specVersion: 1 }) as Rule<P, S>;
 }
 export function defineTransform<P extends Params, S extends PluginState = PluginState>(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRegistry, defineNeuron, defineRule, defineTransform, isPlasticityError, type AnyPlugin } from './index.js';
+import { defineFusedKernel, propagate, type FusedKernelConfig } from './fused/index.js';
 
 const ruleA = defineRule({
   name: 'test/a',
@@ -75,5 +76,36 @@ describe('registry', () => {
     expect(Object.isFrozen(ruleA)).toBe(true);
     expect(ruleA.kind).toBe('rule');
     expect(ruleA.specVersion).toBe(1);
+  });
+
+  it('registers fused kernels by rule name, from the rule object or on their own', () => {
+    const kernel = (rule: `${string}/${string}`): FusedKernelConfig => defineFusedKernel({
+      rule,
+      setup: ({ table }) => ({ step: (io) => propagate(table, io), state: () => ({ arrays: {}, data: {} }), setState: () => undefined, reset: () => undefined }),
+    });
+    const k1 = kernel('test/a'), k2 = kernel('test/a');
+    const fusedRule = defineRule({ ...ruleA, name: 'test/f', fused: kernel('test/f') });
+    const registry = createRegistry([ruleA, fusedRule]);
+    expect(registry.kernelFor('test/f')).toBe(fusedRule.fused);
+    expect(registry.kernelFor('test/a')).toBeUndefined();
+    registry.registerKernel(k1);
+    registry.registerKernel(k1); // same object: no-op
+    expect(registry.kernelFor('test/a')).toBe(k1);
+    expect(registryError(() => registry.registerKernel(k2))).toContain("a different fused kernel is already registered for 'test/a'");
+    registry.registerKernel(k2, { override: true });
+    expect(registry.kernelFor('test/a')).toBe(k2);
+    expect(registry.listKernels()).toEqual([fusedRule.fused, k2]);
+    // a rule whose kernel names another rule is refused at definition
+    expect(registryError(() => defineRule({ ...ruleA, name: 'test/g', fused: kernel('test/h') }))).toContain("kernel.rule must be the rule's name");
+    expect(registryError(() => registry.registerKernel({ rule: 'bad name', setup: 1 } as never))).toMatch(/rule must be a rule name.*setup must be a function/);
+    expect(registry.unregister('test/a')).toBe(true);
+    expect(registry.kernelFor('test/a')).toBeUndefined();
+  });
+
+  it('get(name, kind) is typed by kind', () => {
+    const registry = createRegistry([ruleA, neuron]);
+    const rule = registry.get('test/a', 'rule');
+    expect(typeof rule.init).toBe('function');
+    expect(registryError(() => registry.get('test/n', 'rule'))).toContain("'test/n' is a neuron, not a rule");
   });
 });

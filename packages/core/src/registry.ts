@@ -1,5 +1,14 @@
 import { PlasticityError } from './errors.js';
-import type { AnyPlugin, PluginKind } from './plugin.js';
+import { checkKernelConfig, type AnyFusedKernelConfig } from './fused/contract.js';
+import type { AnyPlugin, Neuron, Format, PluginKind, Rule, Transform } from './plugin.js';
+
+/** The plugin interface of each kind, for `registry.get(name, kind)`. */
+export interface PluginOfKind {
+  rule: Rule<any, any>;
+  transform: Transform<any, any>;
+  neuron: Neuron<any, any>;
+  format: Format<any, any>;
+}
 
 const KINDS: readonly PluginKind[] = ['rule', 'transform', 'neuron', 'format'];
 const NAME = /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
@@ -15,9 +24,19 @@ export interface Registry {
   register(plugin: AnyPlugin, options?: RegisterOptions): void;
   has(name: string): boolean;
   /** The plugin under `name`, checked against `kind` when given; E_REGISTRY when absent. */
-  get<K extends PluginKind>(name: string, kind?: K): AnyPlugin & { kind: K };
+  get<K extends PluginKind>(name: string, kind: K): PluginOfKind[K];
+  get(name: string): AnyPlugin;
   list(kind?: PluginKind): AnyPlugin[];
+  /** Removes a plugin and the fused kernel registered for it. */
   unregister(name: string): boolean;
+  /**
+   * Registers the fused kernel of the rule `config.rule` (the rule itself may be registered before or
+   * after). Same object again: no-op; another config for the same rule: E_REGISTRY unless override.
+   */
+  registerKernel(config: AnyFusedKernelConfig, options?: RegisterOptions): void;
+  /** The fused kernel config registered for a rule, or undefined. */
+  kernelFor(ruleName: string): AnyFusedKernelConfig | undefined;
+  listKernels(): AnyFusedKernelConfig[];
 }
 
 function checkPlugin(plugin: unknown): asserts plugin is AnyPlugin {
@@ -45,6 +64,7 @@ export function isJson(value: unknown): boolean {
 
 export function createRegistry(plugins: readonly AnyPlugin[] = []): Registry {
   const byName = new Map<string, AnyPlugin>();
+  const kernels = new Map<string, AnyFusedKernelConfig>();
   const registry: Registry = {
     register(plugin, options = {}) {
       checkPlugin(plugin);
@@ -56,10 +76,20 @@ export function createRegistry(plugins: readonly AnyPlugin[] = []): Registry {
           `a different ${existing.kind} is already registered as '${plugin.name}'; pass { override: true } to replace it`,
         );
       }
+      const fused = plugin.kind === 'rule' ? (plugin as Rule).fused : undefined;
+      if (fused !== undefined) {
+        checkKernelConfig(fused);
+        if (fused.rule !== plugin.name) throw new PlasticityError('E_REGISTRY', `rule '${plugin.name}' carries a fused kernel for '${fused.rule}'`);
+        const other = kernels.get(plugin.name);
+        if (other && other !== fused && !options.override) {
+          throw new PlasticityError('E_REGISTRY', `a different fused kernel is already registered for '${plugin.name}'; pass { override: true } to replace it`);
+        }
+      }
       byName.set(plugin.name, plugin);
+      if (fused !== undefined) kernels.set(plugin.name, fused);
     },
     has: (name) => byName.has(name),
-    get(name, kind) {
+    get(name: string, kind?: PluginKind): any {
       const plugin = byName.get(name);
       if (!plugin) {
         const known = [...byName.keys()].sort().join(', ') || 'none';
@@ -68,10 +98,24 @@ export function createRegistry(plugins: readonly AnyPlugin[] = []): Registry {
       if (kind !== undefined && plugin.kind !== kind) {
         throw new PlasticityError('E_REGISTRY', `'${name}' is a ${plugin.kind}, not a ${kind}`);
       }
-      return plugin as AnyPlugin & { kind: typeof kind & PluginKind };
+      return plugin;
     },
     list: (kind) => [...byName.values()].filter((p) => kind === undefined || p.kind === kind),
-    unregister: (name) => byName.delete(name),
+    unregister: (name) => {
+      kernels.delete(name);
+      return byName.delete(name);
+    },
+    registerKernel(config, options = {}) {
+      checkKernelConfig(config);
+      const existing = kernels.get(config.rule);
+      if (existing === config) return;
+      if (existing && !options.override) {
+        throw new PlasticityError('E_REGISTRY', `a different fused kernel is already registered for '${config.rule}'; pass { override: true } to replace it`);
+      }
+      kernels.set(config.rule, config);
+    },
+    kernelFor: (ruleName) => kernels.get(ruleName),
+    listKernels: () => [...kernels.values()],
   };
   for (const plugin of plugins) registry.register(plugin);
   return registry;

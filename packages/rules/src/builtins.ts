@@ -7,9 +7,13 @@ import { tripletStdp } from './triplet.js';
 /** Every rule of this package, in registration order. */
 export const BUILTIN_RULES = [stdp, tripletStdp, hebbian, oja, bcm, mstdp, mstdpet] as const;
 
+/** Their fused kernels (each rule carries its own; registering the rule registers it). */
+export const BUILTIN_KERNELS = BUILTIN_RULES.map((rule) => rule.fused!);
+
 /**
  * Registers core/stdp, core/triplet-stdp, core/hebbian, core/oja, core/bcm, core/mstdp and
- * core/mstdpet in `registry`. Nothing is registered at import; calling it twice is a no-op.
+ * core/mstdpet in `registry`, each with its fused kernel. Nothing is registered at import; calling
+ * it twice is a no-op.
  */
 export function registerBuiltins(registry: Registry): void {
   for (const rule of BUILTIN_RULES) registry.register(rule);

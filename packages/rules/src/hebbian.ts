@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineRule, type Rule, type RuleStepIO } from '@plasticity/core';
+import { rateKernelConfig } from './fused/rate.js';
 import {
   BATCH_REDUCE,
   stateShape,
@@ -120,6 +121,7 @@ export const hebbian: Rule<HebbianParams, RateState> = defineRule<HebbianParams,
   description: 'Hebbian rule ΔW = η·x⊗y',
   defaults: HEBBIAN_DEFAULTS,
   validate: validateHebbian,
+  fused: rateKernelConfig<HebbianParams>(HEBBIAN_NAME, 'hebbian'),
   init(dims, params) {
     assertValid(HEBBIAN_NAME, validateHebbian, params);
     return initRate(HEBBIAN_NAME, dims);
@@ -151,6 +153,7 @@ export const oja: Rule<OjaParams, RateState> = defineRule<OjaParams, RateState>(
   description: "Oja's rule ΔW = η·y·(x − y·W)",
   defaults: OJA_DEFAULTS,
   validate: validateOja,
+  fused: rateKernelConfig<OjaParams>(OJA_NAME, 'oja'),
   init(dims, params) {
     assertValid(OJA_NAME, validateOja, params);
     return initRate(OJA_NAME, dims);
@@ -213,6 +216,7 @@ export const bcm: Rule<BcmParams, BcmState> = defineRule<BcmParams, BcmState>({
   description: 'BCM rule ΔW = η·x·y·(y − θ) with θ sliding on E[y²]',
   defaults: BCM_DEFAULTS,
   validate: validateBcm,
+  fused: rateKernelConfig<BcmParams>(BCM_NAME, 'bcm'),
   init(dims, params) {
     assertValid(BCM_NAME, validateBcm, params);
     const rate = initRate(BCM_NAME, dims);

@@ -1,10 +1,10 @@
 export {
-  stdp, stdpToFused, validateStdp, ltpFactor, ltdFactor, advanceTrace,
+  stdp, stdpKernel, validateStdp, ltpFactor, ltdFactor, advanceTrace,
   STDP_NAME, STDP_DEFAULTS, STDP_PAIRINGS, STDP_WEIGHT_DEPENDENCES, STDP_SAME_STEP,
   type StdpParams, type StdpState, type StdpPairing, type StdpWeightDependence, type StdpSameStep,
 } from './stdp.js';
 export {
-  tripletStdp, tripletToFused, validateTriplet, TRIPLET_NAME, TRIPLET_DEFAULTS, TRIPLET_MODELS,
+  tripletStdp, tripletKernel, validateTriplet, TRIPLET_NAME, TRIPLET_DEFAULTS, TRIPLET_MODELS,
   type TripletParams, type TripletState, type TripletModel,
 } from './triplet.js';
 export { releaseState, disposeState, batchScale, BATCH_REDUCE, type BatchReduce } from './common.js';
@@ -14,8 +14,9 @@ export {
   type HebbianParams, type OjaParams, type BcmParams, type BcmState, type RateState,
 } from './hebbian.js';
 export {
-  mstdp, mstdpet, mstdpToFused, mstdpetToFused, validateMstdp, validateMstdpet,
+  mstdp, mstdpet, mstdpKernel, mstdpetKernel, validateMstdp, validateMstdpet,
   MSTDP_NAME, MSTDPET_NAME, MSTDP_DEFAULTS, MSTDPET_DEFAULTS,
   type MstdpParams, type MstdpetParams, type MstdpState, type MstdpetState,
 } from './mstdp.js';
-export { registerBuiltins, BUILTIN_RULES } from './builtins.js';
+export { registerBuiltins, BUILTIN_RULES, BUILTIN_KERNELS } from './builtins.js';
+export { setSimdEnabled } from './fused/kernels.js';

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, isPlasticityError, toConfig } from '@plasticity/core';
-import { validateFusedSpec } from '@plasticity/snn';
+import { validateFusedSpec } from './fused/spec.js';
 import { expectClose, expectNoLeaks } from '@plasticity/testing';
 import { describe, expect, it } from 'vitest';
 import { releaseState } from './common.js';
-import { MSTDPET_DEFAULTS, MSTDP_DEFAULTS, mstdp, mstdpet, type MstdpetParams } from './mstdp.js';
+import { MSTDPET_DEFAULTS, MSTDP_DEFAULTS, mstdp, mstdpToFused, mstdpet, mstdpetToFused, type MstdpetParams } from './mstdp.js';
 import { ReferenceConnection } from './testing/reference-connection.js';
 import { randomRaster, runRule } from './testing/run.js';
 
@@ -224,10 +224,10 @@ describe('core/mstdp contract', () => {
     tf.dispose([pre, post, ...Object.values(state)]);
     a.dispose();
     b.dispose();
-    const s1 = mstdp.toFused!(MSTDP_DEFAULTS)!;
+    const s1 = mstdpToFused(MSTDP_DEFAULTS)!;
     expect(s1).toEqual({ kind: 'mstdp', nu: 0.01, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: 'reward' });
     expect(() => validateFusedSpec(s1, 1)).not.toThrow();
-    const s2 = mstdpet.toFused!({ ...MSTDPET_DEFAULTS, wMin: 0, wMax: 1 })!;
+    const s2 = mstdpetToFused({ ...MSTDPET_DEFAULTS, wMin: 0, wMax: 1 })!;
     expect(s2).toMatchObject({ kind: 'mstdpet', tauZMs: 25, wMin: 0, wMax: 1 });
     expect(() => validateFusedSpec(s2, 1)).not.toThrow();
   });

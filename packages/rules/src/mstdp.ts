@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PlasticityError, type RuleStepIO, type SynapseContext, type SynapseOps } from '@plasticity/core';
-import { defineFusableRule, type FusableRulePlugin, type FusedMstdp, type FusedMstdpet } from '@plasticity/snn';
+import { PlasticityError, defineRule, type Rule, type RuleStepIO, type SynapseContext, type SynapseOps } from '@plasticity/core';
+import type { FusedMstdp, FusedMstdpet } from './fused/spec.js';
+import { specKernel } from './fused/spec-kernel.js';
 import {
   BATCH_REDUCE,
   Problems,
@@ -183,6 +184,10 @@ export function mstdpetToFused(p: MstdpetParams): FusedMstdpet {
   return { ...mstdpToFused(p), kind: 'mstdpet', tauZMs: p.tauZMs };
 }
 
+/** The fused kernels of core/mstdp and core/mstdpet; they read the signal named by `modulator`. */
+export const mstdpKernel = specKernel<MstdpParams>(MSTDP_NAME, mstdpToFused, () => 'no fused form for these parameters', (p) => p.modulator);
+export const mstdpetKernel = specKernel<MstdpetParams>(MSTDPET_NAME, mstdpetToFused, () => 'no fused form for these parameters', (p) => p.modulator);
+
 /**
  * `core/mstdp` — reward-modulated STDP (Florian 2007), as BindsNET's `MSTDP`. Per step, with the
  * neuromodulator r = `io.modulator` (a number, a scalar tensor or one value per batch sample):
@@ -194,11 +199,12 @@ export function mstdpetToFused(p: MstdpetParams): FusedMstdpet {
  * Batch: Σ_b r_b·e_b ('sum') or its mean. An absent `io.modulator` counts as 0 (no weight change;
  * the traces still advance), as an unset signal of a Network.
  */
-export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRule<MstdpParams, MstdpState>({
+export const mstdp: Rule<MstdpParams, MstdpState> = defineRule<MstdpParams, MstdpState>({
   name: MSTDP_NAME,
   description: 'reward-modulated STDP (Florian 2007, BindsNET MSTDP)',
   defaults: MSTDP_DEFAULTS,
   validate: validateMstdp,
+  fused: mstdpKernel,
   init(dims, params) {
     assertValid(MSTDP_NAME, validateMstdp, params);
     return initCommon(MSTDP_NAME, dims);
@@ -217,7 +223,6 @@ export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRu
       tf.dispose([r, sPre!, sPost!]);
     }
   },
-  toFused: mstdpToFused,
 });
 
 /**
@@ -229,11 +234,12 @@ export const mstdp: FusableRulePlugin<MstdpParams, MstdpState> = defineFusableRu
  * (conn.mapSynapses, O(nnz) per step); z is kept in the connection's storage order, so a state
  * belongs to one connection. Batch: Σ_b r_b·z_b ('sum') or its mean; z is per batch sample.
  */
-export const mstdpet: FusableRulePlugin<MstdpetParams, MstdpetState> = defineFusableRule<MstdpetParams, MstdpetState>({
+export const mstdpet: Rule<MstdpetParams, MstdpetState> = defineRule<MstdpetParams, MstdpetState>({
   name: MSTDPET_NAME,
   description: 'reward-modulated STDP with eligibility trace (Florian 2007, BindsNET MSTDPET)',
   defaults: MSTDPET_DEFAULTS,
   validate: validateMstdpet,
+  fused: mstdpetKernel,
   init(dims, params) {
     assertValid(MSTDPET_NAME, validateMstdpet, params);
     const common = initCommon(MSTDPET_NAME, dims);
@@ -280,5 +286,4 @@ export const mstdpet: FusableRulePlugin<MstdpetParams, MstdpetState> = defineFus
       tf.dispose([r, sPre!, sPost!]);
     }
   },
-  toFused: mstdpetToFused,
 });

@@ -15,6 +15,5 @@ describe('rule parameter types', () => {
     toConfig(tripletStdp, { tauXMs: '101' });
     toConfig(bcm, { wMin: null, wMax: 2 });
     toConfig(mstdpet, { tauZMs: 25, modulator: 'dopamine' });
-    expectTypeOf(mstdpet.toFused).not.toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { isPlasticityError, resolveParams, toConfig } from '@plasticity/core';
 import { expectClose, expectNoLeaks } from '@plasticity/testing';
 import { describe, expect, it } from 'vitest';
 import { releaseState } from './common.js';
-import { STDP_DEFAULTS, stdp, type StdpParams } from './stdp.js';
+import { STDP_DEFAULTS, stdp, stdpToFused, type StdpParams } from './stdp.js';
 import { bruteForcePairStdp, spikeTimes } from './testing/brute-force.js';
 import { ReferenceConnection } from './testing/reference-connection.js';
 import { randomRaster, runRule } from './testing/run.js';
@@ -47,7 +47,7 @@ describe('core/stdp analytic window', () => {
     expect(await single({ ...BASE, sameStepPairs: 'ignore' }, [3], [3])).toBe(0);
     // 'ignore' pairs the same-step post spike with the earlier pre spike instead (nearest).
     expectClose(await single({ ...BASE, sameStepPairs: 'ignore', pairing: 'nearest' }, [1, 3], [3]), 0.7 * Math.exp(-1 / 10), { rtol: 1e-5 });
-    expect(stdp.toFused!({ ...STDP_DEFAULTS, sameStepPairs: 'ignore' })).toBeUndefined();
+    expect(stdpToFused({ ...STDP_DEFAULTS, sameStepPairs: 'ignore' })).toBeUndefined();
     // pre at 0 and 4, post at 6: all-to-all pairs both, nearest only the one at 4.
     const all = await single({ ...BASE, pairing: 'all-to-all' }, [0, 4], [6]);
     const near = await single({ ...BASE, pairing: 'nearest' }, [0, 4], [6]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Bounds, RuleStepIO, SynapseOps } from '@plasticity/core';
-import { defineFusableRule, type FusableRulePlugin, type FusedPairStdp } from '@plasticity/snn';
+import { defineRule, type Bounds, type Rule, type RuleStepIO, type SynapseOps } from '@plasticity/core';
+import type { FusedPairStdp } from './fused/spec.js';
+import { specKernel } from './fused/spec-kernel.js';
 import {
   BATCH_REDUCE,
   Problems,
@@ -132,7 +133,7 @@ function stdpDims(state: StdpState): StepShape {
 
 /**
  * Applies one step of pair STDP to `conn` and returns the new traces. Ordering (every format, every
- * weight dependence; Brian2's order, `on_pre` before `on_post`, as the fused engine of @plasticity/snn):
+ * weight dependence; Brian2's order, `on_pre` before `on_post`, as the fused kernel):
  * 1. decay both traces: x_pre ← x_pre·e^(−dt/τ+), x_post ← x_post·e^(−dt/τ−);
  * 2. pre pathway — depression for active pre i: W[i,j] += −A−·f−(W[i,j])·x_post[j]   (conn.onPre),
  *    clipped to [wMin, wMax]; then the pre spikes enter x_pre (x += s, or x = 1 under 'nearest');
@@ -222,6 +223,12 @@ export function stdpToFused(p: StdpParams): FusedPairStdp | undefined {
   };
 }
 
+/** The fused kernel of core/stdp (lazy potentiation for additive STDP where the network allows it). */
+export const stdpKernel = specKernel<StdpParams>(STDP_NAME, stdpToFused, (p) =>
+  p.sameStepPairs !== 'ltp'
+    ? "sameStepPairs 'ignore' has no fused kernel (the engine pairs same-step spikes in Brian2's order)"
+    : `weightDependence '${p.weightDependence}' needs wMin < wMax, got wMin=${p.wMin}, wMax=${p.wMax}`);
+
 /**
  * `core/stdp` — pair-based STDP on any SynapseOps connection (Dense, CSR, COO). Weights W[pre, post].
  *
@@ -231,11 +238,12 @@ export function stdpToFused(p: StdpParams): FusedPairStdp | undefined {
  * nearest-neighbour as NEST's stdp_nn_symm). Batch: per-sample traces, updates summed ('sum') or
  * averaged ('mean') over the batch. `step` never disposes its input state (see releaseState).
  */
-export const stdp: FusableRulePlugin<StdpParams, StdpState> = defineFusableRule<StdpParams, StdpState>({
+export const stdp: Rule<StdpParams, StdpState> = defineRule<StdpParams, StdpState>({
   name: STDP_NAME,
   description: 'pair STDP: additive (hard bounds), multiplicative (Gütig μ±) or soft-bound; all-to-all or nearest pairing',
   defaults: STDP_DEFAULTS,
   validate: validateStdp,
+  fused: stdpKernel,
   init(dims, params) {
     assertValid(STDP_NAME, validateStdp, params);
     const d = checkDims(STDP_NAME, dims);
@@ -258,5 +266,4 @@ export const stdp: FusableRulePlugin<StdpParams, StdpState> = defineFusableRule<
       tf.dispose([sPre!, sPost!, xPreD!, xPostD!]);
     }
   },
-  toFused: stdpToFused,
 });

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toConfig } from '@plasticity/core';
-import { validateFusedSpec } from '@plasticity/snn';
+import { validateFusedSpec } from './fused/spec.js';
 import { expectClose, expectNoLeaks } from '@plasticity/testing';
 import { describe, expect, it } from 'vitest';
 import { releaseState } from './common.js';
 import { STDP_DEFAULTS, stdp } from './stdp.js';
 import { ReferenceConnection } from './testing/reference-connection.js';
 import { randomRaster, runRule } from './testing/run.js';
-import { TRIPLET_DEFAULTS, tripletStdp, type TripletParams } from './triplet.js';
+import { TRIPLET_DEFAULTS, tripletStdp, tripletToFused, type TripletParams } from './triplet.js';
 
 const P: TripletParams = {
   ...TRIPLET_DEFAULTS,
@@ -95,7 +95,7 @@ describe('core/triplet-stdp contract', () => {
     }
     tf.dispose([pre, post, ...Object.values(state)]);
     conn.dispose();
-    const spec = tripletStdp.toFused!({ ...TRIPLET_DEFAULTS, model: 'minimal', pairing: 'nearest' });
+    const spec = tripletToFused({ ...TRIPLET_DEFAULTS, model: 'minimal', pairing: 'nearest' });
     expect(spec).toMatchObject({ kind: 'triplet', a3Minus: 0, traceMode: 'nearest', tauXMs: 101, tauYMs: 125 });
     expect(() => validateFusedSpec(spec!, 0.1)).not.toThrow();
   });

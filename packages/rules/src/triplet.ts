@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Bounds, RuleStepIO } from '@plasticity/core';
-import { defineFusableRule, type FusableRulePlugin, type FusedTripletStdp } from '@plasticity/snn';
+import { defineRule, type Bounds, type Rule, type RuleStepIO } from '@plasticity/core';
+import type { FusedTripletStdp } from './fused/spec.js';
+import { specKernel } from './fused/spec-kernel.js';
 import {
   BATCH_REDUCE,
   Problems,
@@ -113,6 +114,9 @@ export function tripletToFused(p: TripletParams): FusedTripletStdp {
   };
 }
 
+/** The fused kernel of core/triplet-stdp. */
+export const tripletKernel = specKernel<TripletParams>(TRIPLET_NAME, tripletToFused, () => 'no fused form for these parameters');
+
 /**
  * `core/triplet-stdp` — Pfister & Gerstner (2006) triplet STDP on any SynapseOps connection.
  *
@@ -124,11 +128,12 @@ export function tripletToFused(p: TripletParams): FusedTripletStdp {
  * active pre neurons; the potentiation pass touches rows whose r1 is non-zero. Batch: per-sample
  * detectors, outer products summed ('sum') or averaged ('mean') over the batch.
  */
-export const tripletStdp: FusableRulePlugin<TripletParams, TripletState> = defineFusableRule<TripletParams, TripletState>({
+export const tripletStdp: Rule<TripletParams, TripletState> = defineRule<TripletParams, TripletState>({
   name: TRIPLET_NAME,
   description: 'triplet STDP (Pfister & Gerstner 2006), full or minimal model, all-to-all or nearest-spike detectors',
   defaults: TRIPLET_DEFAULTS,
   validate: validateTriplet,
+  fused: tripletKernel,
   init(dims, params) {
     assertValid(TRIPLET_NAME, validateTriplet, params);
     const d = checkDims(TRIPLET_NAME, dims);
@@ -179,5 +184,4 @@ export const tripletStdp: FusableRulePlugin<TripletParams, TripletState> = defin
       tf.dispose([sPre!, sPost!, r1D!, r2D!, o1D!, o2D!]);
     }
   },
-  toFused: tripletToFused,
 });

@@ -1,5 +1,3 @@
-export * from './fused/spec.js';
-export { ScaledTrace, makeRuleKernel, denseTable, sparseTable, type SynapseTable, type RuleKernel, type StepIO } from './fused/kernels.js';
 export * from './neurons/types.js';
 export * from './neurons/models.js';
 export * from './sources/sources.js';

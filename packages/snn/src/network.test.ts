@@ -1,19 +1,36 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, createRng, defineNeuron, isPlasticityError, type Params, type RuleStepIO } from '@plasticity/core';
+import { createRegistry, createRng, defineNeuron, defineRule, isPlasticityError, updateTraceTensor, type Params, type Registry, type RuleStepIO, type TraceMode } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
+import { registerBuiltins, setSimdEnabled } from '@plasticity/rules';
 import { expectNoLeaks, useBackend } from '@plasticity/testing';
-import { setSimdEnabled } from './fused/kernels.js';
-import { defineFusableRule, updateTraceTensor, type FusedRuleSpec, type TraceMode } from './fused/spec.js';
 import { Network, type NetworkConnection } from './network.js';
 import { conductanceLif, lif } from './neurons/models.js';
 
-/** A rule plugin that only describes itself to the fused engine (its tensor step is never used). */
-const fusedRule = (name: string, spec: FusedRuleSpec) =>
-  defineFusableRule<Params, Record<string, never>>({ name: `test/${name}` as `${string}/${string}`, defaults: {}, init: () => ({}), step: (_io, s) => s, toFused: () => spec });
+/** A registry with the neurons and the built-in rules with their fused kernels. */
+const builtins = (): Registry => {
+  const r = createRegistry();
+  registerBuiltins(r);
+  return r;
+};
 
-const stdpSpec = (over: Partial<Extract<FusedRuleSpec, { kind: 'stdp' }>> = {}): FusedRuleSpec => ({
+/** Built-in rules by the fused description the tests were written in: { rule, ruleParams }. */
+type Spec =
+  | { kind: 'stdp'; aPlus: number; aMinus: number; tauPlusMs: number; tauMinusMs: number; traceMode: 'all-to-all' | 'nearest'; weightDependence: 'additive'; wMin: number; wMax: number }
+  | { kind: 'triplet'; a2Plus: number; a3Plus: number; a2Minus: number; a3Minus: number; tauPlusMs: number; tauMinusMs: number; tauXMs: number; tauYMs: number; traceMode: 'all-to-all' | 'nearest'; wMin: number; wMax: number }
+  | { kind: 'mstdp' | 'mstdpet'; nu: number; aPlus: number; aMinus: number; tauPlusMs: number; tauMinusMs: number; tauZMs?: number; modulator: string; wMin?: number; wMax?: number };
+const fusedRule = (_name: string, spec: Spec): { rule: string; ruleParams: Params } => {
+  const { kind, ...rest } = spec;
+  if (kind === 'stdp' || kind === 'triplet') {
+    const { traceMode, ...p } = rest as Extract<Spec, { kind: 'stdp' }>;
+    return { rule: kind === 'stdp' ? 'core/stdp' : 'core/triplet-stdp', ruleParams: { ...p, pairing: traceMode } };
+  }
+  const m = rest as Omit<Extract<Spec, { kind: 'mstdp' | 'mstdpet' }>, 'kind'>;
+  return { rule: `core/${kind}`, ruleParams: { ...m, aMinus: -m.aMinus, wMin: m.wMin ?? null, wMax: m.wMax ?? null } };
+};
+
+const stdpSpec = (over: Partial<Extract<Spec, { kind: 'stdp' }>> = {}): Spec => ({
   kind: 'stdp', aPlus: 0.01, aMinus: 0.012, tauPlusMs: 20, tauMinusMs: 20, traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: 1, ...over,
 });
 
@@ -26,11 +43,11 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/brian2-sma-seed1.js
 
 async function songMillerAbbott(seed: number) {
   const gmax = 0.01, dApre = 0.01 * gmax, dApost = -dApre * 1.05;
-  const net = new Network({ dtMs: 0.1, seed });
+  const net = new Network({ registry: builtins(), dtMs: 0.1, seed });
   const input = net.addPoisson('input', { n: 1000, rateHz: 15 });
   const out = net.addPopulation('out', { n: 1, neuron: conductanceLif, params: { vInitMv: 0 } }); // Brian2: v starts at 0 V
   const conn = DenseConnection.fromDense({ data: createRng(seed).uniform(1000, 0, gmax), shape: [1000, 1] });
-  net.connect(input, out, { connection: conn, rule: fusedRule('sma', { kind: 'stdp', aPlus: dApre, aMinus: -dApost, tauPlusMs: 20, tauMinusMs: 20, traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: gmax }) });
+  net.connect(input, out, { connection: conn, ...fusedRule('sma', { kind: 'stdp', aPlus: dApre, aMinus: -dApost, tauPlusMs: 20, tauMinusMs: 20, traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: gmax }) });
   const spikes = net.monitorSpikes(out);
   await net.run(10); // Brian2's warm-up run (plastic too)
   const before = spikes.count;
@@ -79,16 +96,16 @@ describe('Song, Miller & Abbott (2000) vs Brian2', () => {
 // Poisson → LIF (Dense, MSTDPET with reward), conductance population.
 
 function buildNetwork(seed: number, connSeed = seed) {
-  const net = new Network({ dtMs: 0.5, seed });
+  const net = new Network({ registry: builtins(), dtMs: 0.5, seed });
   const inp = net.addPoisson('in', { n: 60, rateHz: 40 });
   const exc = net.addPopulation('exc', { n: 12, neuron: lif, params: { tauMMs: 10, refractoryMs: 2 } });
   const cond = net.addPopulation('cond', { n: 4, neuron: 'core/conductance-lif', params: { vInitMv: -60 } });
   const c1 = CSRConnection.random({ nPre: 60, nPost: 12, p: 0.5, seed: connSeed + 1, init: { dist: 'uniform', low: 1, high: 6 } });
   const c2 = COOConnection.random({ nPre: 12, nPost: 12, p: 0.3, seed: connSeed + 2, init: { dist: 'uniform', low: 0, high: 3 } });
   const c3 = DenseConnection.random({ nPre: 60, nPost: 4, p: 1, seed: connSeed + 3, init: { dist: 'uniform', low: 0.05, high: 0.2 } });
-  net.connect(inp, exc, { connection: c1, delaySteps: 2, rule: fusedRule('stdp', stdpSpec({ aPlus: 0.3, aMinus: 0.35, wMax: 8, traceMode: 'nearest' })) });
-  net.connect(exc, exc, { connection: c2, rule: fusedRule('triplet', { kind: 'triplet', a2Plus: 0.05, a3Plus: 0.1, a2Minus: 0.07, a3Minus: 0.01, tauPlusMs: 16.8, tauMinusMs: 33.7, tauXMs: 101, tauYMs: 125, traceMode: 'all-to-all', wMin: 0, wMax: 5 }) });
-  net.connect(inp, cond, { connection: c3, rule: fusedRule('mstdpet', { kind: 'mstdpet', nu: 0.5, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, tauZMs: 25, modulator: 'reward', wMin: 0, wMax: 0.3 }) });
+  net.connect(inp, exc, { connection: c1, delaySteps: 2, ...fusedRule('stdp', stdpSpec({ aPlus: 0.3, aMinus: 0.35, wMax: 8, traceMode: 'nearest' })) });
+  net.connect(exc, exc, { connection: c2, ...fusedRule('triplet', { kind: 'triplet', a2Plus: 0.05, a3Plus: 0.1, a2Minus: 0.07, a3Minus: 0.01, tauPlusMs: 16.8, tauMinusMs: 33.7, tauXMs: 101, tauYMs: 125, traceMode: 'all-to-all', wMin: 0, wMax: 5 }) });
+  net.connect(inp, cond, { connection: c3, ...fusedRule('mstdpet', { kind: 'mstdpet', nu: 0.5, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, tauZMs: 25, modulator: 'reward', wMin: 0, wMax: 0.3 }) });
   net.setModulator('reward', 0.5);
   const conns = [c1, c2, c3];
   return { net, conns, dispose: () => conns.forEach((c) => c.dispose()) };
@@ -137,7 +154,7 @@ describe('Network', () => {
     await restored.net.run(150);
     expect(await snapshot(restored.net, restored.conns)).toEqual(expected);
     // a network of another shape refuses the checkpoint and stays unchanged
-    const other = new Network({ dtMs: 0.5 });
+    const other = new Network({ registry: builtins(), dtMs: 0.5 });
     other.addPoisson('in', { n: 61, rateHz: 40 });
     await expect(other.loadCheckpoint(bytes)).rejects.toThrow(/E_CHECKPOINT|plugins/);
     [ref, first, restored].forEach((x) => x.dispose());
@@ -179,11 +196,11 @@ describe('Network', () => {
       () => CSRConnection.fromDense({ data: w0, shape: [40, 6] }),
       () => COOConnection.fromDense({ data: w0, shape: [40, 6] }),
     ]) {
-      const net = new Network({ dtMs: 1, seed: 2 });
+      const net = new Network({ registry: builtins(), dtMs: 1, seed: 2 });
       net.addPoisson('in', { n: 40, rateHz: 30 });
       net.addPopulation('out', { n: 6, neuron: lif, params: { tauMMs: 10 } });
       const c = make();
-      net.connect('in', 'out', { connection: c, rule: fusedRule('stdp', stdpSpec({ aPlus: 0.2, aMinus: 0.25, wMax: 8 })) });
+      net.connect('in', 'out', { connection: c, ...fusedRule('stdp', stdpSpec({ aPlus: 0.2, aMinus: 0.25, wMax: 8 })) });
       await net.run(2000);
       results.push(await c.getWeights());
       c.dispose();
@@ -200,11 +217,11 @@ describe('Network', () => {
       const mons: Float32Array[][] = [];
       const trains: number[][] = [];
       for (const lazyPotentiation of [true, false]) {
-        const net = new Network({ dtMs: 0.5, seed: 11, lazyPotentiation });
+        const net = new Network({ registry: builtins(), dtMs: 0.5, seed: 11, lazyPotentiation });
         net.addPoisson('in', { n: 300, rateHz: 20 });
         net.addPopulation('out', { n: 8, neuron: lif, params: { tauMMs: 10, refractoryMs: 1 } });
         const c = make();
-        net.connect('in', 'out', { connection: c, rule: fusedRule('stdp', stdpSpec({ aPlus: 0.05, aMinus: 0.06, wMax: 4, tauPlusMs: 5, tauMinusMs: 5 })) });
+        net.connect('in', 'out', { connection: c, ...fusedRule('stdp', stdpSpec({ aPlus: 0.05, aMinus: 0.06, wMax: 4, tauPlusMs: 5, tauMinusMs: 5 })) });
         const m = net.monitorWeights('in->out', { every: 1000 });
         const sp = net.monitorSpikes('out');
         await net.run(4000); // 8000 steps: several renormalisations of the τ = 5 ms traces
@@ -235,11 +252,11 @@ describe('Network', () => {
     for (const simd of [true, false]) {
       setSimdEnabled(simd);
       try {
-        const net = new Network({ dtMs: 0.25, seed: 3 });
+        const net = new Network({ registry: builtins(), dtMs: 0.25, seed: 3 });
         net.addPoisson('in', { n: 400, rateHz: 25 });
         net.addPopulation('out', { n: 13, neuron: lif, params: { tauMMs: 10, refractoryMs: 1 } }); // 13: a SIMD tail
         const c = DenseConnection.fromDense({ data: w0, shape: [400, 13] });
-        net.connect('in', 'out', { connection: c, rule: fusedRule('stdp', stdpSpec({ aPlus: 0.03, aMinus: 0.035, wMax: 2, tauPlusMs: 10, tauMinusMs: 10 })) });
+        net.connect('in', 'out', { connection: c, ...fusedRule('stdp', stdpSpec({ aPlus: 0.03, aMinus: 0.035, wMax: 2, tauPlusMs: 10, tauMinusMs: 10 })) });
         const sp = net.monitorSpikes('out');
         await net.run(2000);
         runs.push({ w: await c.getWeights(), spikes: Array.from(sp.steps()) });
@@ -318,17 +335,17 @@ describe('Network', () => {
 // Analytic windows through the whole engine: playback pre spikes and a post neuron driven to spike at
 // chosen steps (a strong kick in step k makes it spike in step k + 1).
 
-async function pairRun(spec: FusedRuleSpec, preStep: number, postStep: number, steps = 200, reward?: number,
+async function pairRun(spec: Spec, preStep: number, postStep: number, steps = 200, reward?: number,
   signal?: { option: string; set: string }) {
   const dt = 0.1;
-  const net = new Network({ dtMs: dt });
+  const net = new Network({ registry: builtins(), dtMs: dt });
   net.addSpikeTrain('pre', { n: 1, timesMs: [preStep * dt], indices: [0] });
   net.addSpikeTrain('kick', { n: 1, timesMs: [(postStep - 1) * dt], indices: [0] });
   net.addPopulation('post', { n: 1, neuron: lif, params: { tauMMs: 1e6, vThreshMv: 0, refractoryMs: 0 } });
   const plastic = DenseConnection.fromDense([[0.5]]);
   const kick = DenseConnection.fromDense([[1000]]);
   net.connect('kick', 'post', { connection: kick });
-  net.connect('pre', 'post', { connection: plastic, rule: fusedRule(spec.kind, spec), ...(signal ? { modulator: signal.option } : {}) });
+  net.connect('pre', 'post', { connection: plastic, ...fusedRule(spec.kind, spec), ...(signal ? { modulator: signal.option } : {}) });
   if (reward !== undefined) net.setModulator(signal?.set ?? 'reward', reward);
   const post = net.monitorSpikes('post');
   await net.run(steps * dt);
@@ -350,39 +367,35 @@ describe('analytic STDP window through the network', () => {
     });
   }
   it('traces() reads the true trace values (closed form after one spike)', async () => {
-    for (const traceMode of ['all-to-all', 'nearest', 'euler'] as const) {
-      const net = new Network({ dtMs: 0.5 });
+    for (const traceMode of ['all-to-all', 'nearest'] as const) {
+      const net = new Network({ registry: builtins(), dtMs: 0.5 });
       net.addSpikeTrain('pre', { n: 2, timesMs: [5], indices: [1] });
       net.addPopulation('post', { n: 1, neuron: lif });
       const c = DenseConnection.fromDense([[0.1], [0.1]]);
-      net.connect('pre', 'post', { connection: c, rule: fusedRule('tr', stdpSpec({ tauPlusMs: 8, traceMode })) });
+      net.connect('pre', 'post', { connection: c, ...fusedRule('tr', stdpSpec({ tauPlusMs: 8, traceMode })) });
       await net.run(30); // spike at step 10, read after step 59
       const x = net.traces('pre->post').xPre!;
-      const expected = (traceMode === 'euler' ? 0.5 / 8 * (1 - 0.5 / 8) ** 49 : Math.exp(-49 * 0.5 / 8));
+      const expected = Math.exp(-49 * 0.5 / 8);
       expect(x[0]).toBe(0);
       expect(x[1]).toBeCloseTo(expected, 12);
       c.dispose();
     }
   });
 
-  it('euler traces scale the jump by dt/τ', async () => {
-    const spec = stdpSpec({ aPlus: 0.05, aMinus: 0.08, tauPlusMs: 10, tauMinusMs: 30, traceMode: 'euler' });
-    expect(await pairRun(spec, 50, 57)).toBeCloseTo(0.05 * 0.01 * 0.99 ** 7, 7);
-  });
   it('MSTDP: Δw = ν·r·A+·e^(−Δt/τ+) one step after the post spike; no reward, no change', async () => {
-    const spec: FusedRuleSpec = { kind: 'mstdp', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: 'reward' };
+    const spec: Spec = { kind: 'mstdp', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: 'reward' };
     expect(await pairRun(spec, 50, 60, 200, 0.5)).toBeCloseTo(0.2 * 0.5 * Math.exp(-1 / 20), 6);
     expect(await pairRun(spec, 60, 50, 200, 0.5)).toBeCloseTo(-0.2 * 0.5 * Math.exp(-1 / 20), 6);
     expect(await pairRun(spec, 50, 60, 200, 0)).toBe(0);
   });
   it("a projection's modulator option names the signal its fused rule reads", async () => {
-    const spec: FusedRuleSpec = { kind: 'mstdp', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: 'reward' };
+    const spec: Spec = { kind: 'mstdp', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: 'reward' };
     const expected = 0.2 * 0.5 * Math.exp(-1 / 20);
     expect(await pairRun(spec, 50, 60, 200, 0.5, { option: 'dopamine', set: 'dopamine' })).toBeCloseTo(expected, 6);
     expect(await pairRun(spec, 50, 60, 200, 0.5, { option: 'dopamine', set: 'reward' })).toBe(0);
   });
   it('MSTDPET: the eligibility trace spreads the same update over τz', async () => {
-    const spec: FusedRuleSpec = { kind: 'mstdpet', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, tauZMs: 5, modulator: 'reward' };
+    const spec: Spec = { kind: 'mstdpet', nu: 0.2, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, tauZMs: 5, modulator: 'reward' };
     const steps = 400, dt = 0.1, g = Math.exp(-dt / 5);
     const e = Math.exp(-1 / 20); // pPlus at the post spike (10 steps after the pre spike)
     // z jumps by e/τz in the step after the post spike (step 61) and decays; Δw = ν·dt·r·Σ z
@@ -392,10 +405,10 @@ describe('analytic STDP window through the network', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Generic path: a rule without toFused runs with tfjs ops per step and matches the fused engine.
+// Generic path: a rule without a fused kernel runs with tfjs ops per step and matches the fused engine.
 
 type TState = { xPre: tf.Tensor; xPost: tf.Tensor };
-const tensorStdp = defineFusableRule<{ traceMode: string }, TState>({
+const tensorStdp = defineRule<{ traceMode: string }, TState>({
   name: 'test/tensor-stdp',
   defaults: { traceMode: 'all-to-all' },
   init: (d) => ({ xPre: tf.zeros([d.nPre]), xPost: tf.zeros([d.nPost]) }),
@@ -416,14 +429,14 @@ const tensorStdp = defineFusableRule<{ traceMode: string }, TState>({
 });
 
 describe('generic (tensor) path', () => {
-  it('a rule without toFused matches the fused engine, and leaks nothing', async () => {
+  it('a rule without a fused kernel matches the fused engine, and leaks nothing', async () => {
     const w0 = createRng(8).uniform(30 * 5, 1, 5);
-    const run = async (rule: Parameters<Network['connect']>[2]['rule']) => {
-      const net = new Network({ dtMs: 1, seed: 4 });
+    const run = async (rule: { rule: Parameters<Network['connect']>[2]['rule']; ruleParams?: Params }) => {
+      const net = new Network({ registry: builtins(), dtMs: 1, seed: 4 });
       net.addPoisson('in', { n: 30, rateHz: 30 });
       net.addPopulation('out', { n: 5, neuron: lif, params: { tauMMs: 10 } });
       const c = CSRConnection.fromDense({ data: w0, shape: [30, 5] });
-      net.connect('in', 'out', { connection: c, rule });
+      net.connect('in', 'out', { connection: c, ...rule });
       const spikes = net.monitorSpikes('out');
       await net.run(300);
       const w = await c.getWeights();
@@ -431,7 +444,7 @@ describe('generic (tensor) path', () => {
       net.dispose();
       return { w, spikes: Array.from(spikes.steps()) };
     };
-    const generic = await expectNoLeaks(() => run(tensorStdp));
+    const generic = await expectNoLeaks(() => run({ rule: tensorStdp }));
     const fused = await run(fusedRule('stdp', stdpSpec({ aPlus: 0.2, aMinus: 0.25, wMax: 8 })));
     expect(generic.spikes).toEqual(fused.spikes);
     expect(generic.spikes.length).toBeGreaterThan(20);
@@ -446,7 +459,7 @@ describe('generic (tensor) neurons', () => {
   const genericLif = defineNeuron({ name: 'test/generic-lif', defaults: lif.defaults, init: lif.init, step: lif.step });
 
   async function latency(neuron: typeof lif | typeof genericLif) {
-    const net = new Network({ dtMs: 1 });
+    const net = new Network({ registry: builtins(), dtMs: 1 });
     net.addSpikeTrain('in', { n: 1, timesMs: [10, 30], indices: [0, 0] });
     net.addPopulation('out', { n: 2, neuron, params: { refractoryMs: 0 } });
     const c = DenseConnection.fromDense([[100, 0]]);
@@ -473,8 +486,8 @@ describe('generic (tensor) neurons', () => {
 
 describe('bad input', () => {
   it('throws PlasticityError naming the argument and changes nothing', async () => {
-    expect(() => new Network({ dtMs: 0 })).toThrow(/dtMs/);
-    expect(() => new Network({ dtMs: -0.1 })).toThrow(/dtMs/);
+    expect(() => new Network({ registry: builtins(), dtMs: 0 })).toThrow(/dtMs/);
+    expect(() => new Network({ registry: builtins(), dtMs: -0.1 })).toThrow(/dtMs/);
     const x = buildNetwork(7);
     const net = x.net;
     const check = (fn: () => unknown, code: string, re: RegExp) => {
@@ -491,10 +504,10 @@ describe('bad input', () => {
     check(() => net.addPopulation('exc', { n: 3, neuron: lif }), 'E_PARAM', /already exists/);
     const ok = DenseConnection.fromDense({ data: new Float32Array(60 * 12).fill(1), shape: [60, 12] });
     check(() => net.connect('in', 'exc', { connection: ok, rule: 'core/unknown-rule' }), 'E_REGISTRY', /core\/unknown-rule/);
-    check(() => net.connect('in', 'exc', { connection: ok, rule: fusedRule('neg', stdpSpec({ tauPlusMs: -20 })) }), 'E_PARAM', /tauPlusMs/);
-    check(() => net.connect('in', 'exc', { connection: ok, rule: fusedRule('zero', stdpSpec({ tauMinusMs: 0 })) }), 'E_PARAM', /tauMinusMs/);
-    check(() => net.connect('in', 'exc', { connection: ok, rule: fusedRule('nan', stdpSpec({ aPlus: NaN })) }), 'E_PARAM', /aPlus/);
-    check(() => net.connect('in', 'exc', { connection: ok, rule: fusedRule('bounds', stdpSpec({ wMin: 1, wMax: 0 })) }), 'E_PARAM', /wMin must be <= wMax/);
+    check(() => net.connect('in', 'exc', { connection: ok, ...fusedRule('neg', stdpSpec({ tauPlusMs: -20 })) }), 'E_PARAM', /tauPlusMs/);
+    check(() => net.connect('in', 'exc', { connection: ok, ...fusedRule('zero', stdpSpec({ tauMinusMs: 0 })) }), 'E_PARAM', /tauMinusMs/);
+    check(() => net.connect('in', 'exc', { connection: ok, ...fusedRule('nan', stdpSpec({ aPlus: NaN })) }), 'E_PARAM', /aPlus/);
+    check(() => net.connect('in', 'exc', { connection: ok, ...fusedRule('bounds', stdpSpec({ wMin: 1, wMax: 0 })) }), 'E_PARAM', /wMin must be <= wMax/);
     check(() => net.connect('in', 'exc', { connection: ok, delaySteps: -1 }), 'E_PARAM', /delaySteps/);
     check(() => net.connect('in', 'exc', { connection: ok, channel: 'ge' }), 'E_PARAM', /channel/);
     check(() => net.connect('exc', 'in', { connection: ok }), 'E_PARAM', /post must be a neuron population/);

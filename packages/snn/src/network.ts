@@ -4,8 +4,8 @@ import {
   PlasticityError, check, createRegistry, createRng, describeValue, loadCheckpoint, resolveParams, saveCheckpoint, toConfig,
   type Neuron, type Params, type PluginConfig, type PluginState, type Registry, type Rng, type Rule, type SynapseOps,
 } from '@plasticity/core';
-import { makeRuleKernel, denseTable, sparseTable, type RuleKernel, type StepIO, type SynapseTable } from './fused/kernels.js';
-import { validateFusedSpec, type FusableRule, type FusedRuleSpec } from './fused/spec.js';
+import { propagate, type FusedKernel, type StepIO, type SynapseTable } from '@plasticity/core/fused';
+import { denseTable, sparseTable } from './engine/table.js';
 import { NEURONS } from './neurons/models.js';
 import { isSpikingNeuron, type FusedNeuron, type NeuronArrays, type SpikingNeuron } from './neurons/types.js';
 import { PoissonSource, SpikeTrainSource, type PlaybackOptions, type PoissonOptions, type SpikeSource } from './sources/sources.js';
@@ -37,6 +37,26 @@ export interface NetworkOptions {
    * true. False runs the direct kernel (a post spike walks its column).
    */
   lazyPotentiation?: boolean;
+  /**
+   * A projection whose rule has no fused kernel (none registered, or the kernel declines these
+   * parameters) runs the rule's tfjs `step` once per time step, typically 20–50× slower:
+   * 'warn' (default) logs one line per projection, 'error' makes `connect` throw E_PARAM,
+   * 'silent' says nothing. `engineReport()` lists every projection's engine either way.
+   */
+  fallback?: 'warn' | 'error' | 'silent';
+  /** Where warnings go (default console.warn). */
+  log?: (line: string) => void;
+}
+
+/** Which engine runs a projection, and why. */
+export interface ProjectionEngine {
+  readonly projection: string;
+  /** The rule's name, or null for static weights. */
+  readonly rule: string | null;
+  /** 'fused': a registered kernel on typed arrays; 'tensor': the rule's tfjs step per time step. */
+  readonly engine: 'fused' | 'tensor';
+  /** Why the tensor engine runs it (absent when fused). */
+  readonly reason?: string;
 }
 
 export interface PopulationOptions<P extends Params = Params> {
@@ -52,8 +72,9 @@ export interface ProjectionOptions {
   channel?: string;
   /** Axonal delay in steps (>= 0): pre spikes of step n act on this projection in step n + delay. */
   delaySteps?: number;
-  /** A rule plugin (with optional toFused) or its registered name; none = static weights. */
-  rule?: (Rule & FusableRule) | string;
+  /** A rule plugin or its registered name; none = static weights. The rule's fused kernel is looked
+   *  up in the network's registry (`registry.registerKernel`). */
+  rule?: Rule | string;
   ruleParams?: Params;
   /** Neuromodulator signal this projection's rule reads, fused or generic (default: the rule's own
    *  `modulator` parameter for MSTDP/MSTDPET, else 'reward'). */
@@ -95,10 +116,10 @@ interface Projection {
   readonly channel: string;
   readonly delay: number;
   readonly table: SynapseTable;
-  readonly kernel: RuleKernel;
-  readonly spec: FusedRuleSpec;
+  readonly kernel: FusedKernel;
+  readonly engine: ProjectionEngine;
   readonly modulator: string | null;
-  readonly rule?: Rule & FusableRule;
+  readonly rule?: Rule;
   readonly ruleParams?: Params;
   /** Generic (tensor) rule state. */
   ruleState?: PluginState;
@@ -109,12 +130,22 @@ interface Projection {
   /** The weight tensor as the kernel last published it (a different one means it was replaced). */
   published: Tensor | null;
   readonly ring: { active: Int32Array[]; value: Float32Array[]; count: Int32Array } | null;
+  /** Every pre event is 1 (a source, or neurons without signed spikes). */
+  readonly binaryPre: boolean;
 }
 
 export interface PopulationHandle { readonly name: string; readonly n: number }
 export interface ProjectionHandle { readonly name: string; readonly nPre: number; readonly nPost: number }
 
 const EMPTY_I32 = new Int32Array(0);
+
+/** Static weights: propagation only. */
+const staticKernel = (t: SynapseTable): FusedKernel => ({
+  step: (io) => propagate(t, io),
+  state: () => ({ arrays: {}, data: {} }),
+  setState: () => undefined,
+  reset: () => undefined,
+});
 
 function disposeState(state: PluginState | undefined, keep?: PluginState): void {
   if (!state) return;
@@ -138,6 +169,8 @@ export class Network {
   readonly dtMs: number;
   readonly registry: Registry;
   private readonly lazy: boolean;
+  private readonly fallback: 'warn' | 'error' | 'silent';
+  private readonly log: (line: string) => void;
   private readonly rng: Rng;
   private readonly groups: Group[] = [];
   private readonly projections: Projection[] = [];
@@ -153,6 +186,9 @@ export class Network {
     this.rng = createRng(options.seed === undefined ? 0 : check.integer('seed', options.seed));
     this.registry = options.registry ?? createRegistry();
     this.lazy = options.lazyPotentiation ?? true;
+    this.fallback = check.oneOf('fallback', options.fallback ?? 'warn', ['warn', 'error', 'silent'] as const);
+    if (options.log !== undefined && typeof options.log !== 'function') throw new PlasticityError('E_PARAM', `log must be a function, got ${describeValue(options.log)}`);
+    this.log = options.log ?? ((line) => console.warn(line));
     for (const neuron of NEURONS) if (!this.registry.has(neuron.name)) this.registry.register(neuron);
   }
 
@@ -266,15 +302,12 @@ export class Network {
       throw new PlasticityError('E_PARAM', `channel must be one of ${b.channels!.map((c) => JSON.stringify(c)).join(', ')} for population ${JSON.stringify(b.name)}, got ${describeValue(channel)}`);
     }
     const delay = check.integer('delaySteps', options.delaySteps ?? 0, 0, 1_000_000);
-    let rule: (Rule & FusableRule) | undefined;
+    let rule: Rule | undefined;
     let ruleParams: Params | undefined;
-    let spec: FusedRuleSpec = { kind: 'none' };
     if (options.rule !== undefined) {
-      rule = (typeof options.rule === 'string' ? this.registry.get(options.rule, 'rule') : options.rule) as Rule & FusableRule;
+      rule = typeof options.rule === 'string' ? this.lookupRule(options.rule) : options.rule;
       if (!rule || rule.kind !== 'rule') throw new PlasticityError('E_PARAM', `rule must be a rule plugin or a registered name, got ${describeValue(options.rule)}`);
       ruleParams = resolveParams(rule, options.ruleParams ?? {});
-      const fused = rule.toFused?.(ruleParams);
-      if (fused) spec = validateFusedSpec(fused, this.dtMs);
     } else if (options.ruleParams !== undefined) {
       throw new PlasticityError('E_PARAM', 'ruleParams given without a rule');
     }
@@ -283,24 +316,49 @@ export class Network {
       throw new PlasticityError('E_PARAM', `a projection named ${JSON.stringify(name)} already exists`);
     }
     for (let k = 2; this.projections.some((p) => p.name === name); k++) name = `${a.name}->${b.name}#${k}`;
+    const table = conn.format === 'dense' ? denseTable(a.n, b.n) : (() => { const pr = conn.pairs(); return sparseTable(a.n, b.n, pr.pre, pr.post); })();
+    const config = rule ? (this.registry.kernelFor(rule.name) ?? rule.fused) : undefined;
+    const signed = (g: Group) => g.neuron !== undefined && isSpikingNeuron(g.neuron) && g.neuron.signedSpikes === true;
+    const ctx = { params: ruleParams!, dtMs: this.dtMs, table, binaryEvents: !signed(a) && !signed(b), lazy: this.lazy };
+    const reason = !rule ? undefined : !config
+      ? `no fused kernel is registered for '${rule.name}' (registry.registerKernel)`
+      : config.unsupported?.(ctx);
+    const engine: ProjectionEngine = { projection: name, rule: rule?.name ?? null, engine: reason === undefined ? 'fused' : 'tensor', ...(reason !== undefined ? { reason } : {}) };
+    if (reason !== undefined && this.fallback === 'error') {
+      throw new PlasticityError('E_PARAM', `projection ${JSON.stringify(name)} cannot run fused: ${reason} (fallback: 'error')`);
+    }
+    // setup validates the rule against dtMs (e.g. euler traces need dt < tau): it may throw
+    const kernel = rule && reason === undefined ? config!.setup(ctx) : staticKernel(table);
     // Everything validated: build.
     if (rule) this.adopt(rule);
-    const table = conn.format === 'dense' ? denseTable(a.n, b.n) : (() => { const pr = conn.pairs(); return sparseTable(a.n, b.n, pr.pre, pr.post); })();
-    const ternary = (g: Group) => g.neuron?.name === 'core/ternary-lif';
-    const kernel = makeRuleKernel(table, spec, this.dtMs, { lazy: this.lazy && !ternary(a) && !ternary(b) });
-    const generic = rule !== undefined && spec.kind === 'none';
+    if (reason !== undefined && this.fallback === 'warn') {
+      this.log(`@plasticity/snn: projection ${JSON.stringify(name)} runs '${rule!.name}' on the tensor path (one tfjs step per time step, slow): ${reason}`);
+    }
+    const generic = reason !== undefined;
     const ruleState = generic ? rule!.init({ nPre: a.n, nPost: b.n, batch: 1 }, ruleParams!) : undefined;
     const ring = delay > 0
       ? { active: Array.from({ length: delay }, () => new Int32Array(a.n)), value: Array.from({ length: delay }, () => new Float32Array(a.n)), count: new Int32Array(delay) }
       : null;
-    // One signal name for both paths: the projection's option wins over the rule's own parameter.
-    const ruleSignal = spec.kind === 'mstdp' || spec.kind === 'mstdpet' ? spec.modulator : generic ? 'reward' : null;
-    const modulator = ruleSignal === null ? null : (options.modulator ?? ruleSignal);
+    // One signal name for both engines: the projection's option wins over the kernel's default.
+    const modulator = rule ? (options.modulator ?? config?.modulator?.(ruleParams!) ?? 'reward') : null;
     this.projections.push({
-      name, pre: a, post: b, conn, channel, delay, table, kernel, spec, modulator, rule, ruleParams, ruleState,
-      w0: conn.getWeights(), w: null, copied: false, published: null, ring,
+      name, pre: a, post: b, conn, channel, delay, table, kernel, engine, modulator, rule, ruleParams, ruleState,
+      w0: conn.getWeights(), w: null, copied: false, published: null, ring, binaryPre: !signed(a),
     });
     return { name, nPre: a.n, nPost: b.n };
+  }
+
+  /** Which engine runs each projection, and why a projection is not fused. */
+  engineReport(): ProjectionEngine[] {
+    return this.projections.map((p) => p.engine);
+  }
+
+  /** A rule by registered name; an unknown built-in name says how to register the built-ins. */
+  private lookupRule(name: string): Rule {
+    if (!this.registry.has(name) && name.startsWith('core/')) {
+      throw new PlasticityError('E_REGISTRY', `unknown rule '${name}': this network's registry has no such rule; register the built-in rules with registerBuiltins(registry) from @plasticity/rules and pass the registry as new Network({ registry, ... })`);
+    }
+    return this.registry.get(name, 'rule');
   }
 
   /** Sets a neuromodulator signal (e.g. reward) read by modulated rules from the next step on. */
@@ -352,29 +410,10 @@ export class Network {
     return out;
   }
 
-  /** Trace arrays of a projection's fused rule (true values at the current step). */
+  /** Trace arrays of a projection's fused kernel (true values at the last completed step). */
   traces(projection: ProjectionHandle | string): Record<string, Float64Array> {
     const p = this.projection(projection, 'projection');
-    const st = p.kernel.state();
-    const out: Record<string, Float64Array> = {};
-    for (const [k, arr] of Object.entries(st.arrays)) {
-      const base = st.data[`${k}.base`];
-      if (base === undefined || !(arr instanceof Float64Array)) continue;
-      out[k] = this.trueTrace(p, k, arr, base);
-    }
-    return out;
-  }
-
-  private trueTrace(p: Projection, key: string, X: Float64Array, base: number): Float64Array {
-    const spec = p.spec;
-    const tau = key === 'xPre' || key === 'pPlus' ? (spec as { tauPlusMs: number }).tauPlusMs
-      : key === 'xPost' || key === 'pMinus' ? (spec as { tauMinusMs: number }).tauMinusMs
-        : key === 'r2' ? (spec as { tauXMs: number }).tauXMs : key === 'o2' ? (spec as { tauYMs: number }).tauYMs : (spec as { tauZMs: number }).tauZMs;
-    const mode = 'traceMode' in spec ? spec.traceMode : 'all-to-all';
-    const g = mode === 'euler' ? 1 - this.dtMs / tau : Math.exp(-this.dtMs / tau);
-    // the value the next read would see at the last completed step (n − 1)
-    const f = Math.pow(g, this.n - 1 - base);
-    return X.map((x) => x * f);
+    return p.kernel.traces?.(this.n) ?? {};
   }
 
   /** The weights of a projection (storage order of its connection). */
@@ -509,7 +548,7 @@ export class Network {
       io.preCount = p.pre.count;
       io.preValue = p.pre.value;
     }
-    io.binary = p.pre.source !== undefined || !(p.pre.neuron && p.pre.neuron.name === 'core/ternary-lif');
+    io.binary = p.binaryPre;
     io.postActive = p.post.active;
     io.postCount = p.post.count;
     io.postValue = p.post.value;
@@ -670,7 +709,7 @@ export class Network {
         p.ring.active.forEach((a, s) => { arrays[`p/${p.name}/ring/a${s}`] = a; arrays[`p/${p.name}/ring/v${s}`] = p.ring!.value[s]!; });
         arrays[`p/${p.name}/ring/count`] = p.ring.count;
       }
-      projections[p.name] = { nnz: p.table.nnz, spec: p.spec, rule: st.data };
+      projections[p.name] = { nnz: p.table.nnz, engine: p.engine.engine, rule: st.data };
     }
     data.groups = groups;
     data.projections = projections;
@@ -739,14 +778,13 @@ export class Network {
     }
     for (const p of this.projections) {
       const pd = data.projections?.[p.name];
-      if (!pd || pd.nnz !== p.table.nnz || JSON.stringify(pd.spec) !== JSON.stringify(p.spec)) fail(`checkpoint projection ${JSON.stringify(p.name)} does not match this network's`);
+      if (!pd || pd.nnz !== p.table.nnz || pd.engine !== p.engine.engine) fail(`checkpoint projection ${JSON.stringify(p.name)} does not match this network's`);
       const w = arr(`p/${p.name}/w`, Float32Array, p.table.nnz);
       const st = p.kernel.state();
       const rs: Record<string, Float64Array | Int32Array | Float32Array> = {};
       for (const [k, a] of Object.entries(st.arrays)) {
-        const c = ck.arrays[`p/${p.name}/r/${k}`];
-        if (!c || c.data.constructor !== a.constructor) fail(`checkpoint rule array p/${p.name}/r/${k} missing`);
-        rs[k] = c!.data as Float64Array | Int32Array | Float32Array;
+        // every kernel array at its own length, so nothing is half-written or overruns
+        rs[k] = arr(`p/${p.name}/r/${k}`, a.constructor as abstract new (...args: never[]) => unknown, a.length);
       }
       for (const k of Object.keys(st.data)) if (typeof pd.rule?.[k] !== 'number') fail(`checkpoint rule value ${p.name}/${k} missing`);
       plan.push(() => { p.conn.setWeights(Float32Array.from(w)); p.kernel.setState(rs, pd.rule); p.published = p.conn.weightTensor; });

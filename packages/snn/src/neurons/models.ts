@@ -294,6 +294,7 @@ export const ternaryLif = define<TernaryLifParams>({
   name: 'core/ternary-lif',
   description: 'PDLF ternary LIF: mem = inputs + (mem − inputs)/τ, spikes in {−1, 0, +1}, reset to 0',
   defaults: { tau: Math.E, vThresh: 0.1 },
+  signedSpikes: true,
   stateVars: ['mem', 'inp'],
   channels: ['input'],
   validate(p) {

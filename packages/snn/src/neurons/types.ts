@@ -28,6 +28,9 @@ export interface FusedNeuron {
 export interface SpikingNeuron<P extends Params = Params, S extends PluginState = PluginState> extends Neuron<P, S> {
   /** Names of the state variables (each float32, one value per neuron). */
   readonly stateVars: readonly string[];
+  /** Spikes carry a sign (event values ±1, e.g. ternary neurons) instead of being 0/1; rules that
+   *  assume binary events (lazy potentiation) then run their exact kernel. */
+  readonly signedSpikes?: boolean;
   /** Input channels a projection can target; the first is the default (e.g. 'ge', or 'v' for delta synapses). */
   readonly channels: readonly string[];
   /** Initial value of each state variable. */

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isPlasticityError } from '@plasticity/core';
+import { isPlasticityError } from './errors.js';
 import { expectNoLeaks } from '@plasticity/testing';
-import { ScaledTrace } from './kernels.js';
-import { TRACE_MODES, traceAfter, traceDecay, traceJump, updateTrace, updateTraceTensor, validateFusedSpec, type TraceMode } from './spec.js';
+import { ScaledTrace } from './fused/scaled-trace.js';
+import { TRACE_MODES, traceAfter, traceDecay, traceJump, updateTrace, updateTraceTensor, type TraceMode } from './trace.js';
 
 const expectError = (fn: () => unknown, code: string, text: RegExp) => {
   try {
@@ -99,26 +99,5 @@ describe('trace modes', () => {
       }
       expect(tr.base).toBeGreaterThan(0);
     }
-  });
-});
-
-describe('validateFusedSpec', () => {
-  const stdp = { kind: 'stdp', aPlus: 0.01, aMinus: 0.0105, tauPlusMs: 20, tauMinusMs: 20, traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: 1 } as const;
-  it('fills defaults and accepts every kind', () => {
-    expect(validateFusedSpec(stdp)).toMatchObject({ muPlus: 1, muMinus: 1 });
-    expect(validateFusedSpec({ kind: 'none' })).toEqual({ kind: 'none' });
-    validateFusedSpec({ kind: 'triplet', a2Plus: 5e-10, a3Plus: 6.2e-3, a2Minus: 7e-3, a3Minus: 2.3e-4, tauPlusMs: 16.8, tauMinusMs: 33.7, tauXMs: 101, tauYMs: 125, traceMode: 'all-to-all' }, 0.1);
-    validateFusedSpec({ kind: 'mstdpet', nu: 0.1, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, tauZMs: 25, modulator: 'reward' }, 1);
-  });
-  it('rejects bad fields by name', () => {
-    expectError(() => validateFusedSpec({ ...stdp, tauPlusMs: -20 }), 'E_PARAM', /tauPlusMs/);
-    expectError(() => validateFusedSpec({ ...stdp, tauMinusMs: 0 }), 'E_PARAM', /tauMinusMs/);
-    expectError(() => validateFusedSpec({ ...stdp, aPlus: NaN }), 'E_PARAM', /aPlus/);
-    expectError(() => validateFusedSpec({ ...stdp, wMin: 2, wMax: 1 }), 'E_PARAM', /wMin must be <= wMax/);
-    expectError(() => validateFusedSpec({ ...stdp, weightDependence: 'soft', wMax: undefined }), 'E_PARAM', /wMax/);
-    expectError(() => validateFusedSpec(stdp, 0), 'E_PARAM', /dtMs/);
-    expectError(() => validateFusedSpec({ ...stdp, traceMode: 'euler' }, 30), 'E_PARAM', /dtMs < tauMs/);
-    expectError(() => validateFusedSpec({ kind: 'mstdp', nu: 1, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: '' }), 'E_PARAM', /modulator/);
-    expectError(() => validateFusedSpec({ kind: 'nope' } as never), 'E_PARAM', /spec.kind/);
   });
 });

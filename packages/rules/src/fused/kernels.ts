@@ -1,218 +1,14 @@
-import type { FusedPairStdp, FusedRuleSpec, TraceMode } from './spec.js';
+import { ScaledTrace, propagate, setTraceState, traceState, trueTraces, type FusedKernel as RuleKernel, type SynapseTable } from '@plasticity/core/fused';
+import type { FusedPairStdp, FusedRuleSpec } from './spec.js';
 import { LAZY_WASM_BASE64 } from './wasm-binary.js';
 
 /**
- * Typed-array kernels of the fused engine: synapse tables, traces on a shifting scale and one
- * kernel per fused rule kind. Nothing here dispatches tfjs ops.
+ * Typed-array kernels of the built-in rules: one per fused rule kind, over the engine's synapse
+ * table. Nothing here dispatches tfjs ops.
  */
-
-/** Structure of a projection as the fused engine walks it. Weights W[pre, post] live in `w`
- *  (storage order of the connection); dense tables index (i, j) as i·nPost + j. */
-export interface SynapseTable {
-  readonly nPre: number;
-  readonly nPost: number;
-  readonly nnz: number;
-  readonly dense: boolean;
-  /** Row (pre) view: slots rowPtr[i]..rowPtr[i+1], post rowIdx[k], weight position rowPos[k]. */
-  readonly rowPtr: Int32Array;
-  readonly rowIdx: Int32Array;
-  readonly rowPos: Int32Array;
-  /** Column (post) view: slots colPtr[j]..colPtr[j+1], pre colIdx[k], weight position colPos[k]. */
-  readonly colPtr: Int32Array;
-  readonly colIdx: Int32Array;
-  readonly colPos: Int32Array;
-}
-
-const EMPTY = new Int32Array(0);
-
-export function denseTable(nPre: number, nPost: number): SynapseTable {
-  return { nPre, nPost, nnz: nPre * nPost, dense: true, rowPtr: EMPTY, rowIdx: EMPTY, rowPos: EMPTY, colPtr: EMPTY, colIdx: EMPTY, colPos: EMPTY };
-}
-
-/** Row and column views from the (pre, post) pair of every stored synapse (storage order). */
-export function sparseTable(nPre: number, nPost: number, pre: Int32Array, post: Int32Array): SynapseTable {
-  const nnz = pre.length;
-  const view = (keys: Int32Array, other: Int32Array, nKeys: number) => {
-    const ptr = new Int32Array(nKeys + 1);
-    for (let k = 0; k < nnz; k++) ptr[keys[k]! + 1]!++;
-    for (let r = 0; r < nKeys; r++) ptr[r + 1]! += ptr[r]!;
-    const next = ptr.slice(0, nKeys);
-    const idx = new Int32Array(nnz);
-    const pos = new Int32Array(nnz);
-    for (let k = 0; k < nnz; k++) {
-      const s = next[keys[k]!]!++;
-      idx[s] = other[k]!;
-      pos[s] = k;
-    }
-    return { ptr, idx, pos };
-  };
-  const r = view(pre, post, nPre);
-  const c = view(post, pre, nPost);
-  return { nPre, nPost, nnz, dense: false, rowPtr: r.ptr, rowIdx: r.idx, rowPos: r.pos, colPtr: c.ptr, colIdx: c.idx, colPos: c.pos };
-}
-
-/** Steps between renormalisations of a shifting-scale trace: the scale grows at most to e^range. */
-function renormInterval(logDecay: number, range: number): number {
-  if (!(logDecay < 0)) return 8192;
-  return Math.max(1, Math.min(8192, Math.floor(range / -logDecay)));
-}
-
-/**
- * A trace vector on a shifting scale: the true value is x[i] = X[i]·g^(n − base), so the per-step
- * decay of every element costs nothing; a spike at step n adds J·s·g^(−(n − base)) (all-to-all, euler)
- * or sets X[i] = J·s·g^(−(n − base)) (nearest). Every K steps X is multiplied by g^K and base moves
- * by K; base is always a multiple of K, so the numbers depend on the absolute step only (stepwise
- * and fused runs agree bit for bit). Mathematically identical to per-step decay.
- */
-export class ScaledTrace {
-  readonly X: Float64Array;
-  readonly nearest: boolean;
-  readonly jump: number;
-  readonly K: number;
-  base = 0;
-  private readonly P: Float64Array;
-  private readonly Q: Float64Array;
-
-  /** `range`: the scale grows at most to e^range before a renormalisation. */
-  constructor(n: number, mode: TraceMode, dtMs: number, tauMs: number, scale = 1, range = 30) {
-    this.X = new Float64Array(n);
-    this.nearest = mode === 'nearest';
-    const g = mode === 'euler' ? 1 - dtMs / tauMs : Math.exp(-dtMs / tauMs);
-    this.jump = mode === 'euler' ? (scale * dtMs) / tauMs : scale;
-    const logG = Math.log(g);
-    this.K = renormInterval(logG, range);
-    this.P = new Float64Array(this.K + 1);
-    this.Q = new Float64Array(this.K + 1);
-    for (let m = 0; m <= this.K; m++) {
-      this.P[m] = Math.exp(m * logG);
-      this.Q[m] = Math.exp(-m * logG);
-    }
-  }
-
-  /** Moves the scale so that step n is within [base, base + K). */
-  advance(n: number): void {
-    while (n - this.base >= this.K) {
-      const f = this.P[this.K]!;
-      const X = this.X;
-      for (let i = 0; i < X.length; i++) X[i]! *= f;
-      this.base += this.K;
-    }
-  }
-
-  /** Factor that turns X into the true value at step n (after advance(n)). */
-  read(n: number): number {
-    return this.P[n - this.base]!;
-  }
-
-  /** Factor that turns a true increment at step n into X units. */
-  write(n: number): number {
-    return this.Q[n - this.base]!;
-  }
-
-  /** Adds spikes (value[i] for i in active[0..count)) at step n. */
-  spike(n: number, active: Int32Array, count: number, value: Float32Array): void {
-    const q = this.jump * this.Q[n - this.base]!;
-    const X = this.X;
-    if (this.nearest) for (let c = 0; c < count; c++) { const i = active[c]!; X[i] = q * value[i]!; }
-    else for (let c = 0; c < count; c++) { const i = active[c]!; X[i]! += q * value[i]!; }
-  }
-
-  /** True values at step n. */
-  values(n: number, out: Float32Array | Float64Array = new Float32Array(this.X.length)): Float32Array | Float64Array {
-    const p = this.P[n - this.base]!;
-    for (let i = 0; i < out.length; i++) out[i] = this.X[i]! * p;
-    return out;
-  }
-
-  reset(): void {
-    this.X.fill(0);
-    this.base = 0;
-  }
-}
-
-/** What a fused rule kernel sees each step. */
-export interface StepIO {
-  /** Absolute step. */
-  n: number;
-  preActive: Int32Array;
-  preCount: number;
-  preValue: Float32Array;
-  postActive: Int32Array;
-  postCount: number;
-  postValue: Float32Array;
-  /** Input accumulator of the target channel (length nPost). */
-  input: Float32Array;
-  /** True when every pre event is 1 (binary): propagation adds w, else w·value. */
-  binary: boolean;
-  /** Current value of the rule's neuromodulator (0 when none). */
-  modulator: number;
-  w: Float32Array;
-}
-
-/** A fused rule kernel: propagation + plasticity of one projection for one step. */
-export interface RuleKernel {
-  step(io: StepIO): void;
-  /** State arrays (for checkpoints) and scalars. */
-  state(): { arrays: Record<string, Float64Array | Int32Array | Float32Array>; data: Record<string, number> };
-  setState(arrays: Record<string, Float64Array | Int32Array | Float32Array>, data: Record<string, number>): void;
-  reset(): void;
-  /**
-   * Kernels that keep their own committed weights (lazy potentiation) take the connection's weights
-   * at the start of a run: `changed` says they were replaced since the last `publish` (then the
-   * kernel adopts them); `publish` writes the true current weights into `w`.
-   */
-  attach?(w: Float32Array, changed: boolean): void;
-  publish?(w: Float32Array): void;
-}
-
-/** Propagation only: input[j] += w (· value) for every synapse of every active pre. */
-function propagate(t: SynapseTable, io: StepIO): void {
-  const { preActive, preCount, preValue, input, w, binary } = io;
-  if (t.dense) {
-    const nPost = t.nPost;
-    for (let c = 0; c < preCount; c++) {
-      const i = preActive[c]!;
-      const s = preValue[i]!;
-      const base = i * nPost;
-      if (binary) for (let j = 0; j < nPost; j++) input[j]! += w[base + j]!;
-      else for (let j = 0; j < nPost; j++) input[j]! += w[base + j]! * s;
-    }
-    return;
-  }
-  const { rowPtr, rowIdx, rowPos } = t;
-  for (let c = 0; c < preCount; c++) {
-    const i = preActive[c]!;
-    const s = preValue[i]!;
-    for (let k = rowPtr[i]!; k < rowPtr[i + 1]!; k++) input[rowIdx[k]!]! += binary ? w[rowPos[k]!]! : w[rowPos[k]!]! * s;
-  }
-}
-
-const noneKernel = (t: SynapseTable): RuleKernel => ({
-  step: (io) => propagate(t, io),
-  state: () => ({ arrays: {}, data: {} }),
-  setState: () => undefined,
-  reset: () => undefined,
-});
 
 const lo = (v: number | undefined) => (v === undefined ? -Infinity : v);
 const hi = (v: number | undefined) => (v === undefined ? Infinity : v);
-
-function traceState(traces: Record<string, ScaledTrace>) {
-  const arrays: Record<string, Float64Array> = {};
-  const data: Record<string, number> = {};
-  for (const [k, tr] of Object.entries(traces)) {
-    arrays[k] = Float64Array.from(tr.X);
-    data[`${k}.base`] = tr.base;
-  }
-  return { arrays, data };
-}
-
-function setTraceState(traces: Record<string, ScaledTrace>, arrays: Record<string, ArrayLike<number>>, data: Record<string, number>): void {
-  for (const [k, tr] of Object.entries(traces)) {
-    tr.X.set(arrays[k]!);
-    tr.base = data[`${k}.base`]!;
-  }
-}
 
 /**
  * Pair STDP (and the triplet rule, which adds the slow detectors r2/o2): per step,
@@ -331,6 +127,7 @@ function stdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'stdp'
     },
     state: () => traceState(traces),
     setState: (arrays, data) => setTraceState(traces, arrays, data),
+    traces: (n) => trueTraces(traces, n),
     reset() {
       for (const tr of Object.values(traces)) tr.reset();
     },
@@ -374,6 +171,7 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
   };
 
   return {
+    traces: (n) => trueTraces(traces, n),
     step(io) {
       const { n, w, modulator: r } = io;
       if (z) {
@@ -391,11 +189,11 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
           }
         }
       } else if (r !== 0) {
+        // a synapse can be eligible through a post spike and a pre spike at once: add both parts,
+        // then clip the total once (BindsNET clips W + ν·r·e as one update)
         const a = spec.nu * r;
-        forEachEligible((k, e) => {
-          const v = w[k]! + a * e;
-          w[k] = v < wMin ? wMin : v > wMax ? wMax : v;
-        });
+        forEachEligible((k, e) => { w[k]! += a * e; });
+        if (wMin > -Infinity || wMax < Infinity) forEachEligible((k) => { const v = w[k]!; w[k] = v < wMin ? wMin : v > wMax ? wMax : v; });
       }
       propagate(t, io);
       pPlus.advance(n); pMinus.advance(n);
@@ -414,7 +212,7 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
     state() {
       const s = traceState(traces);
       return {
-        arrays: { ...s.arrays, prevPre: prevPre.slice(0, nPrevPre), prevPost: prevPost.slice(0, nPrevPost), prevPreVal: Float32Array.from(prevPreVal), prevPostVal: Float32Array.from(prevPostVal), ePlus: Float64Array.from(ePlus), eMinus: Float64Array.from(eMinus) },
+        arrays: { ...s.arrays, prevPre: prevPre.slice(), prevPost: prevPost.slice(), prevPreVal: Float32Array.from(prevPreVal), prevPostVal: Float32Array.from(prevPostVal), ePlus: Float64Array.from(ePlus), eMinus: Float64Array.from(eMinus) },
         data: { ...s.data, nPrevPre, nPrevPost },
       };
     },
@@ -532,6 +330,7 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
   const traces: Record<string, ScaledTrace> = { xPre, xPost };
 
   return {
+    traces: (n) => trueTraces(traces, n),
     step(io) {
       const { n, preActive, preCount, postActive, postCount, input } = io;
       if (preCount === 0 && postCount === 0) return;
@@ -675,7 +474,7 @@ function lazySimd(nPre: number, nPost: number) {
 export function makeRuleKernel(t: SynapseTable, spec: FusedRuleSpec, dtMs: number, options: { lazy?: boolean } = {}): RuleKernel {
   switch (spec.kind) {
     case 'none':
-      return noneKernel(t);
+      throw new Error('makeRuleKernel: a static projection has no rule kernel');
     case 'stdp':
       if (options.lazy && spec.weightDependence === 'additive') return lazyStdpKernel(t, spec, dtMs);
       return stdpKernel(t, spec, dtMs);

@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { createRegistry, defineRule, isPlasticityError, loadCheckpoint, saveCheckpoint, type Registry, type RuleStepIO } from '@plasticity/core';
+import { defineFusedKernel, propagate } from '@plasticity/core/fused';
+import { CSRConnection, DenseConnection } from '@plasticity/sparse';
+import { mstdp, registerBuiltins, stdp } from '@plasticity/rules';
+import { Network } from './network.js';
+import { lif } from './neurons/models.js';
+
+const builtins = (): Registry => {
+  const r = createRegistry();
+  registerBuiltins(r);
+  return r;
+};
+
+const expectError = (fn: () => unknown, code: string, text: RegExp) => {
+  try {
+    fn();
+  } catch (e) {
+    expect(isPlasticityError(e)).toBe(true);
+    expect((e as { code: string }).code).toBe(code);
+    expect((e as Error).message).toMatch(text);
+    return;
+  }
+  throw new Error('expected a PlasticityError');
+};
+
+/** A user rule with only a tensor step: W decays by a factor per step (no fused kernel). */
+const decay = defineRule<{ factor: number }, Record<string, never>>({
+  name: 'acme/decay',
+  defaults: { factor: 0.999 },
+  init: () => ({}),
+  step(io: RuleStepIO, state, p) {
+    io.conn.mapSynapses((w) => tf.mul(w, p.factor));
+    return state;
+  },
+});
+
+function smallNet(options: ConstructorParameters<typeof Network>[0]) {
+  const net = new Network(options);
+  net.addPoisson('in', { n: 20, rateHz: 50 });
+  net.addPopulation('out', { n: 3, neuron: lif });
+  return net;
+}
+
+describe('engine selection', () => {
+  it('reports which engine runs each projection and why, and logs one line per fallback', () => {
+    const lines: string[] = [];
+    const net = smallNet({ dtMs: 1, registry: builtins(), log: (l) => lines.push(l) });
+    const conns = [0, 1, 2, 3].map(() => DenseConnection.fromDense({ data: new Float32Array(60).fill(0.5), shape: [20, 3] }));
+    net.connect('in', 'out', { connection: conns[0]!, rule: 'core/stdp', name: 'a' });
+    net.connect('in', 'out', { connection: conns[1]!, rule: decay, name: 'b' });
+    net.connect('in', 'out', { connection: conns[2]!, rule: stdp, ruleParams: { sameStepPairs: 'ignore' }, name: 'c' });
+    net.connect('in', 'out', { connection: conns[3]!, name: 'd' });
+    expect(net.engineReport()).toEqual([
+      { projection: 'a', rule: 'core/stdp', engine: 'fused' },
+      { projection: 'b', rule: 'acme/decay', engine: 'tensor', reason: "no fused kernel is registered for 'acme/decay' (registry.registerKernel)" },
+      { projection: 'c', rule: 'core/stdp', engine: 'tensor', reason: expect.stringMatching(/sameStepPairs 'ignore'/) },
+      { projection: 'd', rule: null, engine: 'fused' },
+    ]);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/projection "b" runs 'acme\/decay' on the tensor path/);
+    expect(lines[1]).toMatch(/projection "c" runs 'core\/stdp' on the tensor path.*sameStepPairs/);
+    net.dispose();
+    conns.forEach((c) => c.dispose());
+  });
+
+  it("fallback: 'error' throws E_PARAM and adds nothing; 'silent' logs nothing", () => {
+    const lines: string[] = [];
+    const strict = smallNet({ dtMs: 1, fallback: 'error', log: (l) => lines.push(l) });
+    const c = DenseConnection.fromDense({ data: new Float32Array(60).fill(0.5), shape: [20, 3] });
+    expectError(() => strict.connect('in', 'out', { connection: c, rule: decay }), 'E_PARAM', /cannot run fused: no fused kernel is registered for 'acme\/decay'/);
+    expect(strict.engineReport()).toEqual([]);
+    expect(strict.registry.has('acme/decay')).toBe(false);
+    const quiet = smallNet({ dtMs: 1, fallback: 'silent', log: (l) => lines.push(l) });
+    quiet.connect('in', 'out', { connection: c, rule: decay });
+    expect(lines).toEqual([]);
+    expectError(() => smallNet({ dtMs: 1, fallback: 'loud' as never }), 'E_PARAM', /fallback/);
+    c.dispose();
+  });
+
+  it('a rule object carries its kernel into a network made without a registry; a built-in name says how to register', () => {
+    const net = smallNet({ dtMs: 1 });
+    const c = DenseConnection.fromDense({ data: new Float32Array(60).fill(0.5), shape: [20, 3] });
+    net.connect('in', 'out', { connection: c, rule: stdp });
+    expect(net.engineReport()[0]!.engine).toBe('fused');
+    expect(net.registry.kernelFor('core/stdp')).toBe(stdp.fused);
+    expectError(() => net.connect('in', 'out', { connection: c, rule: 'core/bcm' }), 'E_REGISTRY', /registerBuiltins\(registry\) from @plasticity\/rules/);
+    c.dispose();
+  });
+
+  it('a kernel registered for a rule that has none runs it fused', async () => {
+    const registry = createRegistry();
+    registry.register(decay);
+    registry.registerKernel(defineFusedKernel<{ factor: number }>({
+      rule: 'acme/decay',
+      setup: ({ table, params }) => ({
+        step(io) {
+          propagate(table, io);
+          const f = Math.fround(params.factor);
+          for (let k = 0; k < io.w.length; k++) io.w[k] = Math.fround(io.w[k]! * f);
+        },
+        state: () => ({ arrays: {}, data: {} }),
+        setState: () => undefined,
+        reset: () => undefined,
+      }),
+    }));
+    const run = async (reg: Registry) => {
+      const net = smallNet({ dtMs: 1, seed: 3, registry: reg, fallback: 'silent' });
+      const c = CSRConnection.random({ nPre: 20, nPost: 3, p: 0.5, seed: 1, init: { dist: 'uniform', low: 1, high: 2 } });
+      net.connect('in', 'out', { connection: c, rule: 'acme/decay', ruleParams: { factor: 0.99 } });
+      const engine = net.engineReport()[0]!.engine;
+      const w0 = await c.getWeights();
+      await net.run(50);
+      const w = await c.getWeights();
+      c.dispose();
+      net.dispose();
+      return { engine, w, w0 };
+    };
+    const fused = await run(registry);
+    const plain = createRegistry();
+    plain.register(decay);
+    const generic = await run(plain);
+    expect(fused.engine).toBe('fused');
+    expect(generic.engine).toBe('tensor');
+    expect(fused.w).toEqual(generic.w);
+    fused.w.forEach((v, k) => expect(v).toBeCloseTo(fused.w0[k]! * 0.99 ** 50, 5));
+  });
+});
+
+describe('defects', () => {
+  it('bounded fused MSTDP clips the total once (BindsNET): w0 0.45 in [0.25, 0.5] → 0.47', async () => {
+    const net = new Network({ dtMs: 1, registry: builtins(), fallback: 'error' });
+    net.addSpikeTrain('pre', { n: 1, timesMs: [5], indices: [0] });
+    net.addSpikeTrain('kick', { n: 1, timesMs: [4], indices: [0] });
+    net.addPopulation('post', { n: 1, neuron: lif, params: { tauMMs: 1e6, vThreshMv: 0, refractoryMs: 0 } });
+    const plastic = DenseConnection.fromDense([[0.45]]);
+    const kick = DenseConnection.fromDense([[1000]]);
+    net.connect('kick', 'post', { connection: kick });
+    net.connect('pre', 'post', { connection: plastic, rule: mstdp, ruleParams: { nu: 0.1, aPlus: 1, aMinus: 0.8, wMin: 0.25, wMax: 0.5 } });
+    const post = net.monitorSpikes('post');
+    net.setModulator('reward', 0);
+    await net.run(6); // steps 0..5: pre and post spike in step 5
+    expect(Array.from(post.steps())).toEqual([5]);
+    net.setModulator('reward', 1);
+    await net.step(); // e(5) = P+·s_post + s_pre·P− = 1 − 0.8
+    net.setModulator('reward', 0);
+    await net.run(5);
+    expect((await plastic.getWeights())[0]).toBeCloseTo(0.47, 6);
+    plastic.dispose();
+    kick.dispose();
+  });
+
+  it('loadCheckpoint rejects kernel arrays of the wrong length before changing anything', async () => {
+    const build = () => {
+      const net = new Network({ dtMs: 1, seed: 2, registry: builtins() });
+      net.addPoisson('in', { n: 20, rateHz: 80 });
+      net.addPopulation('out', { n: 3, neuron: lif, params: { tauMMs: 5 } });
+      const c = DenseConnection.fromDense({ data: new Float32Array(60).fill(6), shape: [20, 3] });
+      net.connect('in', 'out', { connection: c, rule: mstdp, ruleParams: { nu: 0.1 } });
+      net.setModulator('reward', 1);
+      return { net, c };
+    };
+    const a = build();
+    await a.net.run(40);
+    const bytes = await a.net.saveCheckpoint();
+    const ck = loadCheckpoint(bytes, a.net.registry);
+    // re-save (valid checksum) with one kernel array shortened or lengthened
+    const tampered = async (key: string, length: number) => {
+      const arrays = Object.fromEntries(Object.entries(ck.arrays).map(([k, v]) => {
+        if (k !== key) return [k, v.data];
+        const ctor = v.data.constructor as new (n: number) => typeof v.data;
+        const out = new ctor(length);
+        out.set(v.data.subarray(0, Math.min(length, v.data.length)));
+        return [k, out];
+      }));
+      return saveCheckpoint({ arrays, configs: ck.rawConfigs, data: ck.data });
+    };
+    const key = Object.keys(ck.arrays).find((k) => k.endsWith('/r/pPlus'))!;
+    expect(key).toBeDefined();
+    const b = build();
+    await b.net.run(17);
+    const wBefore = await b.c.getWeights();
+    const vBefore = b.net.state('out').v;
+    for (const length of [10, 40]) {
+      const bad = await tampered(key, length);
+      await expect(b.net.loadCheckpoint(bad)).rejects.toMatchObject({ code: 'E_CHECKPOINT', message: expect.stringMatching(/pPlus/) });
+      expect(await b.c.getWeights()).toEqual(wBefore);
+      expect(b.net.state('out').v).toEqual(vBefore);
+      expect(b.net.stepCount).toBe(17);
+    }
+    await b.net.loadCheckpoint(bytes); // the untouched file still loads
+    expect(b.net.stepCount).toBe(40);
+    a.c.dispose();
+    b.c.dispose();
+  });
+});
