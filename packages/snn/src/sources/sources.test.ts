@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPlasticityError } from '@plasticity/core';
+import { Network } from '../network.js';
 import { PoissonSource, SpikeTrainSource } from './sources.js';
 
 function collect(src: PoissonSource | SpikeTrainSource, steps: number, dt: number, from = 0) {
@@ -76,6 +77,27 @@ describe('PoissonSource', () => {
       expect(isPlasticityError(err)).toBe(true);
     }
     expect(() => new PoissonSource({ n: 2, rateHz: 1, schedule: { startsMs: [0, 0], factors: [1, 1] } })).toThrow(/startsMs must increase/);
+  });
+
+  it('rejects a rate above 1/dt (at most one spike per step) naming the value and the limit; 1/dt itself fires every step', () => {
+    const message = (fn: () => unknown) => {
+      try { fn(); } catch (e) { if (isPlasticityError(e, 'E_PARAM')) return e.message; throw e; }
+      throw new Error('expected E_PARAM');
+    };
+    expect(message(() => new PoissonSource({ n: 1, rateHz: 2000 }).bind(1))).toMatch(/rateHz = 2000 Hz exceeds 1\/dt = 1000 Hz at dtMs = 1/);
+    expect(message(() => new PoissonSource({ n: 3, rateHz: [5, 20_000, 5] }).bind(0.1))).toMatch(/rateHz\[1\] = 20000 Hz exceeds 1\/dt = 10000 Hz at dtMs = 0.1/);
+    const scheduled = { n: 1, rateHz: 600, schedule: { startsMs: [0, 10], factors: [1, 2] } };
+    expect(message(() => new PoissonSource(scheduled).bind(1))).toMatch(/rateHz = 600 Hz × schedule factor 2 = 1200 Hz exceeds 1\/dt = 1000 Hz/);
+    // A source that was bound keeps its dt when a finer one is refused.
+    const src = new PoissonSource({ n: 2, rateHz: 1000, seed: 4 });
+    expect(collect(src, 50, 1).map((t) => t.length)).toEqual([50, 50]);
+    expect(() => src.bind(2)).toThrow(/exceeds 1\/dt = 500 Hz/);
+    expect(collect(src, 10, 1, 50).map((t) => t.length)).toEqual([10, 10]);
+    // Through a Network: nothing is added, the name stays free.
+    const net = new Network({ dtMs: 1 });
+    expect(message(() => net.addPoisson('in', { n: 4, rateHz: 2000 }))).toMatch(/rateHz = 2000 Hz exceeds 1\/dt = 1000 Hz/);
+    expect(net.addPoisson('in', { n: 4, rateHz: 1000 }).n).toBe(4);
+    net.dispose();
   });
 });
 

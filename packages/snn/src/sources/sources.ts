@@ -40,7 +40,8 @@ const BUCKETS = 4096; // calendar size (steps); a power of two
  * next spike, 1 + ⌊ln U / ln(1 − p)⌋ with p = rate·dt (the same process as an independent coin flip
  * with probability p per step), and waits in a calendar queue of step buckets; the cost scales with the
  * number of spikes, not with neurons × steps. A time-varying rate is drawn by thinning: candidates at
- * the peak rate, each kept with probability factor(t)/maxFactor. p >= 1 spikes every step.
+ * the peak rate, each kept with probability factor(t)/maxFactor. p = 1 (rate = 1/dt) spikes every step;
+ * a higher peak rate is rejected by `bind` (E_PARAM), since a step holds at most one spike.
  */
 export class PoissonSource implements SpikeSource {
   readonly kind = 'poisson' as const;
@@ -56,10 +57,13 @@ export class PoissonSource implements SpikeSource {
   private link: Int32Array;
   private started = false;
   private schedIdx = 0;
+  /** rateHz was one number (named as such in errors). */
+  private readonly uniform: boolean;
 
   constructor(options: PoissonOptions) {
     this.n = check.integer('n', options.n, 0, 2 ** 31 - 1);
     const r = options.rateHz;
+    this.uniform = typeof r === 'number';
     this.rates = new Float64Array(this.n);
     if (typeof r === 'number') {
       check.nonNegative('rateHz', r);
@@ -89,11 +93,22 @@ export class PoissonSource implements SpikeSource {
     this.head.fill(-1);
   }
 
+  /** Binds to the step `dtMs`; throws E_PARAM (leaving the source as it was) if a rate exceeds 1/dt. */
   bind(dtMs: number): void {
     check.positive('dtMs', dtMs);
     if (this.dtMs === dtMs) return;
-    this.dtMs = dtMs;
     const peak = this.schedule ? this.schedule.max : 1;
+    // A step holds at most one spike: a faster rate would silently be delivered as 1/dt.
+    const limit = 1000 / dtMs;
+    for (let i = 0; i < this.n; i++) {
+      const rate = this.rates[i]! * peak;
+      if (rate > limit * (1 + 1e-12)) {
+        const name = this.uniform ? 'rateHz' : `rateHz[${i}]`;
+        const value = this.schedule ? `${this.rates[i]} Hz × schedule factor ${peak} = ${rate} Hz` : `${rate} Hz`;
+        throw new PlasticityError('E_PARAM', `${name} = ${value} exceeds 1/dt = ${limit} Hz at dtMs = ${dtMs} (at most one spike per step); use a smaller dtMs or a lower rate`);
+      }
+    }
+    this.dtMs = dtMs;
     this.logQ = new Float64Array(this.n);
     for (let i = 0; i < this.n; i++) {
       const p = (this.rates[i]! * peak * dtMs) / 1000;
