@@ -1,19 +1,45 @@
-// Each library package, packed as it would be published, installs and works alone in a fresh project.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// Each library package, packed as it would be published (the READMEs' install path: `pnpm tarballs`),
+// installs and works alone in a fresh npm project outside the workspace.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@plasticity/core';
 import ts from 'typescript';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const LIBRARIES = ['core', 'sparse', 'snn', 'rules'];
 const TFJS = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', '@tensorflow/tfjs-backend-wasm@4.22.0'];
 const work = mkdtempSync(path.join(os.tmpdir(), 'plasticity-packed-'));
+const tarballDir = path.join(work, 'tarballs');
+const tarballs = new Map<string, string>(); // '@plasticity/core' → path
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+beforeAll(() => {
+  // The packages are built (turbo runs `build` before `test`); this is the READMEs' `pnpm tarballs` minus the build.
+  execFileSync('pnpm', ['run', '--silent', 'tarballs:pack'], { cwd: root, stdio: 'pipe', env: { ...process.env, TARBALLS: tarballDir } });
+  for (const f of readdirSync(tarballDir)) {
+    const name = /^plasticity-([a-z]+)-\d/.exec(f)?.[1];
+    if (name) tarballs.set(`@plasticity/${name}`, path.join(tarballDir, f));
+  }
+}, 120_000);
+
+/** The packed package.json of a tarball (what npm would read from the registry). */
+function packedManifest(tarball: string): { name: string; license?: string; repository?: { url: string; directory?: string }; peerDependencies?: Record<string, string> } {
+  return JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+}
+const tarballFiles = (tarball: string) => execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+
+function freshProject(name: string, install: string[]): string {
+  const dir = path.join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...install], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
 
 const SMOKE = `
 import * as core from '@plasticity/core';
@@ -32,35 +58,64 @@ console.log(JSON.stringify(report));
 `;
 
 describe('packed packages', () => {
-  it('install from their tarballs into a fresh project and run in plain Node', () => {
-    for (const lib of LIBRARIES) {
-      execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: path.join(root, 'packages', lib), stdio: 'pipe' });
+  it('are packed with the README, the LICENSE, the license and repository fields, and no workspace: ranges', () => {
+    expect([...tarballs.keys()].sort()).toEqual(LIBRARIES.map((l) => `@plasticity/${l}`).sort());
+    for (const [pkg, tarball] of tarballs) {
+      const files = tarballFiles(tarball);
+      for (const f of ['package/LICENSE', 'package/README.md', 'package/package.json', 'package/dist/index.js', 'package/dist/index.d.ts']) expect(files, `${pkg}: ${f}`).toContain(f);
+      const manifest = packedManifest(tarball);
+      expect(manifest.license).toBe('MIT');
+      expect(manifest.repository?.url).toMatch(/^git\+https:\/\/.+\.git$/);
+      expect(manifest.repository?.directory).toBe(`packages/${pkg.slice('@plasticity/'.length)}`);
+      expect(JSON.stringify(manifest)).not.toContain('workspace:');
     }
-    const tarballs = readdirSync(work).filter((f) => f.endsWith('.tgz')).map((f) => path.join(work, f));
-    expect(tarballs).toHaveLength(LIBRARIES.length);
-    const project = path.join(work, 'app');
-    execFileSync('mkdir', ['-p', project]);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }));
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...TFJS], { cwd: project, stdio: 'pipe' });
-    const packages = LIBRARIES.map((l) => `@plasticity/${l}`);
-    writeFileSync(path.join(project, 'smoke.mjs'), `const PACKAGES = ${JSON.stringify(packages)};\n${SMOKE}`);
-    const out = execFileSync(process.execPath, ['smoke.mjs'], { cwd: project, encoding: 'utf8' });
-    const report = JSON.parse(out.trim().split('\n').pop()!);
-    expect(report.backend).toBe('wasm');
-    for (const pkg of packages) expect(report.packages[pkg]).toBeGreaterThan(0);
-    expect(report.draw).toEqual(Array.from(createRng(1).uniform(2))); // same stream as the workspace build
-    expect(report.plugins.length).toBeGreaterThan(0);
+  });
 
-    // Every package README's first example runs, unchanged but for its types, against the tarballs.
+  for (const lib of LIBRARIES) {
+    it(`@plasticity/${lib} installs alone (with only its peer dependencies) and imports in plain Node`, () => {
+      const pkg = `@plasticity/${lib}`;
+      const peers = Object.keys(packedManifest(tarballs.get(pkg)!).peerDependencies ?? {}).filter((p) => p.startsWith('@plasticity/'));
+      const project = freshProject(`alone-${lib}`, [tarballs.get(pkg)!, ...peers.map((p) => tarballs.get(p)!), ...TFJS]);
+      const installed = readdirSync(path.join(project, 'node_modules', '@plasticity')).sort();
+      expect(installed).toEqual([lib, ...peers.map((p) => p.slice('@plasticity/'.length))].sort());
+      writeFileSync(path.join(project, 'smoke.mjs'), `const PACKAGES = ${JSON.stringify([pkg])};\n${SMOKE}`);
+      const out = execFileSync(process.execPath, ['smoke.mjs'], { cwd: project, encoding: 'utf8' });
+      const report = JSON.parse(out.trim().split('\n').pop()!);
+      expect(report.backend).toBe('wasm');
+      expect(report.packages[pkg]).toBeGreaterThan(0);
+      expect(report.draw).toEqual(Array.from(createRng(1).uniform(2))); // same stream as the workspace build
+
+      if (lib === 'core') {
+        // Quiet by default: initBackend() in Node says nothing about skipping WebGPU unless given a log.
+        writeFileSync(path.join(project, 'quiet.mjs'), "import { initBackend } from '@plasticity/core';\nconsole.log(await initBackend());\n");
+        const quiet = spawnSync(process.execPath, ['quiet.mjs'], { cwd: project, encoding: 'utf8' });
+        expect(quiet.status).toBe(0);
+        expect(quiet.stdout.trim()).toBe('wasm');
+        expect(quiet.stderr).toBe('');
+        writeFileSync(path.join(project, 'loud.mjs'), "import { initBackend } from '@plasticity/core';\nawait initBackend('auto', { log: console.warn });\n");
+        expect(spawnSync(process.execPath, ['loud.mjs'], { cwd: project, encoding: 'utf8' }).stderr).toMatch(/backend 'webgpu' skipped: navigator\.gpu is missing/);
+      }
+    }, 300_000);
+  }
+
+  it('together run every package README example, unchanged but for its types', () => {
+    const project = freshProject('all', [...tarballs.values(), ...TFJS]);
+    writeFileSync(path.join(project, 'smoke.mjs'), `const PACKAGES = ${JSON.stringify([...tarballs.keys()])};\n${SMOKE}`);
+    const report = JSON.parse(execFileSync(process.execPath, ['smoke.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!);
+    expect(report.plugins.length).toBeGreaterThan(0);
     for (const lib of LIBRARIES) {
       const readme = readFileSync(path.join(root, 'packages', lib, 'README.md'), 'utf8');
+      // The install section names this way of installing (nothing is on npm yet).
+      expect(readme, `${lib} README install section`).toContain('pnpm tarballs');
+      expect(readme).toContain(`$PLASTICITY/tarballs/plasticity-${lib}-*.tgz`);
       const block = /```(?:ts|js)\n([\s\S]*?)```/.exec(readme);
       expect(block, `${lib} README has a code example`).not.toBeNull();
       const js = ts.transpileModule(block![1]!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
       const file = path.join(project, `readme-${lib}.mjs`);
       writeFileSync(file, js);
-      const printed = execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-      expect(printed.trim().length, `${lib} README example prints its result`).toBeGreaterThan(0);
+      const run = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+      expect(run.error?.message ?? run.status, `${lib} README example exits 0\n${run.stderr}`).toBe(0);
+      expect(run.stdout.trim().length, `${lib} README example prints its result`).toBeGreaterThan(0);
     }
   }, 300_000);
 });
