@@ -1,25 +1,36 @@
-// `pnpm bench sparse` (issue 3): CSR event kernels — event matvec (spikes @ W), onPre and onPost
-// (clip to [0, 1], touched synapses only) — on our cpu and wasm kernels against the C -O3 kernels of
-// bench/peers/event_c.c (compiled and run in this run) and the numpy kernels of event_ref.py.
-// Workloads are generated with core's seeded RNG; ours must agree bit for bit on cpu and wasm; the
-// workload is then dumped in event_c.c's layout with our cpu results as the expected values (the C
-// program verifies them bit for bit before it times) and timed A B A B: every round runs C, numpy
-// (first rounds), then each of ours; the reported value is the median over rounds. Events/s =
-// active pre × fan-out per second (onPost: active post × fan-in).
+// `pnpm bench sparse` (issue 3, issue 8): CSR event kernels — event matvec (spikes @ W), onPre and
+// onPost (clip to [0, 1], touched synapses only) — on our cpu and wasm kernels against the C -O3
+// kernels of bench/peers/event_c.c (compiled and run in this run) and the numpy kernels of
+// event_ref.py. Workloads are generated with core's seeded RNG; ours must agree bit for bit on cpu
+// and wasm and at every level; the workload is then dumped in event_c.c's layout with our cpu
+// results as the expected values (the C program verifies them bit for bit before it times) and
+// timed A B A B: every round runs C, numpy (first rounds), then each of ours; the reported value is
+// the median over rounds. Events/s = active pre × fan-out per second (onPost: active post × fan-in).
 //
 // Each of our backends runs in a Node process of its own (lib/sparse-child.mjs), as the peers do
-// and as a user's program would. "plasticity/cpu|wasm" go through the public API
-// (CSRConnection.propagate / onPre / onPost, one call per step, spikes as bool and traces as float32
-// tensors); "… (runKernel)" call the kernels of names.ts through tf.engine().runKernel with the same
-// tensors (the API layer's cost), and "… (module)" call our wasm module's exports on the same bytes
-// with no tfjs call at all, which is the work event_c.c's functions do (tfjs's per-call cost).
-// Env: BENCH_ROUNDS=n overrides the number of rounds; BENCH_CASES=1e6,1e5,1e7 picks cases.
+// and as a user's program would. Levels of ours:
+//   "plasticity/cpu|wasm"      the public per-step API as a simulation loop calls it, allocating
+//                              nothing per step: CSRConnection.propagateInto(list, out), onPre(list,
+//                              hostTrace), onPost(hostTrace, list), events as lists of active indices
+//                              (EventList), traces and the output in host Float32Arrays;
+//   "… (API, tensors)"         the tensor API: propagate/onPre/onPost with bool spike tensors and
+//                              float32 trace tensors, propagate returning a fresh tensor a step;
+//   "… (runKernel)"            the kernels of names.ts through tf.engine().runKernel, same tensors;
+//   "… (module)"               our wasm module's exports on the same bytes with no tfjs call, the
+//                              work event_c.c's functions do.
+// C scans a dense uint8 spike vector each step (as BrainEvent's dense events); the per-step API
+// gets the active indices a simulation loop already has (BrainEvent's compact binary events).
+// Env: BENCH_ROUNDS=n overrides the number of rounds; BENCH_CASES=1e6,1e5,1e7 picks cases (the
+// other cases of the previous results file are kept). Every run appends its ratios to `history` in
+// bench/results/sparse.json (BENCH_HISTORY=reset starts it afresh); `node bench/sparse.mjs --table`
+// prints the README tables from that file (latest run and the range over the runs in `history`),
+// `--table --write` writes them into packages/sparse/README.md and the root README's sparse row.
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BENCH_DIR, WORK_DIR, entry, interleave, machine, median, now, runChild, skipped, writeResults,
+  BENCH_DIR, RESULTS_DIR, WORK_DIR, entry, interleave, machine, median, now, runChild, skipped, writeResults,
 } from './lib/harness.mjs';
 import { dumpWorkload, makeWorkload } from './lib/workload.mjs';
 
@@ -35,14 +46,96 @@ const KERNELS = [
   { key: 'onpost', label: 'onPost', c: 'on_post', events: 'post' },
 ];
 const IMPLS = ['cpu', 'wasm'];
-/** Also timed through runKernel and as bare module calls (what the API layer and tfjs each cost a call). */
+/** Also timed through the tensor API, runKernel and as bare module calls (what each layer costs a call). */
 const KERNEL_LEVEL = ['wasm'];
 // Each round runs every kernel `reps` times over T steps (from the initial weights), for ours and
 // for C (event_c's own repetitions); a round's value is the median of those.
 
+const RESULTS_FILE = path.join(RESULTS_DIR, 'sparse.json');
+
 const wanted = process.env.BENCH_CASES?.split(',');
 const CASES = ALL_CASES.filter((c) => !wanted || wanted.includes(c.key));
 const log = (...a) => console.log(...a);
+
+// ---------------------------------------------------------------- README tables from sparse.json
+/**
+ * Markdown made from bench/results/sparse.json alone (hand-copied figures drifted apart before):
+ * per size, the ratio to C of each level in the latest run with its range over `history`; and the
+ * root README's row. With `write`, replaces the text between the markers in packages/sparse/README.md
+ * and the root README's line that starts with ROOT_ROW.
+ */
+function tables(write) {
+  const doc = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  const hist = doc.history ?? [];
+  const levels = [
+    ['plasticity/wasm', 'wasm, per-step API'], ['plasticity/wasm (API, tensors)', 'wasm, tensor API'],
+    ['plasticity/wasm (runKernel)', 'wasm, runKernel'], ['plasticity/wasm (module)', 'wasm, module'], ['plasticity/cpu', 'cpu, per-step API'],
+  ];
+  const find = (name, impl, baseline) => doc.cases.find((e) => e.case === name && e.impl === impl && (baseline ? e.baseline === baseline : !e.baseline));
+  const range = (name, impl, baseline = 'c-O3') => {
+    const xs = hist.map((h) => h.ratios[`${name}|${impl}|${baseline}`]).filter((x) => typeof x === 'number');
+    return xs.length ? { min: Math.min(...xs), max: Math.max(...xs), n: xs.length, med: median(xs) } : null;
+  };
+  const x2 = (v) => v.toFixed(2);
+  const cell = (name, impl) => {
+    const e = find(name, impl, 'c-O3');
+    if (!e || e.ratio == null) return '–';
+    const r = range(name, impl);
+    return `${x2(e.ratio)}×${r && r.n > 1 ? ` (${x2(r.min)}–${x2(r.max)})` : ''}`;
+  };
+  const out = [];
+  for (const c of ALL_CASES) {
+    if (!doc.cases.some((e) => e.case.endsWith(c.label))) continue;
+    const runs = Math.max(0, ...KERNELS.map((k) => range(`${k.label} ${c.label}`, 'plasticity/wasm')?.n ?? 0));
+    out.push('', `**${c.label.replace(/^1e(\d)/, '10^$1')}** (${c.nPre} × ${c.nPost}, p = ${c.p}, ${c.T} steps): ratio to C in the latest run` +
+      ` (${find(`${KERNELS[0].label} ${c.label}`, 'c-O3')?.usPerStep ?? '?'} µs a C matvec step), range over ${runs} runs in brackets`, '');
+    out.push(`| | C -O3 | ${levels.map((l) => l[1]).join(' | ')} | numpy |`);
+    out.push(`|---|---|${levels.map(() => '---|').join('')}---|`);
+    for (const k of KERNELS) {
+      const name = `${k.label} ${c.label}`;
+      const ce = find(name, 'c-O3');
+      const np = find(name, 'numpy');
+      const vsNp = find(name, 'plasticity/wasm', 'numpy');
+      out.push(`| ${k.label} | ${ce?.value ? ce.value.toExponential(2) + ' ev/s' : 'skipped'} | ${levels.map(([impl]) => cell(name, impl)).join(' | ')} | ` +
+        `${np?.value ? np.value.toExponential(1) + ` (wasm API ${x2(vsNp.ratio)}×)` : 'skipped'} |`);
+    }
+  }
+  const block = [`Generated by \`node bench/sparse.mjs --table --write\` from \`bench/results/sparse.json\` (${doc.date.slice(0, 10)}, ${doc.machine}).`, ...out].join('\n');
+  const c6 = ALL_CASES[0].label;
+  const c5 = ALL_CASES[1].label;
+  const api = (label) => KERNELS.map((k) => {
+    const e = find(`${k.label} ${label}`, 'plasticity/wasm', 'c-O3');
+    return e ? x2(e.ratio) : '–';
+  }).join(' / ');
+  const rng = (label) => KERNELS.map((k) => {
+    const r = range(`${k.label} ${label}`, 'plasticity/wasm');
+    return r ? `${x2(r.min)}–${x2(r.max)}` : '–';
+  }).join(' / ');
+  const nRuns = range(`${KERNELS[0].label} ${c6}`, 'plasticity/wasm')?.n ?? 0;
+  const npr = KERNELS.map((k) => find(`${k.label} ${c6}`, 'plasticity/wasm', 'numpy')?.ratio).filter(Boolean);
+  const row = `${ROOT_ROW} | C \`-O3\` kernels | ${api(c6)}× the events/s in the committed run, ${rng(c6)}× over ${nRuns} runs; ` +
+    `10^5 synapses ${api(c5)}× (${rng(c5)}×); ${x2(Math.min(...npr))}–${x2(Math.max(...npr))}× numpy |`;
+  console.log(block + '\n\nroot README row:\n' + row);
+  if (!write) return;
+  const pkg = path.join(BENCH_DIR, '..', 'packages', 'sparse', 'README.md');
+  const text = readFileSync(pkg, 'utf8');
+  const [a, b] = [text.indexOf(TABLE_START), text.indexOf(TABLE_END)];
+  if (a < 0 || b < a) throw new Error(`${pkg}: markers ${TABLE_START} … ${TABLE_END} not found`);
+  writeFileSync(pkg, text.slice(0, a + TABLE_START.length) + '\n' + block + '\n' + text.slice(b));
+  const root = path.join(BENCH_DIR, '..', 'README.md');
+  const lines = readFileSync(root, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.startsWith(ROOT_ROW));
+  if (i < 0) throw new Error(`${root}: no line starts with ${ROOT_ROW}`);
+  lines[i] = row;
+  writeFileSync(root, lines.join('\n'));
+}
+const TABLE_START = '<!-- sparse-bench:start -->';
+const TABLE_END = '<!-- sparse-bench:end -->';
+const ROOT_ROW = '| CSR event matvec / onPre / onPost, 10^6 synapses, 5% firing';
+if (process.argv.includes('--table')) {
+  tables(process.argv.includes('--write'));
+  process.exit(0);
+}
 
 // ---------------------------------------------------------------- peers: availability
 function prepareC() {
@@ -145,15 +238,19 @@ for (const c of CASES) {
     const d = sameBits(res.wasm[k], v);
     if (d) problems.push(`wasm ${k} != cpu ${k}: ${d}`);
   }
+  const LEVELS = { t: 'tensor API', k: 'runKernel', m: 'module' };
   for (const b of IMPLS) {
-    for (const [k, ref] of [['kOnPre', 'onPre'], ['kOnPost', 'onPost'], ['mMatvec', 'matvec'], ['mOnPre', 'onPre'], ['mOnPost', 'onPost']]) {
-      if (!res[b][k]) continue;
-      const d = sameBits(res[b][k], res.cpu[ref]);
-      if (d) problems.push(`${b} ${k.startsWith('k') ? 'runKernel' : 'module'} ${ref} != API ${ref}: ${d}`);
+    for (const [level, name] of Object.entries(LEVELS)) {
+      for (const ref of ['matvec', 'onPre', 'onPost']) {
+        const k = level + ref[0].toUpperCase() + ref.slice(1);
+        if (!res[b][k]) continue;
+        const d = sameBits(res[b][k], res.cpu[ref]);
+        if (d) problems.push(`${b} ${name} ${ref} != per-step API ${ref}: ${d}`);
+      }
     }
   }
   if (problems.length) throw new Error(`${c.label}: results differ, not timing:\n${problems.join('\n')}`);
-  log(`verified: wasm == cpu bit for bit (matvec, onPre and onPost after ${wl.T} steps; API, runKernel and module)`);
+  log(`verified: wasm == cpu bit for bit (matvec, onPre and onPost after ${wl.T} steps; per-step API, tensor API, runKernel and module)`);
   const dir = path.join(WORK_DIR, `sparse-${c.key}`);
   dumpWorkload(dir, wl, { matvec: res.cpu.matvec, onPre: res.cpu.onPre, onPost: res.cpu.onPost });
 
@@ -185,6 +282,7 @@ for (const c of CASES) {
   for (const b of IMPLS) {
     runners[`plasticity/${b}`] = () => kids[b].ask({ type: 'time', level: 'api', reps: c.reps });
     if (KERNEL_LEVEL.includes(b)) {
+      runners[`plasticity/${b} (API, tensors)`] = () => kids[b].ask({ type: 'time', level: 'api-tensor', reps: c.reps });
       runners[`plasticity/${b} (runKernel)`] = () => kids[b].ask({ type: 'time', level: 'kernel', reps: c.reps });
       runners[`plasticity/${b} (module)`] = () => kids[b].ask({ type: 'time', level: 'module', reps: c.reps });
     }
@@ -228,9 +326,24 @@ for (const c of CASES) {
   log(`${c.label}: ${((now() - tc) / 1000).toFixed(1)} s`);
 }
 
-const file = writeResults('sparse', cases, {
-  description: 'CSR event kernels (issue 3): events/s, median over A B A B rounds; ratio = ours / baseline',
+// Cases not run this time (BENCH_CASES) keep their entries from the previous file; every run's
+// ratios are appended to `history`, from which the README's ranges over runs are made.
+let previous = null;
+try {
+  previous = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+} catch { /* first run */ }
+const ranLabels = CASES.map((c) => c.label);
+const kept = (previous?.cases ?? []).filter((e) => !ranLabels.some((l) => e.case.endsWith(l)));
+const history = process.env.BENCH_HISTORY === 'reset' ? [] : (previous?.history ?? []);
+history.push({
+  date: new Date().toISOString(), load: m.details.loadavg, cases: CASES.map((c) => c.key),
+  ratios: Object.fromEntries(cases.filter((e) => e.ratio != null).map((e) => [`${e.case}|${e.impl}|${e.baseline}`, e.ratio])),
+});
+const file = writeResults('sparse', [...kept, ...cases], {
+  description: 'CSR event kernels (issues 3 and 8): events/s, median over A B A B rounds; ratio = ours / baseline; ' +
+    'history: the ratios of every run since BENCH_HISTORY=reset (the README ranges)',
   peers: { c: C.reason ? { skipped: C.reason } : { compiler: C.version, flags: '-O3 -march=native' }, numpy: NP.reason ? { skipped: NP.reason } : { version: NP.version } },
+  history,
 });
 const f = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
 log('\ncase                                               impl                          events/s    µs/step   vs C-O3  vs numpy');

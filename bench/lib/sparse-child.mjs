@@ -3,7 +3,12 @@
 // engine code see both backends' tensors and run slower on both (measured: ~4 µs a step on the
 // wasm matvec). The parent sends { type, ... } messages and gets one reply to each:
 //   setup { workload: { nPre, nPost, p, T }, backend } → { results } (for the correctness checks)
-//   time { reps, level: 'api' | 'kernel' | 'module' } → { matvec, onpre, onpost } (median seconds a step)
+//   time { reps, level: 'api' | 'api-tensor' | 'kernel' | 'module' } → { matvec, onpre, onpost } (median seconds a step)
+// Levels: 'api' is the public per-step API as a simulation loop calls it, with nothing allocated per
+// step: events as lists of active indices (EventList), traces as host Float32Arrays, the matvec
+// written into one caller-owned Float32Array (propagateInto); 'api-tensor' the tensor API (bool
+// spike tensors, float32 trace tensors, propagate returns a fresh tensor); 'kernel' runKernel;
+// 'module' the wasm module's exports with no tfjs call.
 //   footprint → { tensorBytes, withCsc, hostBytes }
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -31,8 +36,16 @@ async function setup(backend, wl) {
   const slice = (a, t, n) => tf.tensor1d(Float32Array.from(a.subarray(t * n, (t + 1) * n)), 'float32');
   // Spikes as bool tensors: one byte per neuron, like the uint8 spike vectors the C and numpy peers scan.
   const spikes = (a, t, n) => tf.tensor1d(a.slice(t * n, (t + 1) * n), 'bool');
+  // The per-step inputs of a host simulation loop: active indices (as its threshold test lists
+  // them) and traces in host arrays, made beforehand as the tensors are.
+  const list = (a, t, n) => {
+    const idx = [];
+    for (let i = 0; i < n; i++) if (a[t * n + i]) idx.push(i);
+    return { indices: Int32Array.from(idx) };
+  };
   const s = {
     conn, pre: [], post: [], preTr: [], postTr: [],
+    host: { pre: [], post: [], preTr: [], postTr: [], out: new Float32Array(nPost) },
     k: {
       ptr: tf.tensor1d(wl.indptr, 'int32'), idx: tf.tensor1d(wl.indices, 'int32'),
       cptr: tf.tensor1d(wl.csc.indptr, 'int32'), cidx: tf.tensor1d(wl.csc.rows, 'int32'), cslot: tf.tensor1d(wl.csc.slot, 'int32'),
@@ -44,12 +57,35 @@ async function setup(backend, wl) {
     s.post.push(spikes(wl.postSpikes, t, nPost));
     s.preTr.push(slice(wl.preTr, t, nPre));
     s.postTr.push(slice(wl.postTr, t, nPost));
+    s.host.pre.push(list(wl.preSpikes, t, nPre));
+    s.host.post.push(list(wl.postSpikes, t, nPost));
+    s.host.preTr.push(wl.preTr.slice(t * nPre, (t + 1) * nPre));
+    s.host.postTr.push(wl.postTr.slice(t * nPost, (t + 1) * nPost));
   }
   return s;
 }
 
-/** One kernel over all T steps from the initial weights through the API; seconds a step (reset untimed). */
+/**
+ * One kernel over all T steps from the initial weights through the per-step API (event lists, host
+ * traces, propagateInto one output array); seconds a step (reset untimed).
+ */
 function timeApi(s, wl, kernel) {
+  const { conn, host } = s;
+  const T = wl.T;
+  if (kernel !== 'matvec') conn.setWeights(wl.w0);
+  const t0 = performance.now();
+  if (kernel === 'matvec') {
+    for (let t = 0; t < T; t++) conn.propagateInto(host.pre[t], host.out);
+  } else if (kernel === 'onpre') {
+    for (let t = 0; t < T; t++) conn.onPre(host.pre[t], host.postTr[t], BOUNDS);
+  } else {
+    for (let t = 0; t < T; t++) conn.onPost(host.preTr[t], host.post[t], BOUNDS);
+  }
+  return (performance.now() - t0) / 1000 / T;
+}
+
+/** The same through the tensor API (bool spikes, float32 traces, a fresh output tensor a step). */
+function timeApiTensor(s, wl, kernel) {
   const { conn } = s;
   const T = wl.T;
   if (kernel !== 'matvec') conn.setWeights(wl.w0);
@@ -136,13 +172,20 @@ function moduleLevel(s, wl) {
 async function results(s, wl) {
   const out = {};
   s.conn.setWeights(wl.w0);
-  const y = s.conn.propagate(s.pre[wl.T - 1]);
-  out.matvec = Float32Array.from(await y.data());
-  y.dispose();
+  timeApi(s, wl, 'matvec');
+  out.matvec = s.host.out.slice(); // the last step's
   timeApi(s, wl, 'onpre');
   out.onPre = await s.conn.getWeights();
   timeApi(s, wl, 'onpost');
   out.onPost = await s.conn.getWeights();
+  s.conn.setWeights(wl.w0);
+  const y = s.conn.propagate(s.pre[wl.T - 1]);
+  out.tMatvec = Float32Array.from(await y.data());
+  y.dispose();
+  timeApiTensor(s, wl, 'onpre');
+  out.tOnPre = await s.conn.getWeights();
+  timeApiTensor(s, wl, 'onpost');
+  out.tOnPost = await s.conn.getWeights();
   timeKernel(s, wl, 'onpre');
   out.kOnPre = Float32Array.from(await s.k.w.data());
   timeKernel(s, wl, 'onpost');
@@ -189,7 +232,7 @@ process.on('message', async (msg) => {
       if (msg.backend === 'wasm') state.module = moduleLevel(state, wl);
       process.send({ results: await results(state, wl) });
     } else if (msg.type === 'time') {
-      const fn = msg.level === 'module' ? (_s, _w, k) => state.module.time(k) : msg.level === 'kernel' ? timeKernel : timeApi;
+      const fn = { module: (_s, _w, k) => state.module.time(k), kernel: timeKernel, api: timeApi, 'api-tensor': timeApiTensor }[msg.level];
       process.send(Object.fromEntries(KERNELS.map((k) => [k, median(Array.from({ length: msg.reps }, () => fn(state, wl, k)))])));
     } else if (msg.type === 'footprint') {
       process.send(footprint(wl));

@@ -533,6 +533,16 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
       await read(conn.matVec(v));
       conn.onPre(events(40, 0.5, true, 10), uniform(30, 11, -0.2, 0.2), { wMin: 0, wMax: 1 });
       conn.onPost(uniform(40, 12, -0.2, 0.2), events(30, 0.5, true, 13), { wMin: 0, wMax: 1 });
+      // Event lists (made dense for the webgpu kernels); propagateInto needs a synchronous host
+      // backend; host values with NaN are refused before any weight changes.
+      const list = { indices: Int32Array.of(1, 4, 9, 22, 39), values: Float32Array.of(0.5, 1, 0, -2, 1) };
+      await read(conn.propagate(list, { mode: 'float' }));
+      conn.onPre(list, uniform(30, 16, -0.2, 0.2), { wMin: 0, wMax: 1 });
+      conn.onPost(uniform(40, 17, -0.2, 0.2), { indices: Int32Array.of(0, 7, 29) }, { wMin: 0, wMax: 1 });
+      const nan = uniform(30, 18);
+      nan[3] = NaN;
+      expect(() => conn.onPre(list, nan)).toThrow(/postValues must contain only finite numbers, got NaN at index 3/);
+      if (backend === 'webgpu') expect(() => conn.propagateInto(list, new Float32Array(30))).toThrow(/cpu and wasm backends/);
       const a = tf.tensor2d(events(2 * 40, 0.5, false, 14), [2, 40]);
       conn.addOuter(a, v, 0.1);
       results.push(await conn.getWeights());
@@ -550,7 +560,7 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
     }
 
     for (const format of ['csr', 'coo'] as const) {
-      gpuIt(`${format}: propagate, vecMat, matVec, onPre, onPost, addOuter, gradients`, async () => {
+      gpuIt(`${format}: propagate, vecMat, matVec, onPre, onPost (event lists too), addOuter, gradients`, async () => {
         const cpu = await session('cpu', format);
         const gpu = await session('webgpu', format);
         expect(gpu.length).toBe(cpu.length);
