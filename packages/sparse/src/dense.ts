@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  PlasticityError, check, describeValue,
+  PlasticityError, check, describeValue, requireBackend,
   type Bounds, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
 import { EVENT_MODES, type Connection, type EventMode, type PropagateIntoOptions, type PropagateOptions, type StepInput } from './connection.js';
@@ -57,6 +57,7 @@ export class DenseConnection implements Connection {
   }
 
   private static of(nPre: number, nPost: number, values: Float32Array): DenseConnection {
+    requireBackend('creating a DenseConnection'); // before the first tensor
     return new DenseConnection(nPre, nPost, tf.tensor2d(values, [nPre, nPost], 'float32'));
   }
 

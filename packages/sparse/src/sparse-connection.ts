@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  PlasticityError, check, describeValue,
+  PlasticityError, check, describeValue, requireBackend,
   type Bounds, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
 import {
@@ -44,6 +44,7 @@ export abstract class SparseConnection implements Connection {
   private disposed = false;
 
   protected constructor(nPre: number, nPost: number, nnz: number, weights: Float32Array) {
+    requireBackend('creating a CSR or COO connection');
     registerSparseKernels();
     this.nPre = nPre;
     this.nPost = nPost;
