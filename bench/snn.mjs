@@ -179,7 +179,8 @@ async function recurrent({ N, T, seed = 1, dumpDir }) {
   const t0 = now();
   const net = new Network({ dtMs: 0.1, seed });
   net.addPoisson('drive', { n: N, rateHz: REC.drive.rateHz });
-  net.addPopulation('exc', { n: N, neuron: lif, params: { tauMMs: 20 } });
+  // spelled out (the defaults of core/lif), as recurrent_brian2.py mirrors them
+  net.addPopulation('exc', { n: N, neuron: lif, params: { tauMMs: 20, vRestMv: -65, vResetMv: -65, vInitMv: -65, vThreshMv: -50, refractoryMs: 2, resetMode: 'value', integration: 'exact' } });
   const one = CSRConnection.fromCsr({ nPre: N, nPost: N, indptr: Int32Array.from({ length: N + 1 }, (_, i) => i), indices: Int32Array.from({ length: N }, (_, i) => i), weights: new Float32Array(N).fill(REC.drive.w) });
   const rec = recConnection(N);
   net.connect('drive', 'exc', { connection: one });

@@ -5,13 +5,16 @@ probability p (N = 100,000, p = 0.001: ~10^7 synapses), 1 ms axonal delay and ad
 dt = 0.1 ms, T = 1 s after a 1 ms warm-up run.
 
 The model is the one bench/snn.mjs builds with @plasticity/snn (core/lif defaults, tauMMs = 20):
-  dv/dt = (v_rest - v)/tau_m (forward Euler, as ours: v += dt/tau_m·(v_rest - v)),
-  v_rest = v_reset = v_init = -65 mV, threshold v > -50 mV, reset v = -65 mV, refractory 2 ms.
-  Ours clamps v for the 20 steps after a spike and ignores input in the 19 steps after it (it takes
-  input again in the 20th and integrates again from the 21st). Brian2's `refractory=2*ms` with
-  `(unless refractory)` clamps v and blocks synaptic writes to v in steps 1..19 and integrates from
-  step 20 on; in step 20 both hold v at v_reset = v_rest (Brian2's Euler step from v_rest is a no-op)
-  and both add that step's input, so the two schedules give the same trajectory.
+  dv/dt = (v_rest - v)/tau_m, integrated exactly (ours: v <- v_rest + (v - v_rest)·e^(-dt/tau_m);
+  Brian2: method='exact'), v_rest = v_reset = v_init = -65 mV, threshold v > -50 mV, reset
+  v = -65 mV, refractory period 2 ms = R = 20 steps.
+  Refractoriness: ours clamps v in the R - 1 = 19 steps after a spike and takes input again in the
+  19th, so that a delta input can fire the neuron R steps after a spike. Brian2's `refractory=2*ms`
+  with `(unless refractory)` blocks synaptic writes to v up to and including step R - 1, so a delta
+  input could fire it only R + 1 steps after a spike. Brian2's `refractory=(R-1)*dt` = 1.9 ms gives
+  exactly our schedule: v clamped and input blocked in steps 1..18; in step 19 Brian2 integrates
+  from v_reset = v_rest (a no-op for the exact update) where ours is still clamped, and both take
+  that step's input; from step 20 on both integrate and may fire.
   Recurrent synapses: v_post += w on arrival (1 ms after the pre spike), then
   w = clip(w - aMinus·x_post, 0, wMax); on a post spike w = clip(w + aPlus·x_pre, 0, wMax);
   x_pre, x_post: all-to-all traces (jump 1, tau 20 ms); aPlus = 0.005 mV, aMinus = 0.00525 mV,
@@ -76,8 +79,10 @@ tau_pre = 20 * ms
 tau_post = 20 * ms
 w_max = 1 * mV
 
+refractory_steps = 20  # 2 ms at dt = 0.1 ms; (R - 1)·dt in Brian2's terms, see above
 G = NeuronGroup(N, 'dv/dt = (v_rest - v) / tau_m : volt (unless refractory)',
-                threshold='v > v_th', reset='v = v_reset', refractory=2 * ms, method='euler', name='exc')
+                threshold='v > v_th', reset='v = v_reset', refractory=(refractory_steps - 1) * defaultclock.dt,
+                method='exact', name='exc')
 G.v = v_rest
 drive = PoissonGroup(N, rates=rate, name='drive')
 D = Synapses(drive, G, on_pre='v_post += w_drive', name='drive_exc')
