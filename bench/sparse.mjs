@@ -113,7 +113,7 @@ function tables(write) {
   }).join(' / ');
   const nRuns = range(`${KERNELS[0].label} ${c6}`, 'plasticity/wasm')?.n ?? 0;
   const npr = KERNELS.map((k) => find(`${k.label} ${c6}`, 'plasticity/wasm', 'numpy')?.ratio).filter(Boolean);
-  const row = `${ROOT_ROW} | C \`-O3\` kernels | ${api(c6)}× the events/s in the committed run, ${rng(c6)}× over ${nRuns} runs; ` +
+  const row = `${ROOT_ROW} (wasm SIMD, public per-step API) | C \`-O3\` kernels | ${api(c6)}× the events/s in the committed run, ${rng(c6)}× over ${nRuns} runs; ` +
     `10^5 synapses ${api(c5)}× (${rng(c5)}×); ${x2(Math.min(...npr))}–${x2(Math.max(...npr))}× numpy |`;
   console.log(block + '\n\nroot README row:\n' + row);
   if (!write) return;

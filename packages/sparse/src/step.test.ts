@@ -232,6 +232,20 @@ describe.each(TEST_BACKENDS)('per-step API on %s', (backend) => {
   });
 });
 
+describe.each(TEST_BACKENDS)('per-step API with homogeneous weights on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('propagates one shared weight (binary and float) and refuses updates', async () => {
+    const c = CSRConnection.fromCsr({ nPre: 3, nPost: 4, indptr: Int32Array.of(0, 2, 2, 4), indices: Int32Array.of(0, 3, 1, 3), weights: 0.5 });
+    const out = new Float32Array(4);
+    expect(Array.from(c.propagateInto({ indices: Int32Array.of(0, 2) }, out))).toEqual([0.5, 0.5, 0, 1]);
+    expect(Array.from(c.propagateInto({ indices: Int32Array.of(0, 2), values: Float32Array.of(2, -1) }, out, { mode: 'float' }))).toEqual([1, -0.5, 0, 0.5]);
+    expect(bits(c.propagateInto(Float32Array.of(2, 7, -1), out, { mode: 'float' }))).toEqual(bits(await read(c.propagate(Float32Array.of(2, 7, -1), { mode: 'float' }))));
+    expectCode(() => c.onPre({ indices: Int32Array.of(1) }, new Float32Array(4)), 'E_PARAM', /homogeneous weight/);
+    c.dispose();
+  });
+});
+
 describe('cpu = wasm bit for bit on the per-step paths', () => {
   const run = async (backend: 'cpu' | 'wasm', rng: Rng): Promise<number[][]> => {
     await useBackend(backend);
