@@ -4,6 +4,7 @@ import { createRegistry, defineRule, isPlasticityError, loadCheckpoint, saveChec
 import { defineFusedKernel, propagate } from '@plasticity/core/fused';
 import { CSRConnection, DenseConnection } from '@plasticity/sparse';
 import { mstdp, registerBuiltins, stdp } from '@plasticity/rules';
+import { useBackend } from '@plasticity/testing';
 import { Network } from './network.js';
 import { lif } from './neurons/models.js';
 
@@ -193,5 +194,38 @@ describe('defects', () => {
     expect(b.net.stepCount).toBe(40);
     a.c.dispose();
     b.c.dispose();
+  });
+
+  it('on wasm, step() after step() reads no weights back, and equals run() bit for bit', async () => {
+    const build = () => {
+      const net = new Network({ dtMs: 0.5, seed: 4, registry: builtins() });
+      net.addPoisson('in', { n: 40, rateHz: 60 });
+      net.addPopulation('out', { n: 5, neuron: lif, params: { tauMMs: 10 } });
+      const c = CSRConnection.random({ nPre: 40, nPost: 5, p: 0.6, seed: 3, init: { dist: 'uniform', low: 1, high: 4 } });
+      net.connect('in', 'out', { connection: c, rule: 'core/stdp', ruleParams: { aPlus: 0.2, aMinus: 0.25, wMax: 6 } });
+      return { net, c };
+    };
+    await useBackend('wasm');
+    try {
+      const a = build(), b = build();
+      let reads = 0;
+      const original = a.c.getWeights.bind(a.c);
+      a.c.getWeights = () => { reads++; return original(); };
+      for (let k = 0; k < 200; k++) await a.net.step();
+      expect(reads).toBe(1); // the first acquire only
+      await b.net.run(100);
+      a.c.getWeights = original;
+      expect(await a.c.getWeights()).toEqual(await b.c.getWeights());
+      // a weight set from outside between steps is read back and used
+      a.c.setWeights(new Float32Array(a.c.nnz).fill(2));
+      b.c.setWeights(new Float32Array(b.c.nnz).fill(2));
+      await a.net.step();
+      await b.net.step();
+      expect(await a.c.getWeights()).toEqual(await b.c.getWeights());
+      a.c.dispose();
+      b.c.dispose();
+    } finally {
+      await useBackend('cpu');
+    }
   });
 });

@@ -30,7 +30,7 @@ const CASES: [string, Rule, Params, number?][] = [
 /** A registry with every built-in rule, with their fused kernels, or as copies without (`generic`). */
 function registry(generic: boolean) {
   const r = createRegistry();
-  if (generic) for (const rule of BUILTIN_RULES) r.register({ ...rule, fused: undefined });
+  if (generic) for (const rule of BUILTIN_RULES) r.register({ ...rule, fused: undefined } as Rule);
   else registerBuiltins(r);
   return r;
 }

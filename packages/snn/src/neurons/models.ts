@@ -1,6 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { defineNeuron, type Params } from '@plasticity/core';
+import { defineNeuron, requireBackend, type Params } from '@plasticity/core';
 import {
   checkDt, initTensors, isFiniteNumber, isPositive, problems, stepVia,
   type FusedNeuron, type NeuronArrays, type SpikingNeuron,
@@ -18,6 +18,7 @@ function define<P extends Params>(model: Omit<SpikingNeuron<P, TState>, 'kind' |
   const full = {
     ...model,
     init(dims: { n: number; batch: number }, params: P) {
+      requireBackend(`${model.name} init (tensor path)`);
       return initTensors(model, dims, params);
     },
     step(input: Tensor, state: TState, params: P, dtMs: number) {

@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { PlasticityError, describeValue, loadCheckpoint, saveCheckpoint, type PluginConfig, type PluginState, type Registry } from '@plasticity/core';
+import { disposeState } from './model.js';
+import type { Simulation } from './simulation.js';
+
+/** The whole state (weights, neuron and rule state, sources' random state, delay lines, step) as a core checkpoint. */
+export async function saveNetworkCheckpoint(sim: Simulation, dtMs: number, configs: Record<string, PluginConfig>): Promise<Uint8Array> {
+  const arrays: Record<string, Float32Array | Float64Array | Int32Array | Tensor> = {};
+  const data: Record<string, unknown> = { kind: 'plasticity-snn-network', step: sim.n, dtMs: dtMs, modulators: Object.fromEntries(sim.modulators) };
+  const groups: Record<string, unknown> = {};
+  for (const g of sim.groups) {
+    for (const [k, arr] of Object.entries(g.arrays ?? {})) arrays[`g/${g.name}/${k}`] = arr;
+    for (const [k, arr] of Object.entries(g.inputs ?? {})) arrays[`g/${g.name}/in/${k}`] = arr;
+    for (const [k, t] of Object.entries(g.tensorState ?? {})) if (t instanceof tf.Tensor) arrays[`g/${g.name}/t/${k}`] = t;
+    if (g.source) {
+      const st = g.source.getState();
+      for (const [k, arr] of Object.entries(st.arrays)) arrays[`s/${g.name}/${k}`] = arr;
+      groups[g.name] = { n: g.n, source: st.data };
+    } else groups[g.name] = { n: g.n };
+  }
+  const projections: Record<string, unknown> = {};
+  for (const p of sim.projections) {
+    arrays[`p/${p.name}/w`] = await p.conn.getWeights();
+    const st = p.kernel.state();
+    for (const [k, arr] of Object.entries(st.arrays)) arrays[`p/${p.name}/r/${k}`] = arr;
+    for (const [k, t] of Object.entries(p.ruleState ?? {})) if (t instanceof tf.Tensor) arrays[`p/${p.name}/t/${k}`] = t;
+    if (p.ring) {
+      p.ring.active.forEach((a, s) => { arrays[`p/${p.name}/ring/a${s}`] = a; arrays[`p/${p.name}/ring/v${s}`] = p.ring!.value[s]!; });
+      arrays[`p/${p.name}/ring/count`] = p.ring.count;
+    }
+    projections[p.name] = { nnz: p.table.nnz, engine: p.engine.engine, rule: st.data };
+  }
+  data.groups = groups;
+  data.projections = projections;
+  return saveCheckpoint({ arrays, configs: configs, data: JSON.parse(JSON.stringify(data)) });
+}
+
+/**
+ * Restores a checkpoint of a network built the same way (same populations, projections, plugins and
+ * parameters). Everything is checked before anything changes; loading twice gives the same state.
+ */
+export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: Registry, mine: Record<string, PluginConfig>, bytes: Uint8Array): void {
+  const ck = loadCheckpoint(bytes, registry);
+  const data = ck.data as Record<string, any>;
+  const fail = (msg: string): never => { throw new PlasticityError('E_CHECKPOINT', msg); };
+  if (!data || data.kind !== 'plasticity-snn-network') fail('checkpoint is not a plasticity snn network checkpoint');
+  if (data.dtMs !== dtMs) fail(`checkpoint dtMs ${describeValue(data.dtMs)} differs from this network's ${dtMs}`);
+  const theirs = ck.rawConfigs;
+  if (JSON.stringify(Object.keys(mine).sort()) !== JSON.stringify(Object.keys(theirs).sort())) {
+    fail(`checkpoint plugins ${Object.keys(theirs).join(', ')} differ from this network's ${Object.keys(mine).join(', ')}`);
+  }
+  for (const [k, c] of Object.entries(mine)) {
+    const t = theirs[k]!;
+    if (t.name !== c.name || JSON.stringify(t.params) !== JSON.stringify(c.params)) fail(`checkpoint ${k} is ${t.name} ${JSON.stringify(t.params)}, this network has ${c.name} ${JSON.stringify(c.params)}`);
+  }
+  const arr = (key: string, ctor: abstract new (...args: never[]) => unknown, length: number): any => {
+    const a = ck.arrays[key];
+    if (!a || !(a.data instanceof ctor) || a.data.length !== length) fail(`checkpoint array ${key} missing or not a ${ctor.name} of length ${length}`);
+    return a!.data;
+  };
+  // Validate every array first.
+  const plan: (() => void)[] = [];
+  for (const g of sim.groups) {
+    const gd = data.groups?.[g.name];
+    if (!gd || gd.n !== g.n) fail(`checkpoint has no population ${JSON.stringify(g.name)} of size ${g.n}`);
+    for (const [k, a] of Object.entries(g.arrays ?? {})) { const src = arr(`g/${g.name}/${k}`, Float32Array, g.n); plan.push(() => a.set(src)); }
+    for (const [k, a] of Object.entries(g.inputs ?? {})) { const src = arr(`g/${g.name}/in/${k}`, Float32Array, g.n); plan.push(() => a.set(src)); }
+    if (g.tensorState) {
+      const next: Record<string, Tensor> = {};
+      for (const [k, t] of Object.entries(g.tensorState)) {
+        if (!(t instanceof tf.Tensor)) continue;
+        const a = ck.arrays[`g/${g.name}/t/${k}`];
+        if (!a || a.data.length !== t.size) fail(`checkpoint array g/${g.name}/t/${k} missing or of the wrong size`);
+        next[k] = a!.data as unknown as Tensor;
+      }
+      plan.push(() => {
+        const st: Record<string, Tensor | number> = { ...(g.tensorState as Record<string, Tensor | number>) };
+        for (const [k, t] of Object.entries(g.tensorState!)) {
+          if (!(t instanceof tf.Tensor)) continue;
+          st[k] = tf.tensor(Array.from(next[k] as unknown as ArrayLike<number>), t.shape, t.dtype);
+        }
+        disposeState(g.tensorState);
+        g.tensorState = st as PluginState;
+      });
+    }
+    if (g.source) {
+      const st = g.source.getState();
+      const arrays: Record<string, Int32Array | Float64Array> = {};
+      for (const [k, a] of Object.entries(st.arrays)) arrays[k] = arr(`s/${g.name}/${k}`, a.constructor as abstract new (...args: never[]) => unknown, a.length);
+      const sdata = gd.source;
+      if (!sdata || typeof sdata !== 'object') fail(`checkpoint has no source state for ${JSON.stringify(g.name)}`);
+      const probe = g.source;
+      plan.push(() => probe.setState({ arrays, data: sdata }));
+    }
+  }
+  for (const p of sim.projections) {
+    const pd = data.projections?.[p.name];
+    if (!pd || pd.nnz !== p.table.nnz || pd.engine !== p.engine.engine) fail(`checkpoint projection ${JSON.stringify(p.name)} does not match this network's`);
+    const w = arr(`p/${p.name}/w`, Float32Array, p.table.nnz);
+    const st = p.kernel.state();
+    const rs: Record<string, Float64Array | Int32Array | Float32Array> = {};
+    for (const [k, a] of Object.entries(st.arrays)) {
+      // every kernel array at its own length, so nothing is half-written or overruns
+      rs[k] = arr(`p/${p.name}/r/${k}`, a.constructor as abstract new (...args: never[]) => unknown, a.length);
+    }
+    for (const k of Object.keys(st.data)) if (typeof pd.rule?.[k] !== 'number') fail(`checkpoint rule value ${p.name}/${k} missing`);
+    plan.push(() => { p.conn.setWeights(Float32Array.from(w)); p.kernel.setState(rs, pd.rule); p.published = p.conn.weightTensor; p.host = null; });
+    if (p.ring) {
+      const ring = p.ring;
+      const cnt = arr(`p/${p.name}/ring/count`, Int32Array, p.delay);
+      const as = ring.active.map((_, s) => arr(`p/${p.name}/ring/a${s}`, Int32Array, p.pre.n));
+      const vs = ring.value.map((_, s) => arr(`p/${p.name}/ring/v${s}`, Float32Array, p.pre.n));
+      plan.push(() => { ring.count.set(cnt); as.forEach((a: Int32Array, s: number) => ring.active[s]!.set(a)); vs.forEach((v: Float32Array, s: number) => ring.value[s]!.set(v)); });
+    }
+    if (p.ruleState) {
+      for (const [k, t] of Object.entries(p.ruleState)) {
+        if (!(t instanceof tf.Tensor)) continue;
+        const a = ck.arrays[`p/${p.name}/t/${k}`];
+        if (!a || a.data.length !== t.size) fail(`checkpoint array p/${p.name}/t/${k} missing or of the wrong size`);
+      }
+      plan.push(() => {
+        const st2: Record<string, Tensor | number> = { ...(p.ruleState as Record<string, Tensor | number>) };
+        for (const [k, t] of Object.entries(p.ruleState!)) {
+          if (!(t instanceof tf.Tensor)) continue;
+          st2[k] = tf.tensor(Array.from(ck.arrays[`p/${p.name}/t/${k}`]!.data), t.shape, t.dtype);
+        }
+        disposeState(p.ruleState);
+        p.ruleState = st2 as PluginState;
+      });
+    }
+  }
+  const step = data.step;
+  if (!Number.isSafeInteger(step) || step < 0) fail(`checkpoint step must be a non-negative integer, got ${describeValue(step)}`);
+  // Apply.
+  for (const f of plan) f();
+  for (const g of sim.groups) { g.value.fill(0); g.count = 0; }
+  sim.modulators.clear();
+  for (const [k, v] of Object.entries((data.modulators ?? {}) as Record<string, number>)) sim.modulators.set(k, v);
+  sim.n = step;
+}

@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { Neuron, Params, PluginState, Rule, SynapseOps } from '@plasticity/core';
+import { propagate, type FusedKernel, type SynapseTable } from '@plasticity/core/fused';
+import type { FusedNeuron, NeuronArrays, SpikingNeuron } from '../neurons/types.js';
+import type { SpikeSource } from '../sources/sources.js';
+
+// The engine's model of a network: populations (groups) and projections as typed arrays, shared by
+// the builder (Network), the step loops and checkpoints.
+
+/**
+ * What a Network needs from a connection: the SynapseOps of @plasticity/sparse (Dense, CSR, COO)
+ * plus its weight tensor in storage order and the (pre, post) pair of every stored synapse.
+ */
+export interface NetworkConnection extends SynapseOps {
+  readonly format: 'dense' | 'csr' | 'coo';
+  readonly homogeneous: boolean;
+  readonly weightTensor: Tensor;
+  pairs(): { pre: Int32Array; post: Int32Array };
+  getWeights(): Promise<Float32Array>;
+  setWeights(values: ArrayLike<number> | Tensor): void;
+}
+
+/** Which engine runs a projection, and why. */
+export interface ProjectionEngine {
+  readonly projection: string;
+  /** The rule's name, or null for static weights. */
+  readonly rule: string | null;
+  /** 'fused': a registered kernel on typed arrays; 'tensor': the rule's tfjs step per time step. */
+  readonly engine: 'fused' | 'tensor';
+  /** Why the tensor engine runs it (absent when fused). */
+  readonly reason?: string;
+}
+
+export interface Group {
+  readonly name: string;
+  readonly n: number;
+  readonly active: Int32Array;
+  readonly value: Float32Array;
+  count: number;
+  readonly source?: SpikeSource;
+  readonly neuron?: Neuron | SpikingNeuron;
+  readonly params?: Params;
+  readonly arrays?: NeuronArrays;
+  readonly init?: Record<string, number>;
+  readonly inputs?: Record<string, Float32Array>;
+  readonly channels?: readonly string[];
+  readonly kernel?: FusedNeuron;
+  /** Generic (tensor) neurons: state tensors. */
+  tensorState?: PluginState;
+}
+
+export interface Projection {
+  readonly name: string;
+  readonly pre: Group;
+  readonly post: Group;
+  readonly conn: NetworkConnection;
+  readonly channel: string;
+  readonly delay: number;
+  readonly table: SynapseTable;
+  readonly kernel: FusedKernel;
+  readonly engine: ProjectionEngine;
+  readonly modulator: string | null;
+  readonly rule?: Rule;
+  readonly ruleParams?: Params;
+  /** Generic (tensor) rule state. */
+  ruleState?: PluginState;
+  readonly w0: Promise<Float32Array>;
+  /** Host weights during a run (the cpu tensor's own buffer, or a copy on other backends). */
+  w: Float32Array | null;
+  copied: boolean;
+  /** The host copy kept between runs on backends other than cpu (null on cpu or when stale). */
+  host: Float32Array | null;
+  /** The weight tensor as the kernel last published it (a different one means it was replaced). */
+  published: Tensor | null;
+  readonly ring: { active: Int32Array[]; value: Float32Array[]; count: Int32Array } | null;
+  /** Every pre event is 1 (a source, or neurons without signed spikes). */
+  readonly binaryPre: boolean;
+}
+
+export const EMPTY_I32 = new Int32Array(0);
+
+/** Static weights: propagation only. */
+export const staticKernel = (t: SynapseTable): FusedKernel => ({
+  step: (io) => propagate(t, io),
+  state: () => ({ arrays: {}, data: {} }),
+  setState: () => undefined,
+  reset: () => undefined,
+});
+
+export function disposeState(state: PluginState | undefined, keep?: PluginState): void {
+  if (!state) return;
+  const kept = new Set(keep ? Object.values(keep) : []);
+  for (const v of Object.values(state)) if (v instanceof tf.Tensor && !kept.has(v)) v.dispose();
+}
+

@@ -1,0 +1,106 @@
+import type { StepIO } from '@plasticity/core/fused';
+import { SpikeMonitor, StateMonitor, WeightMonitor } from '../monitors.js';
+import { EMPTY_I32, type Group, type Projection } from './model.js';
+
+/**
+ * The simulation core: populations and projections over typed arrays and the fused step (Brian2's
+ * schedule: state update and threshold → propagation and plasticity → input and reset). Nothing here
+ * needs a tfjs backend; Network builds it and runs the tensor-path parts around it.
+ */
+export class Simulation {
+  readonly groups: Group[] = [];
+  readonly projections: Projection[] = [];
+  readonly modulators = new Map<string, number>();
+  readonly monitors: (SpikeMonitor | StateMonitor | WeightMonitor)[] = [];
+  /** Steps taken since construction or the last reset. */
+  n = 0;
+
+  readonly io: StepIO = {
+    n: 0, preActive: EMPTY_I32, preCount: 0, preValue: new Float32Array(0), postActive: EMPTY_I32, postCount: 0,
+    postValue: new Float32Array(0), input: new Float32Array(0), binary: true, modulator: 0, w: new Float32Array(0),
+  };
+
+  integrateAll(): void {
+    const n = this.n;
+    for (const g of this.groups) {
+      if (g.source) g.count = g.source.generate(n, g.active, g.value);
+      else if (g.kernel) g.count = g.kernel.integrate(g.active, g.value);
+    }
+  }
+
+  projectAll(): void {
+    const io = this.io;
+    for (const p of this.projections) {
+      this.fillIO(p);
+      p.kernel.step(io);
+      this.pushRing(p);
+    }
+  }
+
+  fillIO(p: Projection): void {
+    const io = this.io;
+    io.n = this.n;
+    if (p.ring) {
+      const slot = this.n % p.delay;
+      io.preActive = p.ring.active[slot]!;
+      io.preCount = p.ring.count[slot]!;
+      io.preValue = p.ring.value[slot]!;
+    } else {
+      io.preActive = p.pre.active;
+      io.preCount = p.pre.count;
+      io.preValue = p.pre.value;
+    }
+    io.binary = p.binaryPre;
+    io.postActive = p.post.active;
+    io.postCount = p.post.count;
+    io.postValue = p.post.value;
+    io.input = p.post.inputs![p.channel]!;
+    io.modulator = p.modulator !== null ? (this.modulators.get(p.modulator) ?? 0) : 0;
+    io.w = p.w!;
+  }
+
+  pushRing(p: Projection): void {
+    if (!p.ring) return;
+    const slot = this.n % p.delay;
+    const act = p.ring.active[slot]!, val = p.ring.value[slot]!;
+    for (let c = 0; c < p.ring.count[slot]!; c++) val[act[c]!] = 0;
+    const g = p.pre;
+    for (let c = 0; c < g.count; c++) { const i = g.active[c]!; act[c] = i; val[i] = g.value[i]!; }
+    p.ring.count[slot] = g.count;
+  }
+
+  finishStep(): void {
+    for (const m of this.monitors) this.record(m);
+    for (const g of this.groups) {
+      if (g.kernel) g.kernel.deliver(g.active, g.count);
+      for (let c = 0; c < g.count; c++) g.value[g.active[c]!] = 0;
+    }
+    this.n++;
+  }
+
+  stepFused(): void {
+    this.integrateAll();
+    this.projectAll();
+    this.finishStep();
+  }
+
+  record(m: SpikeMonitor | StateMonitor | WeightMonitor): void {
+    if (m instanceof SpikeMonitor) {
+      const g = this.groups.find((x) => x.name === m.population)!;
+      if (g.count > 0) m.add(this.n, g.active, g.count, g.value);
+    } else if (m instanceof StateMonitor) {
+      if (this.n % m.every === 0) {
+        const g = this.groups.find((x) => x.name === m.population)!;
+        m.add(this.n, g.arrays![m.variable]!);
+      }
+    } else if (this.n % m.every === 0) {
+      const p = this.projections.find((x) => x.name === m.projection)!;
+      p.kernel.publish?.(p.w!);
+      m.add(this.n, p.w!);
+    }
+  }
+
+  get fusedOnly(): boolean {
+    return this.groups.every((g) => g.source || g.kernel) && this.projections.every((p) => !p.ruleState);
+  }
+}
