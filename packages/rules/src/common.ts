@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   PlasticityError,
   describeValue,
+  requireBackend,
   type Bounds,
   type JsonValue,
   type PluginState,
@@ -257,6 +258,8 @@ export function checkDims(ruleName: string, dims: unknown): StepShape {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(k, v);
   }
   if (typeof d.batch !== 'number' || !Number.isSafeInteger(d.batch) || d.batch < 1) throw bad('batch', d.batch);
+  // Every rule's init calls this before its first tensor: E_BACKEND rather than tfjs's registry error.
+  requireBackend(`${ruleName} init`);
   return { nPre: d.nPre!, nPost: d.nPost!, batch: d.batch };
 }
 
