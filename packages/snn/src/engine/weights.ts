@@ -28,9 +28,9 @@ export async function acquireOne(p: Projection): Promise<void> {
     p.copied = false;
   } else {
     // the host copy of the last run is current unless someone replaced the tensor since it was published
-    const current = p.host !== null && p.conn.weightTensor === p.published;
-    p.w = current ? p.host : await p.conn.getWeights();
-    p.host = p.w;
+    const host = p.host !== null && p.conn.weightTensor === p.published ? p.host : await p.conn.getWeights();
+    p.w = host;
+    p.host = host;
     p.copied = true;
   }
   p.kernel.attach?.(p.w, p.conn.weightTensor !== p.published);
