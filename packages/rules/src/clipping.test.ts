@@ -42,7 +42,15 @@ describe('core/mstdp clips once, on the total update (BindsNET), on every format
       }
     });
 
-    it(`${format}: batch 2 (outer-product path), two identical samples under 'mean' give the same 0.32`, async () => {
+    it(`${format}: a synapse reached by a pre and a post part is touched even when they cancel (clipped, as the fused kernel)`, async () => {
+      // a+ = a− = 1: e(0) = 1 − 1 = 0, yet both parts reach the synapse, so its weight is clipped into the bounds.
+      const conn = make(full(1, 1, [0.7]));
+      await runRule(mstdp, { ...p, aMinus: 1 }, conn, trains, { dtMs: 1 });
+      expectClose(await weights(conn), [0.5], { atol: 1e-7 });
+      conn.dispose();
+    });
+
+    it(`${format}: batch 2, two identical samples under 'mean' give the same 0.32`, async () => {
       const conn = make(full(1, 1, [0.3]));
       const batched = { steps: 2, pre: [1, 1, 0, 0], post: [1, 1, 0, 0], modulator: [0, 1] };
       await runRule(mstdp, { ...p, batchReduce: 'mean' }, conn, batched, { dtMs: 1, batch: 2 });

@@ -133,22 +133,26 @@ function advanceEligibility(state: MstdpState, sPre: tf.Tensor2D, sPost: tf.Tens
 }
 
 /**
- * e(t−1) per stored synapse and batch sample, [batch, nnz]: P+[pre]·s_post[post] + s_pre[pre]·P−[post]
- * from the previous step's spikes and traces.
+ * The two parts of e(t−1) per stored synapse and batch sample, [batch, nnz] each, from the previous
+ * step's spikes and traces: P+[pre]·s_post[post] (post spike) and s_pre[pre]·P−[post] (pre spike).
  */
+function eligibilityParts(state: MstdpState, ctx: SynapseContext): [tf.Tensor2D, tf.Tensor2D] {
+  return tf.tidy(() => [
+    tf.mul(tf.gather(state.pPlus, ctx.pre, 1), tf.gather(state.lastPost, ctx.post, 1)) as tf.Tensor2D,
+    tf.mul(tf.gather(state.lastPre, ctx.pre, 1), tf.gather(state.pMinus, ctx.post, 1)) as tf.Tensor2D,
+  ]);
+}
+
+/** e(t−1) = P+⊗s_post + s_pre⊗P− per stored synapse and batch sample, [batch, nnz]. */
 function pointEligibility(state: MstdpState, ctx: SynapseContext): tf.Tensor2D {
-  return tf.tidy(() =>
-    tf.add(
-      tf.mul(tf.gather(state.pPlus, ctx.pre, 1), tf.gather(state.lastPost, ctx.post, 1)),
-      tf.mul(tf.gather(state.lastPre, ctx.pre, 1), tf.gather(state.pMinus, ctx.post, 1)),
-    ) as tf.Tensor2D,
-  );
+  return tf.tidy(() => tf.add(...eligibilityParts(state, ctx)) as tf.Tensor2D);
 }
 
 /**
  * W += scale·Σ_b r_b·e_b(t−1), clipped once on the total (BindsNET clamps after the whole update; clipping
  * the pre and post parts separately gives another weight whenever the first part crosses a bound). Only
- * synapses with e_b != 0 in a rewarded sample are touched, so only those are clipped (as the fused kernel).
+ * synapses with a nonzero part of e_b in a rewarded sample are touched (even when the parts cancel), so only
+ * those are clipped, as in the fused kernel.
  * Elementwise over the stored synapses (conn.mapSynapses, O(nnz)); skipped when there is no reward.
  */
 function applyPointEligibility(conn: SynapseOps, state: MstdpState, modulator: RuleStepIO['modulator'], r: tf.Tensor2D, scale: number, p: MstdpParams): void {
@@ -156,9 +160,10 @@ function applyPointEligibility(conn: SynapseOps, state: MstdpState, modulator: R
   const bounds = toBounds(p.wMin, p.wMax);
   conn.mapSynapses((w, ctx) =>
     tf.tidy(() => {
-      const e = pointEligibility(state, ctx);
-      const delta = tf.mul(tf.sum(tf.mul(e, r), 0), scale) as tf.Tensor1D;
-      return addTouched(w, delta, touchedWhere(e, r), bounds);
+      const [post, pre] = eligibilityParts(state, ctx);
+      const delta = tf.mul(tf.sum(tf.mul(tf.add(post, pre), r), 0), scale) as tf.Tensor1D;
+      const reached = tf.logicalOr(tf.notEqual(post, 0), tf.notEqual(pre, 0));
+      return addTouched(w, delta, touchedWhere(tf.cast(reached, 'float32') as tf.Tensor2D, r), bounds);
     }),
   );
 }
