@@ -98,8 +98,11 @@ describe('packed packages', () => {
     }, 300_000);
   }
 
+  let all: string | undefined;
+  const allProject = () => (all ??= freshProject('all', [...tarballs.values(), ...TFJS]));
+
   it('together run every package README example, unchanged but for its types', () => {
-    const project = freshProject('all', [...tarballs.values(), ...TFJS]);
+    const project = allProject();
     writeFileSync(path.join(project, 'smoke.mjs'), `const PACKAGES = ${JSON.stringify([...tarballs.keys()])};\n${SMOKE}`);
     const report = JSON.parse(execFileSync(process.execPath, ['smoke.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!);
     expect(report.plugins.length).toBeGreaterThan(0);
@@ -117,5 +120,28 @@ describe('packed packages', () => {
       expect(run.error?.message ?? run.status, `${lib} README example exits 0\n${run.stderr}`).toBe(0);
       expect(run.stdout.trim().length, `${lib} README example prints its result`).toBeGreaterThan(0);
     }
+  }, 300_000);
+
+  it('bundle for the browser with Vite, keeping the gradients initBackend loads on demand', async () => {
+    const project = allProject();
+    writeFileSync(path.join(project, 'index.html'), '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>\n');
+    writeFileSync(path.join(project, 'main.js'), [
+      "import { createRegistry, initBackend } from '@plasticity/core';",
+      "import { CSRConnection } from '@plasticity/sparse';",
+      "import { Network, lif } from '@plasticity/snn';",
+      "import { registerBuiltins, stdp } from '@plasticity/rules';",
+      'const registry = createRegistry();',
+      'registerBuiltins(registry);',
+      'globalThis.plasticity = { initBackend, CSRConnection, Network, lif, stdp, plugins: registry.list().map((p) => p.name) };',
+    ].join('\n'));
+    const { build } = await import('vite');
+    const result = await build({ root: project, logLevel: 'silent', build: { outDir: path.join(project, 'dist'), emptyOutDir: true } });
+    const chunks = (Array.isArray(result) ? result : [result]).flatMap((r) => ('output' in r ? r.output : [])).filter((o) => o.type === 'chunk');
+    expect(chunks.length).toBeGreaterThan(0);
+    // core's gradients are a lazily imported chunk with side effects only: a bundler must not empty it.
+    const gradients = chunks.find((c) => c.fileName.includes('gradients-bundle'));
+    expect(gradients, 'the gradients chunk').toBeDefined();
+    expect(gradients!.code.length).toBeGreaterThan(10_000);
+    expect(chunks.map((c) => c.code).join('\n')).toContain('core/stdp');
   }, 300_000);
 });
