@@ -246,6 +246,34 @@ describe.each(TEST_BACKENDS)('per-step API with homogeneous weights on %s', (bac
   });
 });
 
+describe.each(TEST_BACKENDS)('finite check of host values on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('finds the first NaN / ±Infinity anywhere (SIMD blocks and tail) and accepts every finite value', async () => {
+    const c = CSRConnection.fromCoo(randomTriples(rngFor(67), 37, 41, 0.4));
+    const before = await c.getWeights();
+    for (const n of [41, 37]) {
+      for (const at of [0, 3, 15, 16, 31, 32, n - 2, n - 1]) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const v = new Float32Array(n).fill(0.01);
+          v[at] = bad;
+          if (at > 1) v[at - 1] = -Infinity; // the first one is reported
+          const first = at > 1 ? at - 1 : at;
+          const name = n === 41 ? 'postValues' : 'preValues';
+          const call = n === 41 ? () => c.onPre({ indices: Int32Array.of(0, 36) }, v) : () => c.onPost(v, { indices: Int32Array.of(2) });
+          expectCode(call, 'E_PARAM', new RegExp(`${name} must contain only finite numbers, got .* at index ${first}$`));
+        }
+      }
+    }
+    expect(bits(await c.getWeights())).toEqual(bits(before));
+    const extremes = Float32Array.of(3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -1e-45, -0, 0);
+    const v = new Float32Array(41).fill(0);
+    for (let k = 0; k < 41; k++) v[k] = extremes[k % extremes.length]!;
+    c.onPre({ indices: Int32Array.of(5) }, v); // finite: accepted
+    c.dispose();
+  });
+});
+
 describe('cpu = wasm bit for bit on the per-step paths', () => {
   const run = async (backend: 'cpu' | 'wasm', rng: Rng): Promise<number[][]> => {
     await useBackend(backend);

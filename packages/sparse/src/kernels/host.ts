@@ -81,6 +81,23 @@ function outRegion(h: HeapViews, off: number, n: number): Float32Array {
 
 const align = (bytes: number): number => (bytes + 15) & ~15;
 
+/** Heap offsets of a view's structure tensors: fixed for the tensors' lifetime, looked up once. */
+interface ViewOffsets {
+  readonly ptr: number;
+  readonly idx: number;
+  readonly slot: number;
+}
+const viewOffsets = new WeakMap<HostView, ViewOffsets>();
+
+function offsetsOf(be: WasmBackend, view: HostView): ViewOffsets {
+  let o = viewOffsets.get(view);
+  if (o === undefined) {
+    o = { ptr: offsetOf(be, view.ptr), idx: offsetOf(be, view.idx), slot: view.slot ? offsetOf(be, view.slot) : 0 };
+    viewOffsets.set(view, o);
+  }
+  return o;
+}
+
 /** True on the backends these functions serve (the connection then needs no tensor path). */
 export function hostBackendActive(): boolean {
   const name = engine().backendName;
@@ -175,12 +192,9 @@ export function hostEventMatVec(view: HostView, weights: tf.Tensor, ev: StepEven
   const w = offsetOf(be, weights);
   const homog = weights.size === 1 && view.idx.size !== 1 ? 1 : 0;
   h.u8.fill(0, o, o + nCols * 4);
-  if (evKind < 0 && !view.slot && !homog) {
-    kern.matvecBinary(offsetOf(be, view.ptr), offsetOf(be, view.idx), w, list, nAct, o);
-  } else {
-    kern.matvec(offsetOf(be, view.ptr), offsetOf(be, view.idx), view.slot ? offsetOf(be, view.slot) : 0, w, homog,
-      list, nAct, evPtr, evKind, o);
-  }
+  const v = offsetsOf(be, view);
+  if (evKind < 0 && v.slot === 0 && !homog) kern.matvecBinary(v.ptr, v.idx, w, list, nAct, o);
+  else kern.matvec(v.ptr, v.idx, v.slot, w, homog, list, nAct, evPtr, evKind, o);
   out.set(outRegion(h, o, nCols));
   return true;
 }
@@ -255,8 +269,8 @@ export function hostOnRows(view: HostView, weights: tf.Tensor, ev: StepEvents, n
     if (!d) return false;
     nAct = kern.activeList(d[0], nRows, d[1], list);
   }
-  kern.onRows(offsetOf(be, view.ptr), offsetOf(be, view.idx), view.slot ? offsetOf(be, view.slot) : 0, offsetOf(be, weights),
-    list, nAct, vals, wMin, wMax);
+  const v = offsetsOf(be, view);
+  kern.onRows(v.ptr, v.idx, v.slot, offsetOf(be, weights), list, nAct, vals, wMin, wMax);
   return true;
 }
 
