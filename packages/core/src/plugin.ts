@@ -1,6 +1,7 @@
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import { PlasticityError } from './errors.js';
-import type { FusedKernelConfig } from './fused/contract.js';
+import type { FusedKernelConfig, FusedTransformConfig } from './fused/contract.js';
+import type { Rng } from './rng.js';
 
 /** JSON values only: plugin parameters never hold functions, so configs round-trip through JSON. */
 export type JsonPrimitive = number | string | boolean | null;
@@ -82,6 +83,23 @@ export interface RuleDims {
   readonly batch: number;
 }
 
+/** The structure of a connection as per-synapse state sees it: the (pre, post) pair of every stored
+ *  synapse, in the connection's storage order. */
+export interface SynapseStructure {
+  readonly nPre: number;
+  readonly nPost: number;
+  readonly nnz: number;
+  readonly pre: Int32Array;
+  readonly post: Int32Array;
+}
+
+/**
+ * Long-term per-synapse arrays a rule or transform owns (PDLF's lr, A, B, C, D; a learning-rate factor;
+ * a freeze mask): one Float32Array of length nnz per name, in storage order. They are state, not JSON
+ * params: checkpointed with the weights and read and written by kernels in place.
+ */
+export type SynapseArrays = Readonly<Record<string, Float32Array>>;
+
 export interface RuleStepIO {
   /** Presynaptic activity of this step, [batch, nPre] (or [nPre] when batch is 1). */
   readonly pre: Tensor;
@@ -92,6 +110,9 @@ export interface RuleStepIO {
   readonly dtMs: number;
   /** Neuromodulator (reward, dopamine) for three-factor rules. */
   readonly modulator?: number | Tensor;
+  /** The rule's per-synapse arrays (see `Rule.synapseArrays`), storage order; hand them to
+   *  `conn.mapSynapses` as per-synapse params. Writing them changes the long-term state. */
+  readonly synapses?: SynapseArrays;
 }
 
 export interface Rule<P extends Params = Params, S extends PluginState = PluginState> extends Plugin<P, 'rule'> {
@@ -104,12 +125,20 @@ export interface Rule<P extends Params = Params, S extends PluginState = PluginS
    * `rule` must be this rule's name. A Network runs the rule's `step` per time step without one.
    */
   readonly fused?: FusedKernelConfig<P>;
+  /** Long-term per-synapse arrays this rule needs, created once per projection (length nnz each;
+   *  `rng` is the projection's own stream). */
+  synapseArrays?(structure: SynapseStructure, params: P, rng: Rng): Record<string, Float32Array>;
 }
 
-/** What a transform acts on: weights (dense tensor) and optionally their gradient before an optimizer step. */
+/**
+ * What a transform acts on: weights (a dense tensor, or the stored weights [nnz] of a connection in
+ * storage order) and optionally their gradient before an optimizer step. On a connection `synapses`
+ * gives the (pre, post) pair of every stored synapse and the transform's per-synapse arrays.
+ */
 export interface TransformInput {
   readonly weights: Tensor;
   readonly gradient?: Tensor;
+  readonly synapses?: SynapseContext;
 }
 export interface TransformOutput<S extends PluginState> {
   readonly weights?: Tensor;
@@ -120,6 +149,10 @@ export interface TransformOutput<S extends PluginState> {
 export interface Transform<P extends Params = Params, S extends PluginState = PluginState> extends Plugin<P, 'transform'> {
   init?(shape: readonly number[], params: P, seed: number): S;
   apply(input: TransformInput, state: S, params: P): TransformOutput<S>;
+  /** The transform's typed-array form, which a network runs after each fused rule step. */
+  readonly fused?: FusedTransformConfig<P>;
+  /** Long-term per-synapse arrays this transform needs on a connection (length nnz each). */
+  synapseArrays?(structure: SynapseStructure, params: P, rng: Rng): Record<string, Float32Array>;
 }
 
 export interface NeuronDims {

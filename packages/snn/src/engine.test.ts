@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, defineRule, isPlasticityError, loadCheckpoint, saveCheckpoint, type Registry, type RuleStepIO } from '@plasticity/core';
+import { createRegistry, defineRule, defineTransform, isPlasticityError, loadCheckpoint, saveCheckpoint, type Registry, type RuleStepIO } from '@plasticity/core';
 import { defineFusedKernel, propagate } from '@plasticity/core/fused';
 import { CSRConnection, DenseConnection } from '@plasticity/sparse';
 import { mstdp, registerBuiltins, stdp } from '@plasticity/rules';
@@ -227,5 +227,131 @@ describe('defects', () => {
     } finally {
       await useBackend('cpu');
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Per-synapse arrays and the transform hook
+
+/** Each synapse decays at its own rate (a per-synapse array drawn from the projection's stream). */
+const ownRateDecay = defineRule<{ maxRate: number }, Record<string, never>>({
+  name: 'test/own-rate-decay',
+  defaults: { maxRate: 0.02 },
+  init: () => ({}),
+  synapseArrays: ({ nnz, pre }, p, rng) => {
+    const rate = Float32Array.from(rng.uniform(nnz, 0, p.maxRate));
+    for (let k = 0; k < nnz; k++) if (pre[k]! % 2 === 0) rate[k] = 0;
+    return { rate };
+  },
+  step(io: RuleStepIO, state) {
+    io.conn.mapSynapses((w, ctx) => tf.mul(w, tf.sub(1, ctx.params.rate!)), { rate: io.synapses!.rate! });
+    return state;
+  },
+  fused: defineFusedKernel({
+    rule: 'test/own-rate-decay',
+    setup: ({ table, synapses }) => ({
+      step(io) {
+        propagate(table, io);
+        const r = synapses.rate!;
+        for (let k = 0; k < io.w.length; k++) io.w[k] = Math.fround(io.w[k]! * Math.fround(1 - r[k]!));
+      },
+      state: () => ({ arrays: {}, data: {} }),
+      setState: () => undefined,
+      reset: () => undefined,
+    }),
+  }),
+});
+
+/** Dale's principle as a projection: pre neurons [0, nExc) keep w >= 0, the others w <= 0. */
+const dale = defineTransform<{ nExc: number }, Record<string, never>>({
+  name: 'test/dale',
+  defaults: { nExc: 10 },
+  apply({ weights, synapses }, _state, p) {
+    const out = tf.tidy(() => {
+      const exc = tf.less(synapses!.pre, tf.scalar(p.nExc, 'int32'));
+      return tf.where(exc, tf.relu(weights), tf.neg(tf.relu(tf.neg(weights))));
+    });
+    return { weights: out };
+  },
+  fused: {
+    setup: ({ structure, params }) => {
+      const pre = structure.pre;
+      return {
+        apply(w) {
+          for (let k = 0; k < w.length; k++) {
+            const v = w[k]!;
+            if (pre[k]! < params.nExc ? v < 0 : v > 0) w[k] = 0;
+          }
+        },
+      };
+    },
+  },
+});
+
+describe('per-synapse arrays and transforms', () => {
+  const run = async (fused: boolean, steps = 300) => {
+    const registry = createRegistry();
+    registerBuiltins(registry);
+    registry.register(fused ? ownRateDecay : { ...ownRateDecay, fused: undefined } as typeof ownRateDecay);
+    registry.register(fused ? dale : { ...dale, fused: undefined } as typeof dale);
+    const net = new Network({ dtMs: 1, seed: 7, registry, fallback: 'silent' });
+    net.addPoisson('in', { n: 20, rateHz: 60 });
+    net.addPopulation('out', { n: 4, neuron: lif, params: { tauMMs: 10 } });
+    const c1 = CSRConnection.random({ nPre: 20, nPost: 4, p: 0.7, seed: 5, init: { dist: 'uniform', low: -3, high: 3 } });
+    const c2 = DenseConnection.random({ nPre: 20, nPost: 4, p: 1, seed: 6, init: { dist: 'uniform', low: 0, high: 2 } });
+    net.connect('in', 'out', { connection: c1, rule: 'core/stdp', ruleParams: { aPlus: 0.3, aMinus: 0.35, wMin: -5, wMax: 5 }, transforms: [{ transform: 'test/dale', params: { nExc: 12 } }], name: 'stdp+dale' });
+    net.connect('in', 'out', { connection: c2, rule: 'test/own-rate-decay', ruleParams: { maxRate: 0.01 }, name: 'decay' });
+    const engines = net.engineReport().map((e) => e.engine);
+    await net.run(steps);
+    const out = { engines, w1: await c1.getWeights(), w2: await c2.getWeights(), pre1: c1.pairs().pre, rates: net.synapseArrays('decay').rate!, net, conns: [c1, c2] };
+    return out;
+  };
+
+  it('a transform holds Dale signs under STDP and a per-synapse array drives a rule: fused = tensor path', async () => {
+    const f = await run(true), g = await run(false);
+    expect(f.engines).toEqual(['fused', 'fused']);
+    expect(g.engines).toEqual(['tensor', 'tensor']);
+    f.w1.forEach((v, k) => expect(f.pre1[k]! < 12 ? v >= 0 : v <= 0).toBe(true));
+    expect(f.w1.filter((v) => v !== 0).length).toBeGreaterThan(f.w1.length / 3);
+    for (let k = 0; k < f.w1.length; k++) expect(Math.abs(f.w1[k]! - g.w1[k]!)).toBeLessThan(1e-4 * (1 + Math.abs(f.w1[k]!)));
+    expect(f.rates).toEqual(g.rates); // the same stream draws the same per-synapse values
+    expect(f.w2).toEqual(g.w2);
+    // even pre rows have rate 0: their weights never moved; odd rows decayed by their own rate
+    const w0 = await (async () => { const c = DenseConnection.random({ nPre: 20, nPost: 4, p: 1, seed: 6, init: { dist: 'uniform', low: 0, high: 2 } }); const w = await c.getWeights(); c.dispose(); return w; })();
+    for (let k = 0; k < f.w2.length; k++) {
+      const i = Math.floor(k / 4);
+      if (i % 2 === 0) expect(f.w2[k]).toBe(w0[k]);
+      else expect(f.w2[k]).toBeCloseTo(w0[k]! * (1 - f.rates[k]!) ** 300, 4);
+    }
+    for (const x of [f, g]) { x.conns.forEach((c) => c.dispose()); x.net.dispose(); }
+  });
+
+  it('per-synapse arrays are checkpointed, settable and validated', async () => {
+    const a = await run(true, 100);
+    a.net.setSynapseArray('decay', 'rate', new Float32Array(80).fill(0.001));
+    const bytes = await a.net.saveCheckpoint();
+    await a.net.run(50);
+    const expected = await a.conns[1]!.getWeights();
+    const b = await run(true, 7);
+    await b.net.loadCheckpoint(bytes);
+    expect(b.net.synapseArrays('decay').rate).toEqual(new Float32Array(80).fill(0.001));
+    await b.net.run(50);
+    expect(await b.conns[1]!.getWeights()).toEqual(expected);
+    expectError(() => b.net.setSynapseArray('decay', 'rate', new Float32Array(3)), 'E_SHAPE', /length nnz = 80/);
+    expectError(() => b.net.setSynapseArray('decay', 'rate', new Float32Array(80).fill(NaN)), 'E_PARAM', /values\[0\] must be finite/);
+    expectError(() => b.net.setSynapseArray('decay', 'lr', new Float32Array(80)), 'E_PARAM', /rate/);
+    expect(b.net.synapseArrays('decay').rate).toEqual(new Float32Array(80).fill(0.001));
+    for (const x of [a, b]) { x.conns.forEach((c) => c.dispose()); x.net.dispose(); }
+  });
+
+  it('a transform without a fused form sends its projection to the tensor path, with the reason', async () => {
+    const registry = builtins();
+    registry.register({ ...dale, fused: undefined } as typeof dale);
+    const net = smallNet({ dtMs: 1, registry, fallback: 'silent' });
+    const c = DenseConnection.fromDense({ data: new Float32Array(60).fill(0.5), shape: [20, 3] });
+    net.connect('in', 'out', { connection: c, rule: 'core/stdp', transforms: ['test/dale'] });
+    expect(net.engineReport()[0]).toMatchObject({ engine: 'tensor', reason: "transform 'test/dale' has no fused form" });
+    expectError(() => net.connect('in', 'out', { connection: c, transforms: [42 as never] }), 'E_PARAM', /transforms\[0\] must be a transform plugin/);
+    c.dispose();
   });
 });

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   PlasticityError, check, createRegistry, createRng, describeValue, resolveParams, toConfig,
-  type Neuron, type Params, type PluginConfig, type Registry, type Rng, type Rule,
+  type Neuron, type Params, type PluginConfig, type Registry, type Rng, type Rule, type SynapseStructure, type Transform,
 } from '@plasticity/core';
 import { loadNetworkCheckpoint, saveNetworkCheckpoint } from './engine/checkpoint.js';
-import { disposeState, staticKernel, type Group, type NetworkConnection, type Projection, type ProjectionEngine } from './engine/model.js';
+import { disposeState, staticKernel, type Group, type NetworkConnection, type Projection, type ProjectionEngine, type TransformSlot } from './engine/model.js';
 import { Simulation } from './engine/simulation.js';
 import { denseTable, sparseTable } from './engine/table.js';
 import { stepTensor } from './engine/tensor-step.js';
@@ -56,6 +56,11 @@ export interface ProjectionOptions {
   /** A rule plugin or its registered name; none = static weights. The rule's fused kernel is looked
    *  up in the network's registry (`registry.registerKernel`). */
   rule?: Rule | string;
+  /**
+   * Transforms run after the rule's step each time step (fused when each has a fused form), with the
+   * sparse context: plugins, registered names or { transform, params }.
+   */
+  transforms?: readonly (Transform | string | { transform: Transform | string; params?: Params })[];
   ruleParams?: Params;
   /** Neuromodulator signal this projection's rule reads, fused or generic (default: the rule's own
    *  `modulator` parameter for MSTDP/MSTDPET, else 'reward'). */
@@ -195,7 +200,7 @@ export class Network {
     return { name, n: source.n };
   }
 
-  private adopt(plugin: Neuron | Rule): void {
+  private adopt(plugin: Neuron | Rule | Transform): void {
     if (!this.registry.has(plugin.name)) this.registry.register(plugin);
   }
 
@@ -229,31 +234,44 @@ export class Network {
     } else if (options.ruleParams !== undefined) {
       throw new PlasticityError('E_PARAM', 'ruleParams given without a rule');
     }
+    const transforms = (options.transforms ?? []).map((t, i) => this.resolveTransform(t, `transforms[${i}]`));
     let name = options.name ?? `${a.name}->${b.name}`;
     if (options.name !== undefined && this.sim.projections.some((p) => p.name === name)) {
       throw new PlasticityError('E_PARAM', `a projection named ${JSON.stringify(name)} already exists`);
     }
     for (let k = 2; this.sim.projections.some((p) => p.name === name); k++) name = `${a.name}->${b.name}#${k}`;
     const table = conn.format === 'dense' ? denseTable(a.n, b.n) : (() => { const pr = conn.pairs(); return sparseTable(a.n, b.n, pr.pre, pr.post); })();
+    let pairs: SynapseStructure | undefined;
+    const structure = (): SynapseStructure => (pairs ??= { nPre: a.n, nPost: b.n, nnz: table.nnz, ...conn.pairs() });
+    const synapses = this.createSynapseArrays(name, rule, ruleParams, transforms, structure);
     const config = rule ? (this.registry.kernelFor(rule.name) ?? rule.fused) : undefined;
     const signed = (g: Group) => g.neuron !== undefined && isSpikingNeuron(g.neuron) && g.neuron.signedSpikes === true;
-    const ctx = { params: ruleParams!, dtMs: this.dtMs, table, binaryEvents: !signed(a) && !signed(b), lazy: this.lazy };
-    const reason = !rule ? undefined : !config
-      ? `no fused kernel is registered for '${rule.name}' (registry.registerKernel)`
-      : config.unsupported?.(ctx);
-    const engine: ProjectionEngine = { projection: name, rule: rule?.name ?? null, engine: reason === undefined ? 'fused' : 'tensor', ...(reason !== undefined ? { reason } : {}) };
-    if (reason !== undefined && this.fallback === 'error') {
-      throw new PlasticityError('E_PARAM', `projection ${JSON.stringify(name)} cannot run fused: ${reason} (fallback: 'error')`);
+    // a kernel that keeps its own committed weights (lazy) would not see a transform's writes
+    const ctx = {
+      params: ruleParams!, dtMs: this.dtMs, table, binaryEvents: !signed(a) && !signed(b), lazy: this.lazy && transforms.length === 0,
+      synapses, get structure() { return structure(); },
+    };
+    const unfused = transforms.find((t) => !t.transform.fused);
+    const reason = rule && !config ? `no fused kernel is registered for '${rule.name}' (registry.registerKernel)`
+      : rule ? config!.unsupported?.(ctx)
+        : undefined;
+    const why = reason ?? (unfused ? `transform '${unfused.transform.name}' has no fused form` : undefined);
+    const engine: ProjectionEngine = { projection: name, rule: rule?.name ?? null, engine: why === undefined ? 'fused' : 'tensor', ...(why !== undefined ? { reason: why } : {}) };
+    if (why !== undefined && this.fallback === 'error') {
+      throw new PlasticityError('E_PARAM', `projection ${JSON.stringify(name)} cannot run fused: ${why} (fallback: 'error')`);
     }
     // setup validates the rule against dtMs (e.g. euler traces need dt < tau): it may throw
-    const kernel = rule && reason === undefined ? config!.setup(ctx) : staticKernel(table);
+    const kernel = rule && why === undefined ? config!.setup(ctx) : staticKernel(table);
+    const slots: TransformSlot[] = transforms.map(({ transform, params }) => why === undefined
+      ? { transform, params, fused: transform.fused!.setup({ params, dtMs: this.dtMs, table, synapses, get structure() { return structure(); } }) }
+      : { transform, params, fused: null, tensorState: transform.init?.([table.nnz], params, this.rng.stream(`transform/${name}/${transform.name}`).nextUint32()) ?? {} });
     // Everything validated: build.
     if (rule) this.adopt(rule);
-    if (reason !== undefined && this.fallback === 'warn') {
-      this.log(`@plasticity/snn: projection ${JSON.stringify(name)} runs '${rule!.name}' on the tensor path (one tfjs step per time step, slow): ${reason}`);
+    for (const t of transforms) this.adopt(t.transform);
+    if (why !== undefined && this.fallback === 'warn') {
+      this.log(`@plasticity/snn: projection ${JSON.stringify(name)} runs ${rule ? `'${rule.name}'` : 'its transforms'} on the tensor path (one tfjs step per time step, slow): ${why}`);
     }
-    const generic = reason !== undefined;
-    const ruleState = generic ? rule!.init({ nPre: a.n, nPost: b.n, batch: 1 }, ruleParams!) : undefined;
+    const ruleState = why !== undefined && rule ? rule.init({ nPre: a.n, nPost: b.n, batch: 1 }, ruleParams!) : undefined;
     const ring = delay > 0
       ? { active: Array.from({ length: delay }, () => new Int32Array(a.n)), value: Array.from({ length: delay }, () => new Float32Array(a.n)), count: new Int32Array(delay) }
       : null;
@@ -261,9 +279,52 @@ export class Network {
     const modulator = rule ? (options.modulator ?? config?.modulator?.(ruleParams!) ?? 'reward') : null;
     this.sim.projections.push({
       name, pre: a, post: b, conn, channel, delay, table, kernel, engine, modulator, rule, ruleParams, ruleState,
+      transforms: slots, synapses, synapses0: Object.fromEntries(Object.entries(synapses).map(([k, v]) => [k, v.slice()])), structure,
       w0: conn.getWeights(), w: null, copied: false, host: null, published: null, ring, binaryPre: !signed(a),
     });
     return { name, nPre: a.n, nPost: b.n };
+  }
+
+  private resolveTransform(t: NonNullable<ProjectionOptions['transforms']>[number], where: string): { transform: Transform; params: Params } {
+    const spec = typeof t === 'string' || (t as Transform)?.kind === 'transform' ? { transform: t as Transform | string } : t as { transform: Transform | string; params?: Params };
+    const transform = typeof spec?.transform === 'string' ? this.registry.get(spec.transform, 'transform') : spec?.transform;
+    if (!transform || transform.kind !== 'transform') throw new PlasticityError('E_PARAM', `${where} must be a transform plugin, a registered name or { transform, params }, got ${describeValue(t)}`);
+    return { transform, params: resolveParams(transform, spec.params ?? {}) };
+  }
+
+  /** The rule's and the transforms' per-synapse arrays, each a finite Float32Array of length nnz. */
+  private createSynapseArrays(name: string, rule: Rule | undefined, ruleParams: Params | undefined,
+    transforms: readonly { transform: Transform; params: Params }[], structure: () => SynapseStructure): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    const owners = [...(rule?.synapseArrays ? [{ plugin: rule as Rule | Transform, params: ruleParams! }] : []),
+      ...transforms.filter((t) => t.transform.synapseArrays).map((t) => ({ plugin: t.transform as Rule | Transform, params: t.params }))];
+    for (const { plugin, params } of owners) {
+      const st = structure();
+      const arrays = plugin.synapseArrays!(st, params as never, this.rng.stream(`synapses/${name}/${plugin.name}`));
+      for (const [key, v] of Object.entries(arrays ?? {})) {
+        if (!(v instanceof Float32Array) || v.length !== st.nnz) throw new PlasticityError('E_SHAPE', `${plugin.name}: per-synapse array ${JSON.stringify(key)} must be a Float32Array of length nnz = ${st.nnz}, got ${describeValue(v)}`);
+        if (key in out) throw new PlasticityError('E_PARAM', `${plugin.name}: per-synapse array ${JSON.stringify(key)} is already owned by another plugin of projection ${JSON.stringify(name)}`);
+        out[key] = v;
+      }
+    }
+    return out;
+  }
+
+  /** Copies of a projection's per-synapse arrays (storage order), by name. */
+  synapseArrays(projection: ProjectionHandle | string): Record<string, Float32Array> {
+    const p = this.projection(projection, 'projection');
+    return Object.fromEntries(Object.entries(p.synapses).map(([k, v]) => [k, Float32Array.from(v)]));
+  }
+
+  /** Overwrites one per-synapse array of a projection (length nnz, finite values). */
+  setSynapseArray(projection: ProjectionHandle | string, key: string, values: ArrayLike<number>): void {
+    this.checkIdle('setSynapseArray');
+    const p = this.projection(projection, 'projection');
+    const target = p.synapses[key];
+    if (!target) throw new PlasticityError('E_PARAM', `key must be a per-synapse array of ${JSON.stringify(p.name)} (${Object.keys(p.synapses).join(', ') || 'none'}), got ${describeValue(key)}`);
+    if (!values || typeof values.length !== 'number' || values.length !== target.length) throw new PlasticityError('E_SHAPE', `values must have length nnz = ${target.length}, got ${describeValue(values)}`);
+    for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new PlasticityError('E_PARAM', `values[${k}] must be finite, got ${describeValue(values[k])}`);
+    target.set(values);
   }
 
   /** Which engine runs each projection, and why a projection is not fused. */
@@ -388,8 +449,9 @@ export class Network {
   /**
    * Restores this network's state to its initial values: neuron states, input buffers, traces and
    * eligibility, sources (same random streams again), delay lines and the step counter, and clears its
-   * monitors. Neuromodulator values are inputs and stay as set. Weights are kept unless `weights: true` (then they return to their values at
-   * connect time). Other networks are never touched.
+   * monitors. Neuromodulator values are inputs and stay as set. Weights and per-synapse arrays are
+   * long-term: kept unless `weights: true` (then they return to their values at connect time). Other
+   * networks are never touched.
    */
   async reset(options: { weights?: boolean } = {}): Promise<void> {
     this.checkIdle('reset');
@@ -411,7 +473,17 @@ export class Network {
         disposeState(p.ruleState);
         p.ruleState = p.rule!.init({ nPre: p.pre.n, nPost: p.post.n, batch: 1 }, p.ruleParams!);
       }
-      if (options.weights) p.conn.setWeights(Float32Array.from(await p.w0));
+      for (const t of p.transforms) {
+        t.fused?.reset?.();
+        if (t.tensorState) {
+          disposeState(t.tensorState);
+          t.tensorState = t.transform.init?.([p.table.nnz], t.params, this.rng.stream(`transform/${p.name}/${t.transform.name}`).nextUint32()) ?? {};
+        }
+      }
+      if (options.weights) {
+        p.conn.setWeights(Float32Array.from(await p.w0));
+        for (const [k, v] of Object.entries(p.synapses0)) p.synapses[k]!.set(v);
+      }
       p.published = null; // the kernel adopts the connection's weights at the next run
     }
     for (const m of this.sim.monitors) m.clear();
@@ -421,7 +493,10 @@ export class Network {
   private configs(): Record<string, PluginConfig> {
     const out: Record<string, PluginConfig> = {};
     for (const g of this.sim.groups) if (g.neuron) out[`population/${g.name}`] = toConfig(g.neuron, g.params!);
-    for (const p of this.sim.projections) if (p.rule) out[`projection/${p.name}`] = toConfig(p.rule, p.ruleParams!);
+    for (const p of this.sim.projections) {
+      if (p.rule) out[`projection/${p.name}`] = toConfig(p.rule, p.ruleParams!);
+      p.transforms.forEach((t, i) => { out[`projection/${p.name}/transform/${i}`] = toConfig(t.transform, t.params); });
+    }
     return out;
   }
 

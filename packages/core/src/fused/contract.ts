@@ -1,5 +1,5 @@
 import { PlasticityError, describeValue } from '../errors.js';
-import type { Params, PluginName } from '../plugin.js';
+import type { Params, PluginName, SynapseArrays, SynapseStructure } from '../plugin.js';
 
 /**
  * The fused-kernel contract: how a rule runs inside a simulation loop on typed arrays, many steps per
@@ -87,8 +87,13 @@ export interface FusedContext<P extends Params = Params> {
   readonly table: SynapseTable;
   /** Every pre and post event is 0/1 (false when a population emits ±1, e.g. ternary neurons). */
   readonly binaryEvents: boolean;
-  /** The network allows reordered float arithmetic for speed (NetworkOptions.lazyPotentiation). */
+  /** The network allows reordered float arithmetic for speed (NetworkOptions.lazyPotentiation and
+   *  no transform on the projection: a kernel that keeps its own weights must not be used then). */
   readonly lazy: boolean;
+  /** The rule's per-synapse arrays (Rule.synapseArrays), storage order; read and written in place. */
+  readonly synapses: SynapseArrays;
+  /** The (pre, post) pair of every stored synapse. */
+  readonly structure: SynapseStructure;
 }
 
 /**
@@ -107,6 +112,28 @@ export interface FusedKernelConfig<P extends Params = Params> {
 export type AnyFusedKernelConfig = FusedKernelConfig<any>;
 
 const NAME = /^[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
+
+/** A transform's per-projection instance in the fused engine: it runs after the rule's step. */
+export interface FusedTransform {
+  /** Acts on the weights of step `n` in place (after the rule's update of that step). */
+  apply(w: Float32Array, n: number): void;
+  state?(): FusedKernelState;
+  setState?(arrays: FusedKernelState['arrays'], data: FusedKernelState['data']): void;
+  reset?(): void;
+}
+
+/** What a transform's fused form is given: its params, the structure and its per-synapse arrays. */
+export interface FusedTransformContext<P extends Params = Params> {
+  readonly params: P;
+  readonly dtMs: number;
+  readonly table: SynapseTable;
+  readonly structure: SynapseStructure;
+  readonly synapses: SynapseArrays;
+}
+
+export interface FusedTransformConfig<P extends Params = Params> {
+  setup(ctx: FusedTransformContext<P>): FusedTransform;
+}
 
 /** Throws E_REGISTRY naming what is wrong with a kernel config. */
 export function checkKernelConfig(config: unknown): asserts config is AnyFusedKernelConfig {

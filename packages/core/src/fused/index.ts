@@ -4,5 +4,6 @@
 export {
   defineFusedKernel, checkKernelConfig, propagate, forEachInRow, forEachInColumn,
   type SynapseTable, type StepIO, type FusedKernel, type FusedKernelState, type FusedContext, type FusedKernelConfig, type AnyFusedKernelConfig,
+  type FusedTransform, type FusedTransformContext, type FusedTransformConfig,
 } from './contract.js';
 export { ScaledTrace, traceState, setTraceState, trueTraces } from './scaled-trace.js';

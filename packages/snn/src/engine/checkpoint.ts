@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { PlasticityError, describeValue, loadCheckpoint, saveCheckpoint, type PluginConfig, type PluginState, type Registry } from '@plasticity/core';
+import type { FusedKernelState } from '@plasticity/core/fused';
 import { disposeState } from './model.js';
 import type { Simulation } from './simulation.js';
 
@@ -25,11 +26,18 @@ export async function saveNetworkCheckpoint(sim: Simulation, dtMs: number, confi
     const st = p.kernel.state();
     for (const [k, arr] of Object.entries(st.arrays)) arrays[`p/${p.name}/r/${k}`] = arr;
     for (const [k, t] of Object.entries(p.ruleState ?? {})) if (t instanceof tf.Tensor) arrays[`p/${p.name}/t/${k}`] = t;
+    for (const [k, v] of Object.entries(p.synapses)) arrays[`p/${p.name}/s/${k}`] = v;
+    const transforms = p.transforms.map((t, i) => {
+      for (const [k, v] of Object.entries(t.tensorState ?? {})) if (v instanceof tf.Tensor) arrays[`p/${p.name}/xt${i}/${k}`] = v;
+      const ts = t.fused?.state?.();
+      for (const [k, v] of Object.entries(ts?.arrays ?? {})) arrays[`p/${p.name}/x${i}/${k}`] = v;
+      return ts?.data ?? {};
+    });
     if (p.ring) {
       p.ring.active.forEach((a, s) => { arrays[`p/${p.name}/ring/a${s}`] = a; arrays[`p/${p.name}/ring/v${s}`] = p.ring!.value[s]!; });
       arrays[`p/${p.name}/ring/count`] = p.ring.count;
     }
-    projections[p.name] = { nnz: p.table.nnz, engine: p.engine.engine, rule: st.data };
+    projections[p.name] = { nnz: p.table.nnz, engine: p.engine.engine, rule: st.data, transforms };
   }
   data.groups = groups;
   data.projections = projections;
@@ -59,6 +67,30 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
     if (!a || !(a.data instanceof ctor) || a.data.length !== length) fail(`checkpoint array ${key} missing or not a ${ctor.name} of length ${length}`);
     return a!.data;
   };
+  /** A kernel's arrays from the checkpoint, each of its own type and length, and its scalars present. */
+  const kernelArrays = (prefix: string, st: FusedKernelState, scalars: Record<string, unknown> | undefined, what: string) => {
+    const out: Record<string, Float64Array | Int32Array | Float32Array> = {};
+    // every array at its own length, so nothing is half-written or overruns
+    for (const [k, a] of Object.entries(st.arrays)) out[k] = arr(`${prefix}/${k}`, a.constructor as abstract new (...args: never[]) => unknown, a.length);
+    for (const k of Object.keys(st.data)) if (typeof scalars?.[k] !== 'number') fail(`checkpoint value ${k} of the ${what} missing`);
+    return out;
+  };
+  /** Checks a tensor state's arrays now; the returned step replaces the state with new tensors. */
+  const tensorState = (prefix: string, state: PluginState, assign: (next: PluginState) => void): (() => void) => {
+    const src: Record<string, ArrayLike<number>> = {};
+    for (const [k, t] of Object.entries(state)) {
+      if (!(t instanceof tf.Tensor)) continue;
+      const a = ck.arrays[`${prefix}/${k}`];
+      if (!a || a.data.length !== t.size) fail(`checkpoint array ${prefix}/${k} missing or of the wrong size`);
+      src[k] = a!.data;
+    }
+    return () => {
+      const next: Record<string, Tensor | number> = { ...(state as Record<string, Tensor | number>) };
+      for (const [k, t] of Object.entries(state)) if (t instanceof tf.Tensor) next[k] = tf.tensor(Array.from(src[k]!), t.shape, t.dtype);
+      disposeState(state);
+      assign(next as PluginState);
+    };
+  };
   // Validate every array first.
   const plan: (() => void)[] = [];
   for (const g of sim.groups) {
@@ -66,24 +98,7 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
     if (!gd || gd.n !== g.n) fail(`checkpoint has no population ${JSON.stringify(g.name)} of size ${g.n}`);
     for (const [k, a] of Object.entries(g.arrays ?? {})) { const src = arr(`g/${g.name}/${k}`, Float32Array, g.n); plan.push(() => a.set(src)); }
     for (const [k, a] of Object.entries(g.inputs ?? {})) { const src = arr(`g/${g.name}/in/${k}`, Float32Array, g.n); plan.push(() => a.set(src)); }
-    if (g.tensorState) {
-      const next: Record<string, Tensor> = {};
-      for (const [k, t] of Object.entries(g.tensorState)) {
-        if (!(t instanceof tf.Tensor)) continue;
-        const a = ck.arrays[`g/${g.name}/t/${k}`];
-        if (!a || a.data.length !== t.size) fail(`checkpoint array g/${g.name}/t/${k} missing or of the wrong size`);
-        next[k] = a!.data as unknown as Tensor;
-      }
-      plan.push(() => {
-        const st: Record<string, Tensor | number> = { ...(g.tensorState as Record<string, Tensor | number>) };
-        for (const [k, t] of Object.entries(g.tensorState!)) {
-          if (!(t instanceof tf.Tensor)) continue;
-          st[k] = tf.tensor(Array.from(next[k] as unknown as ArrayLike<number>), t.shape, t.dtype);
-        }
-        disposeState(g.tensorState);
-        g.tensorState = st as PluginState;
-      });
-    }
+    if (g.tensorState) plan.push(tensorState(`g/${g.name}/t`, g.tensorState, (next) => { g.tensorState = next; }));
     if (g.source) {
       const st = g.source.getState();
       const arrays: Record<string, Int32Array | Float64Array> = {};
@@ -98,14 +113,23 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
     const pd = data.projections?.[p.name];
     if (!pd || pd.nnz !== p.table.nnz || pd.engine !== p.engine.engine) fail(`checkpoint projection ${JSON.stringify(p.name)} does not match this network's`);
     const w = arr(`p/${p.name}/w`, Float32Array, p.table.nnz);
-    const st = p.kernel.state();
-    const rs: Record<string, Float64Array | Int32Array | Float32Array> = {};
-    for (const [k, a] of Object.entries(st.arrays)) {
-      // every kernel array at its own length, so nothing is half-written or overruns
-      rs[k] = arr(`p/${p.name}/r/${k}`, a.constructor as abstract new (...args: never[]) => unknown, a.length);
-    }
-    for (const k of Object.keys(st.data)) if (typeof pd.rule?.[k] !== 'number') fail(`checkpoint rule value ${p.name}/${k} missing`);
-    plan.push(() => { p.conn.setWeights(Float32Array.from(w)); p.kernel.setState(rs, pd.rule); p.published = p.conn.weightTensor; p.host = null; });
+    const rs = kernelArrays(`p/${p.name}/r`, p.kernel.state(), pd.rule, `rule of ${p.name}`);
+    const syn = Object.entries(p.synapses).map(([k, v]) => [v, arr(`p/${p.name}/s/${k}`, Float32Array, v.length)] as const);
+    plan.push(() => {
+      p.conn.setWeights(Float32Array.from(w));
+      p.kernel.setState(rs, pd.rule);
+      for (const [target, src] of syn) target.set(src);
+      p.published = p.conn.weightTensor;
+      p.host = null;
+    });
+    p.transforms.forEach((t, i) => {
+      const fs = t.fused?.state?.();
+      if (fs) {
+        const ta = kernelArrays(`p/${p.name}/x${i}`, fs, pd.transforms?.[i], `transform ${i} of ${p.name}`);
+        plan.push(() => t.fused!.setState!(ta, pd.transforms[i]));
+      }
+      if (t.tensorState) plan.push(tensorState(`p/${p.name}/xt${i}`, t.tensorState, (next) => { t.tensorState = next; }));
+    });
     if (p.ring) {
       const ring = p.ring;
       const cnt = arr(`p/${p.name}/ring/count`, Int32Array, p.delay);
@@ -113,22 +137,7 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
       const vs = ring.value.map((_, s) => arr(`p/${p.name}/ring/v${s}`, Float32Array, p.pre.n));
       plan.push(() => { ring.count.set(cnt); as.forEach((a: Int32Array, s: number) => ring.active[s]!.set(a)); vs.forEach((v: Float32Array, s: number) => ring.value[s]!.set(v)); });
     }
-    if (p.ruleState) {
-      for (const [k, t] of Object.entries(p.ruleState)) {
-        if (!(t instanceof tf.Tensor)) continue;
-        const a = ck.arrays[`p/${p.name}/t/${k}`];
-        if (!a || a.data.length !== t.size) fail(`checkpoint array p/${p.name}/t/${k} missing or of the wrong size`);
-      }
-      plan.push(() => {
-        const st2: Record<string, Tensor | number> = { ...(p.ruleState as Record<string, Tensor | number>) };
-        for (const [k, t] of Object.entries(p.ruleState!)) {
-          if (!(t instanceof tf.Tensor)) continue;
-          st2[k] = tf.tensor(Array.from(ck.arrays[`p/${p.name}/t/${k}`]!.data), t.shape, t.dtype);
-        }
-        disposeState(p.ruleState);
-        p.ruleState = st2 as PluginState;
-      });
-    }
+    if (p.ruleState) plan.push(tensorState(`p/${p.name}/t`, p.ruleState, (next) => { p.ruleState = next; }));
   }
   const step = data.step;
   if (!Number.isSafeInteger(step) || step < 0) fail(`checkpoint step must be a non-negative integer, got ${describeValue(step)}`);

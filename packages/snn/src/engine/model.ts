@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { Neuron, Params, PluginState, Rule, SynapseOps } from '@plasticity/core';
-import { propagate, type FusedKernel, type SynapseTable } from '@plasticity/core/fused';
+import type { Neuron, Params, PluginState, Rule, SynapseOps, SynapseStructure, Transform } from '@plasticity/core';
+import { propagate, type FusedKernel, type FusedTransform, type SynapseTable } from '@plasticity/core/fused';
 import type { FusedNeuron, NeuronArrays, SpikingNeuron } from '../neurons/types.js';
 import type { SpikeSource } from '../sources/sources.js';
 
@@ -50,6 +50,14 @@ export interface Group {
   tensorState?: PluginState;
 }
 
+/** A transform on a projection: its fused instance (fused engine) or its tensor state (tensor path). */
+export interface TransformSlot {
+  readonly transform: Transform;
+  readonly params: Params;
+  readonly fused: FusedTransform | null;
+  tensorState?: PluginState;
+}
+
 export interface Projection {
   readonly name: string;
   readonly pre: Group;
@@ -65,6 +73,14 @@ export interface Projection {
   readonly ruleParams?: Params;
   /** Generic (tensor) rule state. */
   ruleState?: PluginState;
+  /** Transforms run after the rule's step, in order. */
+  readonly transforms: readonly TransformSlot[];
+  /** Long-term per-synapse arrays of the rule and the transforms (one namespace per projection). */
+  readonly synapses: Record<string, Float32Array>;
+  /** Their values at connect time (reset({ weights: true })). */
+  readonly synapses0: Readonly<Record<string, Float32Array>>;
+  /** (pre, post) of every stored synapse, built on first use. */
+  readonly structure: () => SynapseStructure;
   readonly w0: Promise<Float32Array>;
   /** Host weights during a run (the cpu tensor's own buffer, or a copy on other backends). */
   w: Float32Array | null;

@@ -33,6 +33,7 @@ export class Simulation {
     for (const p of this.projections) {
       this.fillIO(p);
       p.kernel.step(io);
+      for (const t of p.transforms) t.fused!.apply(io.w, io.n);
       this.pushRing(p);
     }
   }
@@ -101,6 +102,6 @@ export class Simulation {
   }
 
   get fusedOnly(): boolean {
-    return this.groups.every((g) => g.source || g.kernel) && this.projections.every((p) => !p.ruleState);
+    return this.groups.every((g) => g.source || g.kernel) && this.projections.every((p) => p.engine.engine === 'fused');
   }
 }
