@@ -85,6 +85,22 @@ describe('packed packages', () => {
       expect(report.packages[pkg]).toBeGreaterThan(0);
       expect(report.draw).toEqual(Array.from(createRng(1).uniform(2))); // same stream as the workspace build
 
+      if (lib === 'rules') {
+        // The root README's custom rule, registered beside the built-in rules, with only rules and its peers installed.
+        const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+        const block = /## Extending: your own rule\n+```ts\n([\s\S]*?)```/.exec(readme);
+        expect(block, 'root README has the custom rule example').not.toBeNull();
+        const js = ts.transpileModule(`${block![1]!}
+import { registerBuiltins } from '@plasticity/rules';
+registerBuiltins(registry);
+console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params: params }));
+`, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+        writeFileSync(path.join(project, 'custom-rule.mjs'), js);
+        const custom = JSON.parse(execFileSync(process.execPath, ['custom-rule.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!);
+        expect(custom.plugins).toContain('acme/decay');
+        expect(custom.plugins).toContain('core/stdp');
+        expect(custom.params).toEqual({ tauMs: 250 });
+      }
       if (lib === 'core') {
         // Quiet by default: initBackend() in Node says nothing about skipping WebGPU unless given a log.
         writeFileSync(path.join(project, 'quiet.mjs'), "import { initBackend } from '@plasticity/core';\nconsole.log(await initBackend());\n");
