@@ -83,7 +83,7 @@ export const sparseEvents: Demo = {
     for (const [, conn] of formats) conn.dispose();
     return {
       summary: {
-        figure: `max |ΔW| between formats ${maxDiff.toExponential(1)}; CSR ${(timings.Dense! / timings.CSR!).toFixed(1)}× faster than Dense`,
+        figure: `max |ΔW| between formats ${maxDiff === 0 ? '0' : maxDiff.toExponential(1)}; CSR ${(timings.Dense! / timings.CSR!).toFixed(1)}× faster than Dense`,
         reference: '≤ 1e-6 (same weights)',
       },
       metrics: {
