@@ -13,7 +13,7 @@ import {
   fixedFanInStructure, fixedFanOutStructure, randomStructure,
   type FixedFanInOptions, type FixedFanOutOptions, type GeneratedStructure, type RandomOptions,
 } from './generate.js';
-import { onRowsUpdate } from './kernels/dispatch.js';
+import { onRowsUpdate, shareBuffer } from './kernels/dispatch.js';
 import { ADD_OUTER } from './kernels/names.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, vector } from './operands.js';
@@ -48,6 +48,8 @@ export class DenseConnection implements Connection {
   private rowView?: FullView;
   private colView?: FullView;
   private disposed = false;
+  /** The weights changed in place since `weightTensor` last handed out `w` (see the getter). */
+  private changedInPlace = false;
 
   private constructor(nPre: number, nPost: number, weights: tf.Tensor2D) {
     registerSparseKernels();
@@ -127,6 +129,12 @@ export class DenseConnection implements Connection {
 
   get weightTensor(): tf.Tensor2D {
     this.assertLive();
+    if (this.changedInPlace) {
+      // Updates in place keep the tensor object; a reader gets a new one (same buffer) so that
+      // "same object" keeps meaning "same weights", as when every update returned a new tensor.
+      this.changedInPlace = false;
+      this.replace(shareBuffer(this.w));
+    }
     return this.w;
   }
 
@@ -238,7 +246,10 @@ export class DenseConnection implements Connection {
     bounds: Bounds | undefined): void {
     checkOperand(valuesName, values, nValues, false);
     const attrs = boundAttrs(bounds);
-    if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) return;
+    if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
+      this.changedInPlace = true;
+      return;
+    }
     checkValues(valuesName, values, nValues);
     this.replace(onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues, attrs) as tf.Tensor2D);
   }

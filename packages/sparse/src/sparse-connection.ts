@@ -9,7 +9,7 @@ import {
 import { checkOut, hostOnly, isEventList, spikeVector, stepEvents, type StepEvents } from './event-list.js';
 import { hostEventMatVec, hostOnRows } from './kernels/host.js';
 import { ADD_OUTER, EVENT_MATVEC, ROW_DOT } from './kernels/names.js';
-import { eventMatVec, onRowsUpdate } from './kernels/dispatch.js';
+import { eventMatVec, onRowsUpdate, shareBuffer } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
@@ -42,6 +42,8 @@ export abstract class SparseConnection implements Connection {
   private identitySlot?: tf.Tensor1D;
   private indexTensors?: { pre: tf.Tensor1D; post: tf.Tensor1D };
   private disposed = false;
+  /** The weights changed in place since `weightTensor` last handed out `w` (see the getter). */
+  private changedInPlace = false;
 
   protected constructor(nPre: number, nPost: number, nnz: number, weights: Float32Array) {
     requireBackend('creating a CSR or COO connection');
@@ -70,6 +72,12 @@ export abstract class SparseConnection implements Connection {
 
   get weightTensor(): tf.Tensor1D {
     this.assertLive();
+    if (this.changedInPlace) {
+      // Updates in place keep the tensor object; a reader gets a new one (same buffer) so that
+      // "same object" keeps meaning "same weights", as when every update returned a new tensor.
+      this.changedInPlace = false;
+      this.replaceWeights(shareBuffer(this.w));
+    }
     return this.w;
   }
 
@@ -248,7 +256,10 @@ export abstract class SparseConnection implements Connection {
     bounds: Bounds | undefined): void {
     checkOperand(valuesName, values, nValues, false);
     const attrs = boundAttrs(bounds);
-    if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) return;
+    if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
+      this.changedInPlace = true;
+      return;
+    }
     checkValues(valuesName, values, nValues);
     this.replaceWeights(onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues, attrs) as tf.Tensor1D);
   }

@@ -217,6 +217,24 @@ describe.each(TEST_BACKENDS)('per-step API on %s', (backend) => {
       twin.dispose();
     });
 
+    it('hands out a new weightTensor after an update in place (same object = same weights)', async () => {
+      const conn = build(format, randomTriples(rngFor(71), 8, 12, 0.5));
+      conn.onPost(new Float32Array(8), { indices: new Int32Array(0) }); // builds the views
+      conn.onPre({ indices: new Int32Array(0) }, new Float32Array(12));
+      const start = tf.memory().numTensors;
+      const a = conn.weightTensor;
+      expect(conn.weightTensor).toBe(a); // no update: the same object
+      conn.onPre({ indices: Int32Array.of(1) }, new Float32Array(12).fill(0.5));
+      const b = conn.weightTensor;
+      expect(b).not.toBe(a);
+      expect(a.isDisposed).toBe(true); // as every update did before: do not keep it across updates
+      expect(Array.from(await b.data())).toEqual(Array.from(await conn.getWeights()));
+      conn.onPost(new Float32Array(8).fill(0.5), new Uint8Array(12).fill(1));
+      expect(conn.weightTensor).not.toBe(b);
+      expect(tf.memory().numTensors).toBe(start);
+      conn.dispose();
+    });
+
     it('updates a copy when another tensor shares the weights, so that tensor keeps its values', async () => {
       const t = randomTriples(rngFor(53), 8, 12, 0.5);
       const conn = build(format, t);

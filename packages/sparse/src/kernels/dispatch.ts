@@ -12,6 +12,16 @@ interface EngineInternals {
   makeTensorFromTensorInfo(info: TensorInfo): tf.Tensor;
 }
 
+/**
+ * A new tensor object over the same buffer as `t` (one more reference, as tfjs's Identity on cpu):
+ * no copy, no kernel call. Call inside tf.tidy or keep the result.
+ */
+export function shareBuffer<T extends tf.Tensor>(t: T): T {
+  const engine = tf.engine() as unknown as EngineInternals;
+  (engine.backend as unknown as { incRef(dataId: object): void }).incRef(t.dataId);
+  return engine.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape.slice(), dtype: t.dtype }) as T;
+}
+
 /** Kernel functions found so far for the active backend (see kernelFunction). */
 let cachedBackend: string | null = null;
 let cachedKernels = new Map<string, tf.KernelFunc>();
