@@ -30,7 +30,7 @@ Wall time: `run_wall_s` is the T-second run() alone; the 1 ms warm-up run before
 generation and Cython compilation (cached in ~/.cython after the first ever run).
 Prints one JSON line.
 
-Usage: /usr/bin/python3 recurrent_brian2.py [--net DIR] [--N 100000] [--p 0.001] [--T 1] [--seed 1] [--target cython]
+Usage: /usr/bin/python3 recurrent_brian2.py [--net DIR] [--N 100000] [--p 0.001] [--T 1] [--seed 1] [--target cython] [--profile]
 """
 import argparse, json, os, resource, time
 import numpy as np
@@ -55,6 +55,7 @@ ap.add_argument('--p', type=float, default=0.001)
 ap.add_argument('--T', type=float, default=1.0, help='simulated seconds (timed)')
 ap.add_argument('--warmup-ms', type=float, default=1.0)
 ap.add_argument('--seed', type=int, default=1)
+ap.add_argument('--profile', action='store_true', help='also report Brian2\'s time per code object (adds some overhead)')
 a = ap.parse_args()
 
 prefs.codegen.target = a.target
@@ -132,7 +133,7 @@ net.run(a.warmup_ms * ms)  # code generation + Cython compilation, spike queue s
 t_warm = time.perf_counter() - t0
 n0 = int(mon.num_spikes)
 t0 = time.perf_counter()
-net.run(a.T * second)
+net.run(a.T * second, profile=a.profile)
 t_run = time.perf_counter() - t0
 spikes = int(mon.num_spikes) - n0
 rss_after = rss_mib()
@@ -159,4 +160,7 @@ res = dict(
     frac_dw_pos=round(float(np.mean(dw > 1e-6)), 5), frac_dw_neg=round(float(np.mean(dw < -1e-6)), 5),
     frac_w_at_0=round(float(np.mean(w1 <= 0)), 6), frac_w_at_max=round(float(np.mean(w1 >= 1)), 6),
 )
+if a.profile:
+    prof = sorted(net.profiling_info, key=lambda x: -float(x[1]))
+    res['profile_s'] = {name: round(float(t), 3) for name, t in prof[:12]}
 print(json.dumps(res))
