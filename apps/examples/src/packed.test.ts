@@ -135,6 +135,7 @@ console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params
       const run = spawnSync(process.execPath, [file], { cwd: project, encoding: 'utf8', timeout: 120_000 });
       expect(run.error?.message ?? run.status, `${lib} README example exits 0\n${run.stderr}`).toBe(0);
       expect(run.stdout.trim().length, `${lib} README example prints its result`).toBeGreaterThan(0);
+      expect(run.stderr, `${lib} README example: no tfjs-node advert`).not.toContain('tfjs-node');
     }
   }, 300_000);
 
