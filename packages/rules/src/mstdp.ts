@@ -15,6 +15,7 @@ import {
   checkStepIO,
   decayFactor,
   modulatorColumn,
+  row,
   stateShape,
   toBounds,
   touchedWhere,
@@ -158,6 +159,11 @@ function pointEligibility(state: MstdpState, ctx: SynapseContext): tf.Tensor2D {
 function applyPointEligibility(conn: SynapseOps, state: MstdpState, modulator: RuleStepIO['modulator'], r: tf.Tensor2D, scale: number, p: MstdpParams): void {
   if (modulator === undefined || modulator === null || modulator === 0) return;
   const bounds = toBounds(p.wMin, p.wMax);
+  if (bounds === undefined) {
+    // Unbounded: no clipping, so the two parts can go separately and event-driven (cost ∝ spikes × fan).
+    applyUnbounded(conn, state, r, scale);
+    return;
+  }
   conn.mapSynapses((w, ctx) =>
     tf.tidy(() => {
       const [post, pre] = eligibilityParts(state, ctx);
@@ -166,6 +172,32 @@ function applyPointEligibility(conn: SynapseOps, state: MstdpState, modulator: R
       return addTouched(w, delta, touchedWhere(tf.cast(reached, 'float32') as tf.Tensor2D, r), bounds);
     }),
   );
+}
+
+/** W += scale·Σ_b r_b·e_b(t−1) without bounds: onPre(s_pre, r·P−) and onPost(r·P+, s_post) (addOuter when batch > 1). */
+function applyUnbounded(conn: SynapseOps, state: MstdpState, r: tf.Tensor2D, scale: number): void {
+  if (r.shape[0] === 1) {
+    const [preActive, postActive, preTerm, postTerm] = tf.tidy(() => [
+      row(state.lastPre),
+      row(state.lastPost),
+      tf.mul(row(tf.mul(state.pMinus, r) as tf.Tensor2D), scale),
+      tf.mul(row(tf.mul(state.pPlus, r) as tf.Tensor2D), scale),
+    ]);
+    try {
+      conn.onPre(preActive!, preTerm!);
+      conn.onPost(postTerm!, postActive!);
+    } finally {
+      tf.dispose([preActive!, postActive!, preTerm!, postTerm!]);
+    }
+    return;
+  }
+  const [rMinus, rPlus] = tf.tidy(() => [tf.mul(state.pMinus, r), tf.mul(state.pPlus, r)]);
+  try {
+    conn.addOuter(state.lastPre, rMinus!, scale);
+    conn.addOuter(rPlus!, state.lastPost, scale);
+  } finally {
+    tf.dispose([rMinus!, rPlus!]);
+  }
 }
 
 function boundsSpec(p: MstdpParams): { wMin?: number; wMax?: number } {
@@ -198,7 +230,8 @@ export const mstdpetKernel = specKernel<MstdpetParams>(MSTDPET_NAME, mstdpetToFu
  * neuromodulator r = `io.modulator` (a number, a scalar tensor or one value per batch sample):
  *   1. W += ν·r(t)·e(t−1), e(t−1) = P+⊗s_post + s_pre⊗P− of the previous step, then clipped once to
  *      the optional bounds (as BindsNET), only where e(t−1) != 0 — elementwise over the stored synapses
- *      (conn.mapSynapses), skipped when there is no reward;
+ *      (conn.mapSynapses); without bounds event-driven (conn.onPre / conn.onPost, addOuter when
+ *      batch > 1); skipped when there is no reward;
  *   2. P+ ← P+·e^(−dt/τ+) + a+·s_pre;  P− ← P−·e^(−dt/τ−) − a−·s_post;
  *   3. e(t) = P+⊗s_post + s_pre⊗P− (kept as its factors; nothing per synapse is stored).
  * Batch: Σ_b r_b·e_b ('sum') or its mean. An absent `io.modulator` counts as 0 (no weight change;
