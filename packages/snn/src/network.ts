@@ -8,11 +8,14 @@ import { disposeState, staticKernel, type Group, type NetworkConnection, type Pr
 import { Simulation } from './engine/simulation.js';
 import { denseTable, sparseTable } from './engine/table.js';
 import { stepTensor } from './engine/tensor-step.js';
-import { acquire, release, sync } from './engine/weights.js';
+import { acquire, acquireSync, release, sync } from './engine/weights.js';
 import { NEURONS } from './neurons/models.js';
 import { isSpikingNeuron, type NeuronArrays, type SpikingNeuron } from './neurons/types.js';
 import { PoissonSource, SpikeTrainSource, type PlaybackOptions, type PoissonOptions, type SpikeSource } from './sources/sources.js';
 import { SpikeMonitor, StateMonitor, WeightMonitor } from './monitors.js';
+import { ExternalSource } from './sources/external.js';
+import type { ConnectionSpec, MonitorSpec, NetworkSpec, PopulationSpec, ProjectionSpec } from './spec.js';
+import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
 
 export type { NetworkConnection, ProjectionEngine } from './engine/model.js';
 
@@ -48,7 +51,8 @@ export interface PopulationOptions<P extends Params = Params> {
 }
 
 export interface ProjectionOptions {
-  connection: NetworkConnection;
+  /** A Dense, CSR or COO connection (the caller's), or a connection spec (the network builds and owns it). */
+  connection: NetworkConnection | ConnectionSpec;
   /** Input channel of the post neuron (default: its first, e.g. 'ge' or 'v'). */
   channel?: string;
   /** Axonal delay in steps (>= 0): pre spikes of step n act on this projection in step n + delay. */
@@ -100,13 +104,23 @@ export class Network {
   private readonly rng: Rng;
   /** The typed-array core this builder fills and runs. */
   private readonly sim = new Simulation();
+  private readonly seed: number;
+  /** How each population, projection and monitor was made, for toSpec (null: not expressible). */
+  private readonly recipes = {
+    populations: new Map<string, PopulationSpec | null>(),
+    projections: new Map<string, { spec: Omit<ProjectionSpec, 'connection'>; connection: ConnectionSpec | null }>(),
+    monitors: [] as MonitorSpec[],
+  };
+  /** Connections the network built from specs (disposed with it). */
+  private readonly owned: NetworkConnection[] = [];
   private running = false;
   private disposed = false;
 
   constructor(options: NetworkOptions) {
     if (options === null || typeof options !== 'object') throw new PlasticityError('E_PARAM', `options must be an object, got ${describeValue(options)}`);
     this.dtMs = check.positive('dtMs', options.dtMs);
-    this.rng = createRng(options.seed === undefined ? 0 : check.integer('seed', options.seed));
+    this.seed = options.seed === undefined ? 0 : check.integer('seed', options.seed);
+    this.rng = createRng(this.seed);
     this.registry = options.registry ?? createRegistry();
     this.lazy = options.lazyPotentiation ?? true;
     this.fallback = check.oneOf('fallback', options.fallback ?? 'warn', ['warn', 'error', 'silent'] as const);
@@ -168,7 +182,9 @@ export class Network {
       for (const c of sn.channels) inputs[c] = new Float32Array(n);
       const kernel = sn.fused(arrays, inputs, params, this.dtMs);
       this.sim.groups.push({ name, n, active, value, count: 0, neuron: sn, params, arrays, init, inputs, channels: sn.channels, kernel });
+      this.recipes.populations.set(name, { name, kind: 'neurons', n, neuron: neuron.name, params });
     } else {
+      this.recipes.populations.set(name, { name, kind: 'neurons', n, neuron: neuron.name, params });
       const tensorState = neuron.init({ n, batch: 1 }, params);
       this.sim.groups.push({ name, n, active, value, count: 0, neuron, params, inputs: { input: new Float32Array(n) }, channels: ['input'], tensorState });
     }
@@ -180,14 +196,31 @@ export class Network {
     this.checkIdle('addPoisson');
     this.checkName(name);
     const source = new PoissonSource({ ...options, seed: options.seed ?? this.rng.stream(`poisson/${name}`) });
-    return this.addSource(name, source);
+    const handle = this.addSource(name, source);
+    this.recipes.populations.set(name, {
+      name, kind: 'poisson', n: source.n, rateHz: typeof options.rateHz === 'number' ? options.rateHz : Array.from(options.rateHz),
+      ...(options.schedule ? { schedule: { startsMs: [...options.schedule.startsMs], factors: [...options.schedule.factors] } } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    return handle;
   }
 
   /** Plays back given spike trains. */
   addSpikeTrain(name: string, options: PlaybackOptions): PopulationHandle {
     this.checkIdle('addSpikeTrain');
     this.checkName(name);
-    return this.addSource(name, new SpikeTrainSource(options));
+    const handle = this.addSource(name, new SpikeTrainSource(options));
+    this.recipes.populations.set(name, { name, kind: 'spike-train', n: handle.n, timesMs: Array.from(options.timesMs), indices: Array.from(options.indices) });
+    return handle;
+  }
+
+  /** A population whose spikes the caller sets for each next step (`setSpikes`): a closed-loop input. */
+  addExternal(name: string, options: { n: number }): PopulationHandle {
+    this.checkIdle('addExternal');
+    this.checkName(name);
+    const handle = this.addSource(name, new ExternalSource(options?.n));
+    this.recipes.populations.set(name, { name, kind: 'external', n: handle.n });
+    return handle;
   }
 
   /** Any SpikeSource. */
@@ -197,6 +230,7 @@ export class Network {
     source.bind(this.dtMs);
     source.reset();
     this.sim.groups.push({ name, n: source.n, active: new Int32Array(source.n), value: new Float32Array(source.n), count: 0, source });
+    this.recipes.populations.set(name, null); // a custom source: not expressible as a spec
     return { name, n: source.n };
   }
 
@@ -213,9 +247,24 @@ export class Network {
     const a = this.group(pre, 'pre');
     const b = this.group(post, 'post');
     if (b.source) throw new PlasticityError('E_PARAM', `post must be a neuron population, got the spike source ${JSON.stringify(b.name)}`);
-    const conn = options?.connection;
+    const given = options?.connection;
+    if (isConnectionSpec(given)) {
+      const built = buildConnection(given, a.n, b.n);
+      try {
+        const handle = this.attach(a, b, built, options, given);
+        this.owned.push(built);
+        return handle;
+      } catch (error) {
+        built.dispose?.();
+        throw error;
+      }
+    }
+    return this.attach(a, b, given as NetworkConnection, options, null);
+  }
+
+  private attach(a: Group, b: Group, conn: NetworkConnection, options: ProjectionOptions, connectionSpec: ConnectionSpec | null): ProjectionHandle {
     const ok = conn && typeof conn === 'object' && typeof conn.pairs === 'function' && conn.weightTensor instanceof tf.Tensor;
-    if (!ok) throw new PlasticityError('E_PARAM', `connection must be a Dense, CSR or COO connection of @plasticity/sparse, got ${describeValue(conn)}`);
+    if (!ok) throw new PlasticityError('E_PARAM', `connection must be a Dense, CSR or COO connection of @plasticity/sparse or a connection spec, got ${describeValue(conn)}`);
     if (conn.nPre !== a.n || conn.nPost !== b.n) {
       throw new PlasticityError('E_SHAPE', `connection must have shape [${a.n}, ${b.n}] (pre ${JSON.stringify(a.name)} × post ${JSON.stringify(b.name)}), got [${conn.nPre}, ${conn.nPost}]`);
     }
@@ -281,6 +330,15 @@ export class Network {
       name, pre: a, post: b, conn, channel, delay, table, kernel, engine, modulator, rule, ruleParams, ruleState,
       transforms: slots, synapses, synapses0: Object.fromEntries(Object.entries(synapses).map(([k, v]) => [k, v.slice()])), structure,
       w0: conn.getWeights(), w: null, copied: false, host: null, published: null, ring, binaryPre: !signed(a),
+    });
+    this.recipes.projections.set(name, {
+      spec: {
+        name, pre: a.name, post: b.name, channel, delaySteps: delay,
+        ...(rule ? { rule: { name: rule.name, params: ruleParams! } } : {}),
+        ...(transforms.length ? { transforms: transforms.map((t) => ({ name: t.transform.name, params: t.params })) } : {}),
+        ...(options.modulator !== undefined ? { modulator: options.modulator } : {}),
+      },
+      connection: connectionSpec,
     });
     return { name, nPre: a.n, nPost: b.n };
   }
@@ -355,6 +413,7 @@ export class Network {
     const g = this.group(population, 'population');
     const m = new SpikeMonitor(g.name, this.dtMs);
     this.sim.monitors.push(m);
+    this.recipes.monitors.push({ kind: 'spikes', population: g.name });
     return m;
   }
 
@@ -369,6 +428,7 @@ export class Network {
     indices.forEach((i, k) => check.integer(`indices[${k}]`, i, 0, g.n - 1));
     const m = new StateMonitor(g.name, variable, every, indices, this.dtMs);
     this.sim.monitors.push(m);
+    this.recipes.monitors.push({ kind: 'state', population: g.name, variable, every, ...(options.indices ? { indices: Array.from(indices) } : {}) });
     return m;
   }
 
@@ -378,6 +438,7 @@ export class Network {
     const every = check.integer('every', options.every ?? 1000, 1);
     const m = new WeightMonitor(p.name, every, this.dtMs);
     this.sim.monitors.push(m);
+    this.recipes.monitors.push({ kind: 'weights', projection: p.name, every });
     return m;
   }
 
@@ -515,11 +576,111 @@ export class Network {
     loadNetworkCheckpoint(this.sim, this.dtMs, this.registry, this.configs(), bytes);
   }
 
+  // -------------------------------------------------------------------------------------------
+  // As data, and in a closed loop
+
+  /**
+   * The network as a JSON spec (see `buildNetwork`): connections made from a spec keep it; a connection
+   * object is written as explicit (pre, post, weight) triples with its weights at connect time (a
+   * checkpoint carries the current ones). E_PARAM when a part cannot be expressed (a custom source).
+   */
+  async toSpec(): Promise<NetworkSpec> {
+    const populations = this.sim.groups.map((g) => {
+      const r = this.recipes.populations.get(g.name);
+      if (!r) throw new PlasticityError('E_PARAM', `population ${JSON.stringify(g.name)} is a custom SpikeSource and has no spec`);
+      return r;
+    });
+    const projections: ProjectionSpec[] = [];
+    for (const p of this.sim.projections) {
+      const r = this.recipes.projections.get(p.name)!;
+      let connection = r.connection;
+      if (!connection) {
+        const { pre, post } = p.conn.pairs();
+        connection = { format: p.conn.format, pre: Array.from(pre), post: Array.from(post), weights: Array.from(await p.w0) };
+      }
+      projections.push({ ...r.spec, connection });
+    }
+    return {
+      format: 'plasticity-network', version: 1, dtMs: this.dtMs, seed: this.seed, lazyPotentiation: this.lazy,
+      populations, projections, modulators: Object.fromEntries(this.sim.modulators), monitors: [...this.recipes.monitors],
+    };
+  }
+
+  /** Monitors in the order they were added (a network built from a spec has its spec's). */
+  monitors(): readonly (SpikeMonitor | StateMonitor | WeightMonitor)[] {
+    return [...this.sim.monitors];
+  }
+
+  /** Spikes for the next step of an external population (`addExternal`): active indices or a vector. */
+  setSpikes(population: PopulationHandle | string, spikes: Int32Array | Float32Array | Uint8Array | readonly number[]): void {
+    const g = this.group(population, 'population');
+    if (!(g.source instanceof ExternalSource)) throw new PlasticityError('E_PARAM', `population ${JSON.stringify(g.name)} is not external (addExternal)`);
+    g.source.set(spikes);
+  }
+
+  /**
+   * Adds `values` (length n) to a neuron population's input channel for the next step, as a projection
+   * would (e.g. injected currents of a task). Checked before anything changes.
+   */
+  setInput(population: PopulationHandle | string, values: ArrayLike<number>, channel?: string): void {
+    const g = this.group(population, 'population');
+    if (!g.inputs) throw new PlasticityError('E_PARAM', `population ${JSON.stringify(g.name)} is a spike source; it takes no input`);
+    const ch = channel ?? g.channels![0]!;
+    const target = g.inputs[ch];
+    if (!target) throw new PlasticityError('E_PARAM', `channel must be one of ${Object.keys(g.inputs).join(', ')}, got ${describeValue(channel)}`);
+    check.length('values', values?.length, g.n);
+    for (let i = 0; i < g.n; i++) if (!Number.isFinite(values[i])) throw new PlasticityError('E_PARAM', `values[${i}] must be finite, got ${describeValue(values[i])}`);
+    for (let i = 0; i < g.n; i++) target[i]! += values[i]!;
+  }
+
+  /** The spikes of the last step: active indices and their event values (copies; no tfjs call). */
+  spikes(population: PopulationHandle | string): { indices: Int32Array; values: Float32Array } {
+    const g = this.group(population, 'population');
+    const indices = g.active.slice(0, g.count);
+    return { indices, values: Float32Array.from(indices, (i) => g.value[i]!) };
+  }
+
+  /**
+   * Advances `steps` steps synchronously (closed loops: set inputs, step, read spikes). Needs the fused
+   * engine throughout, and weights in host memory: always on cpu; elsewhere after one awaited
+   * `step()`/`run()` (E_PARAM otherwise, as when a weight tensor was replaced since).
+   */
+  stepSync(steps = 1): void {
+    this.checkIdle('stepSync');
+    check.integer('steps', steps, 0);
+    if (!this.sim.fusedOnly) throw new PlasticityError('E_PARAM', 'stepSync needs every population and projection on the fused engine (see engineReport); use await step()');
+    if (!acquireSync(this.sim.projections)) throw new PlasticityError('E_PARAM', 'stepSync: the weights are not in host memory on this backend; call await network.step() once first');
+    this.running = true;
+    try {
+      for (let s = 0; s < steps; s++) this.sim.stepFused();
+    } finally {
+      release(this.sim.projections);
+      this.running = false;
+    }
+  }
+
   /** Releases the tensors this network owns (generic states); connections stay the caller's. */
   dispose(): void {
     if (this.disposed) return;
     for (const g of this.sim.groups) disposeState(g.tensorState);
-    for (const p of this.sim.projections) disposeState(p.ruleState);
+    for (const p of this.sim.projections) {
+      disposeState(p.ruleState);
+      for (const t of p.transforms) disposeState(t.tensorState);
+    }
+    for (const c of this.owned) c.dispose?.();
     this.disposed = true;
   }
+}
+
+/** A plain-object connection spec rather than a connection. */
+function isConnectionSpec(c: unknown): c is ConnectionSpec {
+  return c !== null && typeof c === 'object' && !(c as { weightTensor?: unknown }).weightTensor && 'format' in c && ('random' in c || 'pre' in c);
+}
+
+/** A connection of @plasticity/sparse from its spec (validated by the constructors). */
+function buildConnection(c: ConnectionSpec, nPre: number, nPost: number): NetworkConnection {
+  const Format = c.format === 'dense' ? DenseConnection : c.format === 'csr' ? CSRConnection : c.format === 'coo' ? COOConnection : null;
+  if (!Format) throw new PlasticityError('E_PARAM', `connection.format must be 'dense', 'csr' or 'coo', got ${describeValue(c.format)}`);
+  if ('random' in c) return Format.random({ nPre, nPost, p: c.random.p, seed: c.random.seed, ...(c.random.init !== undefined ? { init: c.random.init } : {}) }) as unknown as NetworkConnection;
+  return Format.fromCoo({ nPre, nPost, pre: Int32Array.from(c.pre), post: Int32Array.from(c.post), weights: Float32Array.from(c.weights) }) as unknown as NetworkConnection;
 }

@@ -19,6 +19,7 @@ export interface NetworkConnection extends SynapseOps {
   pairs(): { pre: Int32Array; post: Int32Array };
   getWeights(): Promise<Float32Array>;
   setWeights(values: ArrayLike<number> | Tensor): void;
+  dispose(): void;
 }
 
 /** Which engine runs a projection, and why. */
@@ -110,3 +111,9 @@ export function disposeState(state: PluginState | undefined, keep?: PluginState)
   for (const v of Object.values(state)) if (v instanceof tf.Tensor && !kept.has(v)) v.dispose();
 }
 
+
+/** Forgets a population's spikes of the last step (kept readable until the next step starts). */
+export function clearSpikes(g: Group): void {
+  for (let c = 0; c < g.count; c++) g.value[g.active[c]!] = 0;
+  g.count = 0;
+}

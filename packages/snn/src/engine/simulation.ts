@@ -1,6 +1,6 @@
 import type { StepIO } from '@plasticity/core/fused';
 import { SpikeMonitor, StateMonitor, WeightMonitor } from '../monitors.js';
-import { EMPTY_I32, type Group, type Projection } from './model.js';
+import { EMPTY_I32, clearSpikes, type Group, type Projection } from './model.js';
 
 /**
  * The simulation core: populations and projections over typed arrays and the fused step (Brian2's
@@ -23,6 +23,7 @@ export class Simulation {
   integrateAll(): void {
     const n = this.n;
     for (const g of this.groups) {
+      clearSpikes(g);
       if (g.source) g.count = g.source.generate(n, g.active, g.value);
       else if (g.kernel) g.count = g.kernel.integrate(g.active, g.value);
     }
@@ -74,7 +75,6 @@ export class Simulation {
     for (const m of this.monitors) this.record(m);
     for (const g of this.groups) {
       if (g.kernel) g.kernel.deliver(g.active, g.count);
-      for (let c = 0; c < g.count; c++) g.value[g.active[c]!] = 0;
     }
     this.n++;
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Neuron, PluginState } from '@plasticity/core';
-import { disposeState, type Projection, type TransformSlot } from './model.js';
+import { clearSpikes, disposeState, type Projection, type TransformSlot } from './model.js';
 import type { Simulation } from './simulation.js';
 import { acquireOne } from './weights.js';
 
@@ -9,6 +9,7 @@ import { acquireOne } from './weights.js';
 export async function stepTensor(sim: Simulation, dtMs: number): Promise<void> {
   const n = sim.n;
   for (const g of sim.groups) {
+    clearSpikes(g);
     if (g.source) g.count = g.source.generate(n, g.active, g.value);
     else if (g.kernel) g.count = g.kernel.integrate(g.active, g.value);
     else {

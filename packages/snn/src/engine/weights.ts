@@ -16,24 +16,44 @@ export async function acquire(projections: readonly Projection[]): Promise<void>
   for (const p of projections) await acquireOne(p);
 }
 
-export async function acquireOne(p: Projection): Promise<void> {
+/** The host array the kernels can write for `p` without a readback, or null when one is needed. */
+function hostWeights(p: Projection): Float32Array | null {
   if (cpuBackend()) {
     const backend = tf.backend() as unknown as { data: { get(id: object): { values: unknown } }; refCount(id: object): number };
-    let t = p.conn.weightTensor;
-    if (backend.refCount(t.dataId) > 1 || !(backend.data.get(t.dataId).values instanceof Float32Array)) {
-      p.conn.setWeights(await p.conn.getWeights()); // an exclusive buffer: no other tensor sees our writes
-      t = p.conn.weightTensor;
-    }
-    p.w = backend.data.get(t.dataId).values as Float32Array;
-    p.copied = false;
-  } else {
-    // the host copy of the last run is current unless someone replaced the tensor since it was published
-    const host = p.host !== null && p.conn.weightTensor === p.published ? p.host : await p.conn.getWeights();
-    p.w = host;
-    p.host = host;
-    p.copied = true;
+    const t = p.conn.weightTensor;
+    const values = backend.data.get(t.dataId).values;
+    // an exclusive float32 buffer: no other tensor sees our writes
+    return backend.refCount(t.dataId) === 1 && values instanceof Float32Array ? values : null;
   }
-  p.kernel.attach?.(p.w, p.conn.weightTensor !== p.published);
+  // the host copy of the last run is current unless someone replaced the tensor since it was published
+  return p.host !== null && p.conn.weightTensor === p.published ? p.host : null;
+}
+
+function attach(p: Projection, w: Float32Array): void {
+  p.w = w;
+  p.copied = !cpuBackend();
+  p.host = p.copied ? w : null;
+  p.kernel.attach?.(w, p.conn.weightTensor !== p.published);
+}
+
+export async function acquireOne(p: Projection): Promise<void> {
+  let w = hostWeights(p);
+  if (!w) {
+    const values = await p.conn.getWeights();
+    if (cpuBackend()) {
+      p.conn.setWeights(values); // a fresh, exclusive buffer
+      w = hostWeights(p)!;
+    } else w = values;
+  }
+  attach(p, w);
+}
+
+/** acquire without awaiting: false (and nothing attached) when some projection needs a readback. */
+export function acquireSync(projections: readonly Projection[]): boolean {
+  const ws = projections.map(hostWeights);
+  if (ws.some((w) => w === null)) return false;
+  projections.forEach((p, k) => attach(p, ws[k]!));
+  return true;
 }
 
 /** Makes every connection's weight tensor show the current weights (mid-run or at its end). */

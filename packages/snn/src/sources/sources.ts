@@ -6,7 +6,7 @@ import { PlasticityError, check, createRng, describeValue, type Rng, type RngSta
  * which `getState`/`setState` expose for checkpoints; `reset()` restores the state at construction.
  */
 export interface SpikeSource {
-  readonly kind: 'poisson' | 'playback';
+  readonly kind: 'poisson' | 'playback' | 'external';
   readonly n: number;
   /** Prepares for time step `dtMs` (called by the network before the first step). */
   bind(dtMs: number): void;
