@@ -69,7 +69,7 @@ export async function initBackend(preference: BackendName | 'auto' = 'auto', opt
   await ensureGradients();
   const start = preference === 'auto' ? 0 : BACKENDS.indexOf(preference);
   const order = options.strict ? [preference as BackendName] : BACKENDS.slice(start);
-  const log = options.log ?? (isNode() ? () => {} : (m: string) => console.warn(m));
+  const log = options.log ?? (isNode() ? undefined : (m: string) => console.warn(m));
   const reasons: string[] = [];
   for (const name of order) {
     let reason: string | undefined;
@@ -89,8 +89,8 @@ export async function initBackend(preference: BackendName | 'auto' = 'auto', opt
     }
     reasons.push(`${name}: ${reason}`);
     const message = `[plasticity] backend '${name}' skipped: ${reason}`;
-    // A caller-supplied log hears every skip; the default one says each reason once per process.
-    if (!options.strict && (options.log || !logged.has(message))) {
+    // Each reason once per process; a silent default does not use up the one telling.
+    if (log && !options.strict && !logged.has(message)) {
       logged.add(message);
       log(message);
     }
