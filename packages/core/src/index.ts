@@ -1,5 +1,6 @@
 export { PlasticityError, isPlasticityError, describeValue, ERROR_CODES, type ErrorCode } from './errors.js';
 export * as check from './validate.js';
+export { Problems } from './validate.js';
 export * from './plugin.js';
 export { createRegistry, isJson, type Registry, type RegisterOptions, type PluginOfKind } from './registry.js';
 export { TRACE_MODES, traceDecay, traceJump, checkTrace, updateTrace, updateTraceTensor, traceAfter, type TraceMode } from './trace.js';

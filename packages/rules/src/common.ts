@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   PlasticityError,
+  Problems,
   describeValue,
   requireBackend,
   type Bounds,
@@ -29,56 +30,7 @@ export function decayFactor(dtMs: number, tauMs: number): number {
   return Math.exp(-dtMs / tauMs);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Parameter checks for validate(): each pushes a sentence naming the parameter onto `problems`.
-
-export class Problems {
-  readonly list: string[] = [];
-
-  finite(name: string, value: unknown): boolean {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      this.list.push(`${name} must be a finite number, got ${describeValue(value)}`);
-      return false;
-    }
-    return true;
-  }
-
-  positive(name: string, value: unknown, what = 'a time constant'): void {
-    if (this.finite(name, value) && (value as number) <= 0) {
-      this.list.push(`${name} must be > 0 (${what}), got ${describeValue(value)}`);
-    }
-  }
-
-  nonNegative(name: string, value: unknown): void {
-    if (this.finite(name, value) && (value as number) < 0) {
-      this.list.push(`${name} must be >= 0, got ${describeValue(value)}`);
-    }
-  }
-
-  oneOf(name: string, value: unknown, allowed: readonly string[]): void {
-    if (!allowed.includes(value as string)) {
-      this.list.push(`${name} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describeValue(value)}`);
-    }
-  }
-
-  /** Required finite bounds with wMin <= wMax. */
-  bounds(wMin: unknown, wMax: unknown): void {
-    const a = this.finite('wMin', wMin);
-    const b = this.finite('wMax', wMax);
-    if (a && b && (wMin as number) > (wMax as number)) {
-      this.list.push(`wMin must be <= wMax, got wMin=${describeValue(wMin)} > wMax=${describeValue(wMax)}`);
-    }
-  }
-
-  /** Optional bounds: null (no bound) or a finite number, and wMin <= wMax when both are set. */
-  optionalBounds(wMin: unknown, wMax: unknown): void {
-    const a = wMin === null || this.finite('wMin', wMin);
-    const b = wMax === null || this.finite('wMax', wMax);
-    if (a && b && wMin !== null && wMax !== null && (wMin as number) > (wMax as number)) {
-      this.list.push(`wMin must be <= wMax, got wMin=${describeValue(wMin)} > wMax=${describeValue(wMax)}`);
-    }
-  }
-}
+export { Problems };
 
 /** Throws E_PARAM listing every problem `validate` reports (used by init and step). */
 export function assertValid<P>(ruleName: string, validate: (params: P) => string[], params: P): void {

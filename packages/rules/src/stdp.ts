@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { defineRule, type Bounds, type Rule, type RuleStepIO, type SynapseOps } from '@plasticity/core';
+import { defineRule, type Bounds, type Rule, type RuleStepIO, type SynapseOps, type TraceMode } from '@plasticity/core';
 import type { FusedPairStdp } from './fused/spec.js';
 import { specKernel } from './fused/spec-kernel.js';
 import {
@@ -23,7 +23,8 @@ import {
 
 export const STDP_WEIGHT_DEPENDENCES = ['additive', 'multiplicative', 'soft-bound'] as const;
 export type StdpWeightDependence = (typeof STDP_WEIGHT_DEPENDENCES)[number];
-export const STDP_PAIRINGS = ['all-to-all', 'nearest'] as const;
+/** The pairings are core's trace modes with exact decay (one vocabulary with the fused kernels). */
+export const STDP_PAIRINGS = ['all-to-all', 'nearest'] as const satisfies readonly TraceMode[];
 export const STDP_SAME_STEP = ['ltp', 'ignore'] as const;
 export type StdpSameStep = (typeof STDP_SAME_STEP)[number];
 export type StdpPairing = (typeof STDP_PAIRINGS)[number];
@@ -211,7 +212,7 @@ export function stdpToFused(p: StdpParams): FusedPairStdp | undefined {
   const base = { kind: 'stdp' as const, tauPlusMs: p.tauPlusMs, tauMinusMs: p.tauMinusMs, traceMode: p.pairing, wMin: p.wMin, wMax: p.wMax };
   if (p.weightDependence === 'additive') return { ...base, aPlus: p.aPlus, aMinus: p.aMinus, weightDependence: 'additive' };
   if (p.wMax <= p.wMin) return undefined;
-  if (p.weightDependence === 'soft-bound') return { ...base, aPlus: p.aPlus, aMinus: p.aMinus, weightDependence: 'soft' };
+  if (p.weightDependence === 'soft-bound') return { ...base, aPlus: p.aPlus, aMinus: p.aMinus, weightDependence: 'soft-bound' };
   const range = p.wMax - p.wMin;
   return {
     ...base,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  PlasticityError, check, createRegistry, createRng, describeValue, resolveParams, toConfig,
+  PlasticityError, check, createRegistry, createRng, describeValue, requireBackend, resolveParams, toConfig,
   type Neuron, type Params, type PluginConfig, type Registry, type Rng, type Rule, type SynapseStructure, type Transform,
 } from '@plasticity/core';
 import { loadNetworkCheckpoint, saveNetworkCheckpoint } from './engine/checkpoint.js';
@@ -185,6 +185,7 @@ export class Network {
       this.recipes.populations.set(name, { name, kind: 'neurons', n, neuron: neuron.name, params });
     } else {
       this.recipes.populations.set(name, { name, kind: 'neurons', n, neuron: neuron.name, params });
+      requireBackend('Network.addPopulation (a neuron without a fused kernel)');
       const tensorState = neuron.init({ n, batch: 1 }, params);
       this.sim.groups.push({ name, n, active, value, count: 0, neuron, params, inputs: { input: new Float32Array(n) }, channels: ['input'], tensorState });
     }
@@ -320,6 +321,7 @@ export class Network {
     if (why !== undefined && this.fallback === 'warn') {
       this.log(`@plasticity/snn: projection ${JSON.stringify(name)} runs ${rule ? `'${rule.name}'` : 'its transforms'} on the tensor path (one tfjs step per time step, slow): ${why}`);
     }
+    if (why !== undefined) requireBackend('Network.connect (tensor path)');
     const ruleState = why !== undefined && rule ? rule.init({ nPre: a.n, nPost: b.n, batch: 1 }, ruleParams!) : undefined;
     const ring = delay > 0
       ? { active: Array.from({ length: delay }, () => new Int32Array(a.n)), value: Array.from({ length: delay }, () => new Float32Array(a.n)), count: new Int32Array(delay) }
@@ -483,6 +485,7 @@ export class Network {
 
   private async runSteps(steps: number, chunk = steps, onProgress?: RunOptions['onProgress']): Promise<void> {
     this.checkIdle('run');
+    requireBackend('Network.run');
     this.running = true;
     try {
       const sim = this.sim;
@@ -647,6 +650,7 @@ export class Network {
    */
   stepSync(steps = 1): void {
     this.checkIdle('stepSync');
+    requireBackend('Network.stepSync');
     check.integer('steps', steps, 0);
     if (!this.sim.fusedOnly) throw new PlasticityError('E_PARAM', 'stepSync needs every population and projection on the fused engine (see engineReport); use await step()');
     if (!acquireSync(this.sim.projections)) throw new PlasticityError('E_PARAM', 'stepSync: the weights are not in host memory on this backend; call await network.step() once first');

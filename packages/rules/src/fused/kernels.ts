@@ -39,14 +39,14 @@ function stdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'stdp'
   const depress = (w: number, ax: number): number => {
     let d = ax;
     if (dep === 'multiplicative') d *= Math.pow(Math.max(0, (w - wMin) / span), muMinus);
-    else if (dep === 'soft') d *= Math.max(0, w - wMin);
+    else if (dep === 'soft-bound') d *= Math.max(0, w - wMin);
     const v = w - d;
     return v < wMin ? wMin : v > wMax ? wMax : v;
   };
   const potentiate = (w: number, ax: number): number => {
     let d = ax;
     if (dep === 'multiplicative') d *= Math.pow(Math.max(0, (wMax - w) / span), muPlus);
-    else if (dep === 'soft') d *= Math.max(0, wMax - w);
+    else if (dep === 'soft-bound') d *= Math.max(0, wMax - w);
     const v = w + d;
     return v < wMin ? wMin : v > wMax ? wMax : v;
   };

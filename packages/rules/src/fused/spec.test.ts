@@ -27,7 +27,7 @@ describe('validateFusedSpec', () => {
     expectError(() => validateFusedSpec({ ...stdp, tauMinusMs: 0 }), 'E_PARAM', /tauMinusMs/);
     expectError(() => validateFusedSpec({ ...stdp, aPlus: NaN }), 'E_PARAM', /aPlus/);
     expectError(() => validateFusedSpec({ ...stdp, wMin: 2, wMax: 1 }), 'E_PARAM', /wMin must be <= wMax/);
-    expectError(() => validateFusedSpec({ ...stdp, weightDependence: 'soft', wMax: undefined }), 'E_PARAM', /wMax/);
+    expectError(() => validateFusedSpec({ ...stdp, weightDependence: 'soft-bound', wMax: undefined }), 'E_PARAM', /wMax/);
     expectError(() => validateFusedSpec(stdp, 0), 'E_PARAM', /dtMs/);
     expectError(() => validateFusedSpec({ ...stdp, traceMode: 'euler' }, 30), 'E_PARAM', /dtMs < tauMs/);
     expectError(() => validateFusedSpec({ kind: 'mstdp', nu: 1, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: '' }), 'E_PARAM', /modulator/);

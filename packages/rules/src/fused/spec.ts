@@ -23,12 +23,12 @@ import { PlasticityError, TRACE_MODES, check, checkTrace, describeValue, type Tr
  *  - `'multiplicative'` (Gütig et al. 2003, NEST `stdp_synapse` on normalised weights):
  *    Δ+ = aPlus·(1 − ŵ)^muPlus·xPre, Δ− = aMinus·ŵ^muMinus·xPost; µ = 0 is additive, µ = 1
  *    multiplicative; needs finite wMin < wMax; the result is clipped to [wMin, wMax];
- *  - `'soft'` (van Rossum et al. 2000 soft bounds as Norse's `multiplicative_relu`):
+ *  - `'soft-bound'` (van Rossum et al. 2000 soft bounds as Norse's `multiplicative_relu`):
  *    Δ+ = aPlus·max(0, wMax − w)·xPre, Δ− = aMinus·max(0, w − wMin)·xPost; LTP vanishes as
  *    w → wMax and LTD as w → wMin; needs finite wMin < wMax.
  *  Potentiation adds Δ+, depression subtracts Δ−. */
-export type WeightDependence = 'additive' | 'multiplicative' | 'soft';
-export const WEIGHT_DEPENDENCES: readonly WeightDependence[] = ['additive', 'multiplicative', 'soft'];
+export type WeightDependence = 'additive' | 'multiplicative' | 'soft-bound';
+export const WEIGHT_DEPENDENCES: readonly WeightDependence[] = ['additive', 'multiplicative', 'soft-bound'];
 
 /** No plasticity (the projection only propagates). */
 export interface FusedNone {

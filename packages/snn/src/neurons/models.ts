@@ -1,8 +1,8 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { defineNeuron, requireBackend, type Params } from '@plasticity/core';
+import { Problems, defineNeuron, requireBackend, type Params } from '@plasticity/core';
 import {
-  checkDt, initTensors, isFiniteNumber, isPositive, problems, stepVia,
+  checkDt, initTensors, isFiniteNumber, isPositive, stepVia,
   type FusedNeuron, type NeuronArrays, type SpikingNeuron,
 } from './types.js';
 
@@ -47,7 +47,7 @@ export const conductanceLif = define<ConductanceLifParams>({
   stateVars: ['v', 'ge', 'gi'],
   channels: ['ge', 'gi'],
   validate(p) {
-    const e = problems();
+    const e = new Problems();
     for (const k of ['tauMMs', 'tauEMs', 'tauIMs'] as const) e.add(isPositive(p[k]), `${k} must be a finite number > 0, got ${String(p[k])}`);
     for (const k of ['eLeakMv', 'eExcMv', 'eInhMv', 'vThreshMv', 'vResetMv', 'vInitMv'] as const) e.add(isFiniteNumber(p[k]), `${k} must be a finite number, got ${String(p[k])}`);
     thresholdAboveReset(p, e);
@@ -128,7 +128,7 @@ export type LifParams = {
   refractoryMs: number; resetMode: ResetMode; integration: LifIntegration;
 };
 
-function lifProblems(p: LifParams, e: ReturnType<typeof problems>): void {
+function lifProblems(p: LifParams, e: Problems): void {
   e.add(isPositive(p.tauMMs), `tauMMs must be a finite number > 0, got ${String(p.tauMMs)}`);
   for (const k of ['vRestMv', 'vThreshMv', 'vResetMv', 'vInitMv'] as const) e.add(isFiniteNumber(p[k]), `${k} must be a finite number, got ${String(p[k])}`);
   e.add(isFiniteNumber(p.refractoryMs) && p.refractoryMs >= 0, `refractoryMs must be a finite number >= 0, got ${String(p.refractoryMs)}`);
@@ -138,7 +138,7 @@ function lifProblems(p: LifParams, e: ReturnType<typeof problems>): void {
 }
 
 /** vThresh >= vReset: a reset above threshold would fire on every free step. */
-function thresholdAboveReset(p: { vThreshMv: number; vResetMv: number }, e: ReturnType<typeof problems>): void {
+function thresholdAboveReset(p: { vThreshMv: number; vResetMv: number }, e: Problems): void {
   if (isFiniteNumber(p.vThreshMv) && isFiniteNumber(p.vResetMv)) {
     e.add(p.vThreshMv >= p.vResetMv, `vThreshMv (${p.vThreshMv}) must be >= vResetMv (${p.vResetMv}): a reset above threshold fires on every free step`);
   }
@@ -235,7 +235,7 @@ export const lif = define<LifParams>({
   stateVars: ['v', 'refr'],
   channels: ['v'],
   validate(p) {
-    const e = problems();
+    const e = new Problems();
     lifProblems(p, e);
     return e.list;
   },
@@ -266,7 +266,7 @@ export const adaptiveLif = define<AdaptiveLifParams>({
   stateVars: ['v', 'refr', 'theta'],
   channels: ['v'],
   validate(p) {
-    const e = problems();
+    const e = new Problems();
     lifProblems(p, e);
     e.add(isFiniteNumber(p.thetaPlusMv) && p.thetaPlusMv >= 0, `thetaPlusMv must be a finite number >= 0, got ${String(p.thetaPlusMv)}`);
     e.add(isPositive(p.tauThetaMs), `tauThetaMs must be a finite number > 0, got ${String(p.tauThetaMs)}`);
@@ -299,7 +299,7 @@ export const ternaryLif = define<TernaryLifParams>({
   stateVars: ['mem', 'inp'],
   channels: ['input'],
   validate(p) {
-    const e = problems();
+    const e = new Problems();
     e.add(isFiniteNumber(p.tau) && p.tau >= 1, `tau must be a finite number >= 1, got ${String(p.tau)}`);
     e.add(isFiniteNumber(p.vThresh) && p.vThresh >= 0, `vThresh must be a finite number >= 0, got ${String(p.vThresh)}`);
     return e.list;

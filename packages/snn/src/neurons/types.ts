@@ -47,12 +47,6 @@ export function isSpikingNeuron(neuron: unknown): neuron is SpikingNeuron {
     typeof n.integrate === 'function' && typeof n.deliver === 'function' && Array.isArray(n.stateVars);
 }
 
-/** Collects validation problems: `add(cond, msg)` keeps the message when cond is false. */
-export function problems(): { add(ok: boolean, message: string): void; list: string[] } {
-  const list: string[] = [];
-  return { list, add: (ok, message) => { if (!ok) list.push(message); } };
-}
-
 export const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const isPositive = (v: unknown): v is number => isFiniteNumber(v) && v > 0;
 
