@@ -11,8 +11,11 @@
 // and as a user's program would. Levels of ours:
 //   "plasticity/cpu|wasm"      the public per-step API as a simulation loop calls it, allocating
 //                              nothing per step: CSRConnection.propagateInto(list, out), onPre(list,
-//                              hostTrace), onPost(hostTrace, list), events as lists of active indices
-//                              (EventList), traces and the output in host Float32Arrays;
+//                              trace), onPost(trace, list), events as lists of active indices
+//                              (EventList), the output one host Float32Array, traces as float32
+//                              tensors made beforehand (as at the tensor-API level);
+//   "… (per-step, host traces)" the same onPre/onPost with the traces in host Float32Arrays (copied
+//                              to the wasm heap and checked finite each call);
 //   "… (API, tensors)"         the tensor API: propagate/onPre/onPost with bool spike tensors and
 //                              float32 trace tensors, propagate returning a fresh tensor a step;
 //   "… (runKernel)"            the kernels of names.ts through tf.engine().runKernel, same tensors;
@@ -68,7 +71,8 @@ function tables(write) {
   const doc = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
   const hist = doc.history ?? [];
   const levels = [
-    ['plasticity/wasm', 'wasm, per-step API'], ['plasticity/wasm (API, tensors)', 'wasm, tensor API'],
+    ['plasticity/wasm', 'wasm, per-step API'], ['plasticity/wasm (per-step, host traces)', 'wasm, per-step, host traces'],
+    ['plasticity/wasm (API, tensors)', 'wasm, tensor API'],
     ['plasticity/wasm (runKernel)', 'wasm, runKernel'], ['plasticity/wasm (module)', 'wasm, module'], ['plasticity/cpu', 'cpu, per-step API'],
   ];
   const find = (name, impl, baseline) => doc.cases.find((e) => e.case === name && e.impl === impl && (baseline ? e.baseline === baseline : !e.baseline));
@@ -81,14 +85,14 @@ function tables(write) {
     const e = find(name, impl, 'c-O3');
     if (!e || e.ratio == null) return '–';
     const r = range(name, impl);
-    return `${x2(e.ratio)}×${r && r.n > 1 ? ` (${x2(r.min)}–${x2(r.max)})` : ''}`;
+    return `${x2(e.ratio)}×${r && r.n > 1 ? ` (${x2(r.med)}; ${x2(r.min)}–${x2(r.max)})` : ''}`;
   };
   const out = [];
   for (const c of ALL_CASES) {
     if (!doc.cases.some((e) => e.case.endsWith(c.label))) continue;
     const runs = Math.max(0, ...KERNELS.map((k) => range(`${k.label} ${c.label}`, 'plasticity/wasm')?.n ?? 0));
     out.push('', `**${c.label.replace(/^1e(\d)/, '10^$1')}** (${c.nPre} × ${c.nPost}, p = ${c.p}, ${c.T} steps): ratio to C in the latest run` +
-      ` (${find(`${KERNELS[0].label} ${c.label}`, 'c-O3')?.usPerStep ?? '?'} µs a C matvec step), range over ${runs} runs in brackets`, '');
+      ` (${find(`${KERNELS[0].label} ${c.label}`, 'c-O3')?.usPerStep ?? '?'} µs a C matvec step); in brackets the median and range over ${runs} runs`, '');
     out.push(`| | C -O3 | ${levels.map((l) => l[1]).join(' | ')} | numpy |`);
     out.push(`|---|---|${levels.map(() => '---|').join('')}---|`);
     for (const k of KERNELS) {
@@ -111,10 +115,15 @@ function tables(write) {
     const r = range(`${k.label} ${label}`, 'plasticity/wasm');
     return r ? `${x2(r.min)}–${x2(r.max)}` : '–';
   }).join(' / ');
+  const med = (label) => KERNELS.map((k) => {
+    const r = range(`${k.label} ${label}`, 'plasticity/wasm');
+    return r ? x2(r.med) : '–';
+  }).join(' / ');
   const nRuns = range(`${KERNELS[0].label} ${c6}`, 'plasticity/wasm')?.n ?? 0;
   const npr = KERNELS.map((k) => find(`${k.label} ${c6}`, 'plasticity/wasm', 'numpy')?.ratio).filter(Boolean);
-  const row = `${ROOT_ROW} (wasm SIMD, public per-step API) | C \`-O3\` kernels | ${api(c6)}× the events/s in the committed run, ${rng(c6)}× over ${nRuns} runs; ` +
-    `10^5 synapses ${api(c5)}× (${rng(c5)}×); ${x2(Math.min(...npr))}–${x2(Math.max(...npr))}× numpy |`;
+  const row = `${ROOT_ROW} (wasm SIMD, public per-step API) | C \`-O3\` kernels | ${api(c6)}× the events/s in the committed run; ` +
+    `over ${nRuns} runs median ${med(c6)}×, range ${rng(c6)}×; 10^5 synapses median ${med(c5)}× (${rng(c5)}×); ` +
+    `${x2(Math.min(...npr))}–${x2(Math.max(...npr))}× numpy; a busy shared machine: see packages/sparse |`;
   console.log(block + '\n\nroot README row:\n' + row);
   if (!write) return;
   const pkg = path.join(BENCH_DIR, '..', 'packages', 'sparse', 'README.md');
@@ -238,7 +247,7 @@ for (const c of CASES) {
     const d = sameBits(res.wasm[k], v);
     if (d) problems.push(`wasm ${k} != cpu ${k}: ${d}`);
   }
-  const LEVELS = { t: 'tensor API', k: 'runKernel', m: 'module' };
+  const LEVELS = { h: 'per-step API with host traces', t: 'tensor API', k: 'runKernel', m: 'module' };
   for (const b of IMPLS) {
     for (const [level, name] of Object.entries(LEVELS)) {
       for (const ref of ['matvec', 'onPre', 'onPost']) {
@@ -250,7 +259,7 @@ for (const c of CASES) {
     }
   }
   if (problems.length) throw new Error(`${c.label}: results differ, not timing:\n${problems.join('\n')}`);
-  log(`verified: wasm == cpu bit for bit (matvec, onPre and onPost after ${wl.T} steps; per-step API, tensor API, runKernel and module)`);
+  log(`verified: wasm == cpu bit for bit (matvec, onPre and onPost after ${wl.T} steps; per-step API with trace tensors and with host traces, tensor API, runKernel and module)`);
   const dir = path.join(WORK_DIR, `sparse-${c.key}`);
   dumpWorkload(dir, wl, { matvec: res.cpu.matvec, onPre: res.cpu.onPre, onPost: res.cpu.onPost });
 
@@ -282,6 +291,7 @@ for (const c of CASES) {
   for (const b of IMPLS) {
     runners[`plasticity/${b}`] = () => kids[b].ask({ type: 'time', level: 'api', reps: c.reps });
     if (KERNEL_LEVEL.includes(b)) {
+      runners[`plasticity/${b} (per-step, host traces)`] = () => kids[b].ask({ type: 'time', level: 'api-host', reps: c.reps });
       runners[`plasticity/${b} (API, tensors)`] = () => kids[b].ask({ type: 'time', level: 'api-tensor', reps: c.reps });
       runners[`plasticity/${b} (runKernel)`] = () => kids[b].ask({ type: 'time', level: 'kernel', reps: c.reps });
       runners[`plasticity/${b} (module)`] = () => kids[b].ask({ type: 'time', level: 'module', reps: c.reps });
@@ -303,6 +313,7 @@ for (const c of CASES) {
     else cases.push(entry(name, 'numpy', 'events_per_s', npRate, undefined, undefined, { ...meta, usPerStep: +(ev / npRate * 1e6).toFixed(2), rounds: Math.min(rounds, c.numpyRounds), repsPerRound: 1 }));
     for (const impl of Object.keys(runners).filter((x) => x.startsWith('plasticity/'))) {
       const v = rate(impl);
+      if (v === null) continue; // a level that does not time this kernel (host traces: no matvec)
       const extra = { ...meta, usPerStep: +(ev / v * 1e6).toFixed(2) };
       if (!C.reason) cases.push(entry(name, impl, 'events_per_s', v, 'c-O3', cRate, extra));
       if (!NP.reason) cases.push(entry(name, impl, 'events_per_s', v, 'numpy', npRate, extra));

@@ -3,10 +3,11 @@
 // engine code see both backends' tensors and run slower on both (measured: ~4 µs a step on the
 // wasm matvec). The parent sends { type, ... } messages and gets one reply to each:
 //   setup { workload: { nPre, nPost, p, T }, backend } → { results } (for the correctness checks)
-//   time { reps, level: 'api' | 'api-tensor' | 'kernel' | 'module' } → { matvec, onpre, onpost } (median seconds a step)
+//   time { reps, level: 'api' | 'api-host' | 'api-tensor' | 'kernel' | 'module' } → { matvec, onpre, onpost } (median seconds a step)
 // Levels: 'api' is the public per-step API as a simulation loop calls it, with nothing allocated per
-// step: events as lists of active indices (EventList), traces as host Float32Arrays, the matvec
-// written into one caller-owned Float32Array (propagateInto); 'api-tensor' the tensor API (bool
+// step: events as lists of active indices (EventList), the matvec written into one caller-owned
+// Float32Array (propagateInto), traces as float32 tensors; 'api-host' the same with the traces in
+// host Float32Arrays (onPre/onPost only); 'api-tensor' the tensor API (bool
 // spike tensors, float32 trace tensors, propagate returns a fresh tensor); 'kernel' runKernel;
 // 'module' the wasm module's exports with no tfjs call.
 //   footprint → { tensorBytes, withCsc, hostBytes }
@@ -66,20 +67,24 @@ async function setup(backend, wl) {
 }
 
 /**
- * One kernel over all T steps from the initial weights through the per-step API (event lists, host
- * traces, propagateInto one output array); seconds a step (reset untimed).
+ * One kernel over all T steps from the initial weights through the per-step API: event lists,
+ * propagateInto one output array, traces as float32 tensors made beforehand (as at the tensor-API
+ * level) or, with `hostTraces`, as host Float32Arrays (copied to the wasm heap and checked finite
+ * every call); seconds a step (reset untimed).
  */
-function timeApi(s, wl, kernel) {
+function timeApi(s, wl, kernel, hostTraces = false) {
   const { conn, host } = s;
   const T = wl.T;
+  const preTr = hostTraces ? host.preTr : s.preTr;
+  const postTr = hostTraces ? host.postTr : s.postTr;
   if (kernel !== 'matvec') conn.setWeights(wl.w0);
   const t0 = performance.now();
   if (kernel === 'matvec') {
     for (let t = 0; t < T; t++) conn.propagateInto(host.pre[t], host.out);
   } else if (kernel === 'onpre') {
-    for (let t = 0; t < T; t++) conn.onPre(host.pre[t], host.postTr[t], BOUNDS);
+    for (let t = 0; t < T; t++) conn.onPre(host.pre[t], postTr[t], BOUNDS);
   } else {
-    for (let t = 0; t < T; t++) conn.onPost(host.preTr[t], host.post[t], BOUNDS);
+    for (let t = 0; t < T; t++) conn.onPost(preTr[t], host.post[t], BOUNDS);
   }
   return (performance.now() - t0) / 1000 / T;
 }
@@ -178,6 +183,10 @@ async function results(s, wl) {
   out.onPre = await s.conn.getWeights();
   timeApi(s, wl, 'onpost');
   out.onPost = await s.conn.getWeights();
+  timeApi(s, wl, 'onpre', true);
+  out.hOnPre = await s.conn.getWeights();
+  timeApi(s, wl, 'onpost', true);
+  out.hOnPost = await s.conn.getWeights();
   s.conn.setWeights(wl.w0);
   const y = s.conn.propagate(s.pre[wl.T - 1]);
   out.tMatvec = Float32Array.from(await y.data());
@@ -232,8 +241,12 @@ process.on('message', async (msg) => {
       if (msg.backend === 'wasm') state.module = moduleLevel(state, wl);
       process.send({ results: await results(state, wl) });
     } else if (msg.type === 'time') {
-      const fn = { module: (_s, _w, k) => state.module.time(k), kernel: timeKernel, api: timeApi, 'api-tensor': timeApiTensor }[msg.level];
-      process.send(Object.fromEntries(KERNELS.map((k) => [k, median(Array.from({ length: msg.reps }, () => fn(state, wl, k)))])));
+      const fn = {
+        module: (_s, _w, k) => state.module.time(k), kernel: timeKernel, api: timeApi, 'api-tensor': timeApiTensor,
+        'api-host': (st, w, k) => timeApi(st, w, k, true),
+      }[msg.level];
+      const kernels = msg.level === 'api-host' ? KERNELS.filter((k) => k !== 'matvec') : KERNELS; // its matvec is the API's
+      process.send(Object.fromEntries(kernels.map((k) => [k, median(Array.from({ length: msg.reps }, () => fn(state, wl, k)))])));
     } else if (msg.type === 'footprint') {
       process.send(footprint(wl));
     }
