@@ -16,7 +16,7 @@ export function buildNetwork(spec: NetworkSpec, registry: Registry): Network {
   if (missing.length > 0) {
     throw new PlasticityError('E_REGISTRY', `the spec needs plugins this registry lacks: ${missing.join(', ')} (register them first, e.g. registerBuiltins from @plasticity/rules)`);
   }
-  const net = new Network({ dtMs: spec.dtMs, seed: spec.seed, lazyPotentiation: spec.lazyPotentiation, registry });
+  const net = new Network({ dtMs: spec.dtMs, seed: spec.seed, lazyPotentiation: spec.lazyPotentiation, members: spec.members ?? 1, registry });
   try {
     for (const p of spec.populations) {
       if (p.kind === 'neurons') net.addPopulation(p.name, { n: p.n, neuron: p.neuron, params: p.params });

@@ -4,11 +4,12 @@ import {
   type Neuron, type Params, type PluginConfig, type Registry, type Rng, type Rule, type SynapseStructure, type Transform,
 } from '@plasticity/core';
 import { loadNetworkCheckpoint, saveNetworkCheckpoint } from './engine/checkpoint.js';
-import { disposeState, staticKernel, type Group, type NetworkConnection, type Projection, type ProjectionEngine, type TransformSlot } from './engine/model.js';
+import { disposeState, memberSpikes, staticKernel, type Group, type MemberSlots, type NetworkConnection, type Projection, type ProjectionEngine, type TransformSlot } from './engine/model.js';
+import type { FusedKernel, FusedTransform } from '@plasticity/core/fused';
 import { Simulation } from './engine/simulation.js';
 import { denseTable, sparseTable } from './engine/table.js';
 import { stepTensor } from './engine/tensor-step.js';
-import { acquire, acquireSync, release, sync } from './engine/weights.js';
+import { acquire, acquireOne, acquireSync, release, sync } from './engine/weights.js';
 import { NEURONS } from './neurons/models.js';
 import { isSpikingNeuron, type NeuronArrays, type SpikingNeuron } from './neurons/types.js';
 import { PoissonSource, SpikeTrainSource, type PlaybackOptions, type PoissonOptions, type SpikeSource } from './sources/sources.js';
@@ -41,6 +42,14 @@ export interface NetworkOptions {
   fallback?: 'warn' | 'error' | 'silent';
   /** Where warnings go (default console.warn). */
   log?: (line: string) => void;
+  /**
+   * Independent members simulated together (evolution strategies, sweeps): every population, weight,
+   * per-synapse array, trace and neuromodulator exists once per member, structure is shared, and
+   * member k gives bit for bit what the network run alone gives. Member m's neuron i is element
+   * m·n + i of state arrays, monitors and spike lists. Sources other than external ones give every member
+   * the same spikes. Fused engine only. Default 1.
+   */
+  members?: number;
 }
 
 export interface PopulationOptions<P extends Params = Params> {
@@ -73,6 +82,11 @@ export interface ProjectionOptions {
   name?: string;
 }
 
+/** Which member of a population network (default 0; setters without one address every member). */
+export interface MemberOption {
+  readonly member?: number;
+}
+
 export interface RunOptions {
   /** Called after every chunk of steps (and once at the end); connection weights are current in it. */
   onProgress?: (p: { step: number; totalSteps: number; fraction: number; timeMs: number }) => void | Promise<void>;
@@ -98,6 +112,8 @@ export interface ProjectionHandle { readonly name: string; readonly nPre: number
 export class Network {
   readonly dtMs: number;
   readonly registry: Registry;
+  /** Members simulated together (NetworkOptions.members). */
+  readonly members: number;
   private readonly lazy: boolean;
   private readonly fallback: 'warn' | 'error' | 'silent';
   private readonly log: (line: string) => void;
@@ -120,6 +136,8 @@ export class Network {
     if (options === null || typeof options !== 'object') throw new PlasticityError('E_PARAM', `options must be an object, got ${describeValue(options)}`);
     this.dtMs = check.positive('dtMs', options.dtMs);
     this.seed = options.seed === undefined ? 0 : check.integer('seed', options.seed);
+    this.members = check.integer('members', options.members ?? 1, 1, 65_536);
+    this.sim.members = this.members;
     this.rng = createRng(this.seed);
     this.registry = options.registry ?? createRegistry();
     this.lazy = options.lazyPotentiation ?? true;
@@ -171,23 +189,26 @@ export class Network {
     if (!neuron || neuron.kind !== 'neuron') throw new PlasticityError('E_PARAM', `neuron must be a neuron plugin or a registered name, got ${describeValue(options.neuron)}`);
     const params = resolveParams(neuron, (options.params ?? {}) as Partial<P>);
     this.adopt(neuron);
-    const active = new Int32Array(n);
-    const value = new Float32Array(n);
+    const total = n * this.members;
+    if (!isSpikingNeuron(neuron) && this.members > 1) throw new PlasticityError('E_PARAM', `neuron ${JSON.stringify(neuron.name)} has no fused kernel; a population network (members > 1) runs fused neurons only`);
+    const active = new Int32Array(total);
+    const value = new Float32Array(total);
     if (isSpikingNeuron(neuron)) {
       const sn = neuron as unknown as SpikingNeuron<P>;
       const init = sn.initialState(params, this.dtMs);
+      // one kernel over every member's neurons: neurons are independent, so member k is bit for bit alone
       const arrays: NeuronArrays = {};
-      for (const k of sn.stateVars) arrays[k] = new Float32Array(n).fill(init[k]!);
+      for (const k of sn.stateVars) arrays[k] = new Float32Array(total).fill(init[k]!);
       const inputs: Record<string, Float32Array> = {};
-      for (const c of sn.channels) inputs[c] = new Float32Array(n);
+      for (const c of sn.channels) inputs[c] = new Float32Array(total);
       const kernel = sn.fused(arrays, inputs, params, this.dtMs);
-      this.sim.groups.push({ name, n, active, value, count: 0, neuron: sn, params, arrays, init, inputs, channels: sn.channels, kernel });
+      this.sim.groups.push({ name, n, active, value, count: 0, neuron: sn, params, arrays, init, inputs, channels: sn.channels, kernel, replicate: false });
       this.recipes.populations.set(name, { name, kind: 'neurons', n, neuron: neuron.name, params });
     } else {
       this.recipes.populations.set(name, { name, kind: 'neurons', n, neuron: neuron.name, params });
       requireBackend('Network.addPopulation (a neuron without a fused kernel)');
       const tensorState = neuron.init({ n, batch: 1 }, params);
-      this.sim.groups.push({ name, n, active, value, count: 0, neuron, params, inputs: { input: new Float32Array(n) }, channels: ['input'], tensorState });
+      this.sim.groups.push({ name, n, active, value, count: 0, neuron, params, inputs: { input: new Float32Array(n) }, channels: ['input'], tensorState, replicate: false });
     }
     return { name, n };
   }
@@ -219,7 +240,7 @@ export class Network {
   addExternal(name: string, options: { n: number }): PopulationHandle {
     this.checkIdle('addExternal');
     this.checkName(name);
-    const handle = this.addSource(name, new ExternalSource(options?.n));
+    const handle = this.addSource(name, new ExternalSource(options?.n, this.members));
     this.recipes.populations.set(name, { name, kind: 'external', n: handle.n });
     return handle;
   }
@@ -230,9 +251,13 @@ export class Network {
     this.checkName(name);
     source.bind(this.dtMs);
     source.reset();
-    this.sim.groups.push({ name, n: source.n, active: new Int32Array(source.n), value: new Float32Array(source.n), count: 0, source });
+    // an external source has a block per member; any other is drawn once and copied to every member
+    const perMember = source instanceof ExternalSource;
+    const n = perMember ? source.n / this.members : source.n;
+    const total = n * this.members;
+    this.sim.groups.push({ name, n, active: new Int32Array(total), value: new Float32Array(total), count: 0, source, replicate: !perMember && this.members > 1 });
     this.recipes.populations.set(name, null); // a custom source: not expressible as a spec
-    return { name, n: source.n };
+    return { name, n };
   }
 
   private adopt(plugin: Neuron | Rule | Transform): void {
@@ -293,13 +318,17 @@ export class Network {
     const table = conn.format === 'dense' ? denseTable(a.n, b.n) : (() => { const pr = conn.pairs(); return sparseTable(a.n, b.n, pr.pre, pr.post); })();
     let pairs: SynapseStructure | undefined;
     const structure = (): SynapseStructure => (pairs ??= { nPre: a.n, nPost: b.n, nnz: table.nnz, ...conn.pairs() });
-    const synapses = this.createSynapseArrays(name, rule, ruleParams, transforms, structure);
+    const P = this.members;
+    const synapses = this.createSynapseArrays(name, rule, ruleParams, transforms, structure, P);
+    const nnz = table.nnz;
+    // member m's slice of each per-synapse array (the arrays themselves when P = 1)
+    const memberSynapses = (m: number) => (P === 1 ? synapses : Object.fromEntries(Object.entries(synapses).map(([k, v]) => [k, v.subarray(m * nnz, (m + 1) * nnz)])));
     const config = rule ? (this.registry.kernelFor(rule.name) ?? rule.fused) : undefined;
     const signed = (g: Group) => g.neuron !== undefined && isSpikingNeuron(g.neuron) && g.neuron.signedSpikes === true;
     // a kernel that keeps its own committed weights (lazy) would not see a transform's writes
     const ctx = {
       params: ruleParams!, dtMs: this.dtMs, table, binaryEvents: !signed(a) && !signed(b), lazy: this.lazy && transforms.length === 0,
-      synapses, get structure() { return structure(); },
+      synapses: memberSynapses(0), get structure() { return structure(); },
     };
     const unfused = transforms.find((t) => !t.transform.fused);
     const reason = rule && !config ? `no fused kernel is registered for '${rule.name}' (registry.registerKernel)`
@@ -307,14 +336,20 @@ export class Network {
         : undefined;
     const why = reason ?? (unfused ? `transform '${unfused.transform.name}' has no fused form` : undefined);
     const engine: ProjectionEngine = { projection: name, rule: rule?.name ?? null, engine: why === undefined ? 'fused' : 'tensor', ...(why !== undefined ? { reason: why } : {}) };
+    if (why !== undefined && P > 1) throw new PlasticityError('E_PARAM', `projection ${JSON.stringify(name)} cannot run fused (${why}); a population network (members > 1) runs fused only`);
     if (why !== undefined && this.fallback === 'error') {
       throw new PlasticityError('E_PARAM', `projection ${JSON.stringify(name)} cannot run fused: ${why} (fallback: 'error')`);
     }
     // setup validates the rule against dtMs (e.g. euler traces need dt < tau): it may throw
-    const kernel = rule && why === undefined ? config!.setup(ctx) : staticKernel(table);
-    const slots: TransformSlot[] = transforms.map(({ transform, params }) => why === undefined
-      ? { transform, params, fused: transform.fused!.setup({ params, dtMs: this.dtMs, table, synapses, get structure() { return structure(); } }) }
-      : { transform, params, fused: null, tensorState: transform.init?.([table.nnz], params, this.rng.stream(`transform/${name}/${transform.name}`).nextUint32()) ?? {} });
+    const kernelFor = (m: number) => (rule && why === undefined ? config!.setup({ ...ctx, synapses: memberSynapses(m), get structure() { return structure(); } }) : staticKernel(table));
+    const transformFor = (t: { transform: Transform; params: Params }, m: number) =>
+      t.transform.fused!.setup({ params: t.params, dtMs: this.dtMs, table, synapses: memberSynapses(m), get structure() { return structure(); } });
+    const kernel = kernelFor(0);
+    const slots: TransformSlot[] = transforms.map((t) => why === undefined
+      ? { transform: t.transform, params: t.params, fused: transformFor(t, 0) }
+      : { transform: t.transform, params: t.params, fused: null, tensorState: t.transform.init?.([nnz], t.params, this.rng.stream(`transform/${name}/${t.transform.name}`).nextUint32()) ?? {} });
+    const members = P === 1 ? null : this.memberSlots(a, b, channel, delay, [kernel, ...Array.from({ length: P - 1 }, (_, m) => kernelFor(m + 1))],
+      transforms.map((t, i) => [slots[i]!.fused!, ...Array.from({ length: P - 1 }, (_, m) => transformFor(t, m + 1))]));
     // Everything validated: build.
     if (rule) this.adopt(rule);
     for (const t of transforms) this.adopt(t.transform);
@@ -324,14 +359,15 @@ export class Network {
     if (why !== undefined) requireBackend('Network.connect (tensor path)');
     const ruleState = why !== undefined && rule ? rule.init({ nPre: a.n, nPost: b.n, batch: 1 }, ruleParams!) : undefined;
     const ring = delay > 0
-      ? { active: Array.from({ length: delay }, () => new Int32Array(a.n)), value: Array.from({ length: delay }, () => new Float32Array(a.n)), count: new Int32Array(delay) }
+      ? { active: Array.from({ length: delay }, () => new Int32Array(a.n * P)), value: Array.from({ length: delay }, () => new Float32Array(a.n * P)), count: new Int32Array(delay) }
       : null;
+    if (members && ring) members.ringValue.push(...ring.value.map((v) => Array.from({ length: P }, (_, m) => v.subarray(m * a.n, (m + 1) * a.n))));
     // One signal name for both engines: the projection's option wins over the kernel's default.
     const modulator = rule ? (options.modulator ?? config?.modulator?.(ruleParams!) ?? 'reward') : null;
     this.sim.projections.push({
       name, pre: a, post: b, conn, channel, delay, table, kernel, engine, modulator, rule, ruleParams, ruleState,
       transforms: slots, synapses, synapses0: Object.fromEntries(Object.entries(synapses).map(([k, v]) => [k, v.slice()])), structure,
-      w0: conn.getWeights(), w: null, copied: false, host: null, published: null, ring, binaryPre: !signed(a),
+      w0: conn.getWeights(), w: null, copied: false, host: null, published: null, ring, binaryPre: !signed(a), members,
     });
     this.recipes.projections.set(name, {
       spec: {
@@ -352,9 +388,21 @@ export class Network {
     return { transform, params: resolveParams(transform, spec.params ?? {}) };
   }
 
-  /** The rule's and the transforms' per-synapse arrays, each a finite Float32Array of length nnz. */
+  /** A projection's per-member kernels and views (population networks). */
+  private memberSlots(a: Group, b: Group, channel: string, _delay: number, kernels: FusedKernel[], transforms: FusedTransform[][]): MemberSlots {
+    const P = this.members;
+    const views = (arr: Float32Array, n: number) => Array.from({ length: P }, (_, m) => arr.subarray(m * n, (m + 1) * n));
+    return {
+      kernels, transforms, w: null, wViews: [],
+      preValue: views(a.value, a.n), ringValue: [], postValue: views(b.value, b.n), input: views(b.inputs![channel]!, b.n),
+      pre: new Int32Array(a.n), post: new Int32Array(b.n),
+    };
+  }
+
+  /** The rule's and the transforms' per-synapse arrays, each a finite Float32Array of length nnz (P·nnz
+   *  in a population network: every member starts from the same values). */
   private createSynapseArrays(name: string, rule: Rule | undefined, ruleParams: Params | undefined,
-    transforms: readonly { transform: Transform; params: Params }[], structure: () => SynapseStructure): Record<string, Float32Array> {
+    transforms: readonly { transform: Transform; params: Params }[], structure: () => SynapseStructure, members: number): Record<string, Float32Array> {
     const out: Record<string, Float32Array> = {};
     const owners = [...(rule?.synapseArrays ? [{ plugin: rule as Rule | Transform, params: ruleParams! }] : []),
       ...transforms.filter((t) => t.transform.synapseArrays).map((t) => ({ plugin: t.transform as Rule | Transform, params: t.params }))];
@@ -364,27 +412,34 @@ export class Network {
       for (const [key, v] of Object.entries(arrays ?? {})) {
         if (!(v instanceof Float32Array) || v.length !== st.nnz) throw new PlasticityError('E_SHAPE', `${plugin.name}: per-synapse array ${JSON.stringify(key)} must be a Float32Array of length nnz = ${st.nnz}, got ${describeValue(v)}`);
         if (key in out) throw new PlasticityError('E_PARAM', `${plugin.name}: per-synapse array ${JSON.stringify(key)} is already owned by another plugin of projection ${JSON.stringify(name)}`);
-        out[key] = v;
+        if (members === 1) out[key] = v;
+        else {
+          const all = new Float32Array(v.length * members);
+          for (let m = 0; m < members; m++) all.set(v, m * v.length);
+          out[key] = all;
+        }
       }
     }
     return out;
   }
 
-  /** Copies of a projection's per-synapse arrays (storage order), by name. */
-  synapseArrays(projection: ProjectionHandle | string): Record<string, Float32Array> {
+  /** Copies of a projection's per-synapse arrays (storage order), by name; member 0 unless given. */
+  synapseArrays(projection: ProjectionHandle | string, options: MemberOption = {}): Record<string, Float32Array> {
     const p = this.projection(projection, 'projection');
-    return Object.fromEntries(Object.entries(p.synapses).map(([k, v]) => [k, Float32Array.from(v)]));
+    const m = this.member(options);
+    return Object.fromEntries(Object.entries(p.synapses).map(([k, v]) => [k, v.slice(m * p.table.nnz, (m + 1) * p.table.nnz)]));
   }
 
-  /** Overwrites one per-synapse array of a projection (length nnz, finite values). */
-  setSynapseArray(projection: ProjectionHandle | string, key: string, values: ArrayLike<number>): void {
+  /** Overwrites one per-synapse array of a projection (length nnz, finite values); of one member, or of
+   *  every member when none is given. */
+  setSynapseArray(projection: ProjectionHandle | string, key: string, values: ArrayLike<number>, options: MemberOption = {}): void {
     this.checkIdle('setSynapseArray');
     const p = this.projection(projection, 'projection');
     const target = p.synapses[key];
     if (!target) throw new PlasticityError('E_PARAM', `key must be a per-synapse array of ${JSON.stringify(p.name)} (${Object.keys(p.synapses).join(', ') || 'none'}), got ${describeValue(key)}`);
-    if (!values || typeof values.length !== 'number' || values.length !== target.length) throw new PlasticityError('E_SHAPE', `values must have length nnz = ${target.length}, got ${describeValue(values)}`);
-    for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new PlasticityError('E_PARAM', `values[${k}] must be finite, got ${describeValue(values[k])}`);
-    target.set(values);
+    const nnz = p.table.nnz;
+    checkValues(values, nnz, 'nnz');
+    for (const m of this.targetMembers(options)) target.set(values, m * nnz);
   }
 
   /** Which engine runs each projection, and why a projection is not fused. */
@@ -400,14 +455,18 @@ export class Network {
     return this.registry.get(name, 'rule');
   }
 
-  /** Sets a neuromodulator signal (e.g. reward) read by modulated rules from the next step on. */
-  setModulator(name: string, value: number): void {
+  /** Sets a neuromodulator signal (e.g. reward) read by modulated rules from the next step on: one value,
+   *  or one per member in a population network. */
+  setModulator(name: string, value: number | ArrayLike<number>): void {
     if (typeof name !== 'string' || name.length === 0) throw new PlasticityError('E_PARAM', `modulator name must be a non-empty string, got ${describeValue(name)}`);
-    this.sim.modulators.set(name, check.finite('value', value));
+    const values = typeof value === 'number' ? new Float32Array(this.members).fill(check.finite('value', value)) : Float32Array.from(checkValues(value, this.members, 'members'));
+    this.sim.modulators.set(name, typeof value === 'number' ? value : values[0]!);
+    this.sim.memberModulators.set(name, values);
   }
 
-  getModulator(name: string): number {
-    return this.sim.modulators.get(name) ?? 0;
+  getModulator(name: string, options: MemberOption = {}): number {
+    const m = this.member(options);
+    return this.members === 1 ? (this.sim.modulators.get(name) ?? 0) : (this.sim.memberModulators.get(name)?.[m] ?? 0);
   }
 
   /** Records every spike of a population. */
@@ -426,8 +485,9 @@ export class Network {
       throw new PlasticityError('E_PARAM', `variable must be a state variable of ${JSON.stringify(g.name)} (${g.arrays ? Object.keys(g.arrays).join(', ') : 'none: not a fused neuron population'}), got ${describeValue(variable)}`);
     }
     const every = check.integer('every', options.every ?? 1, 1);
-    const indices = Int32Array.from(options.indices ?? Array.from({ length: g.n }, (_, i) => i));
-    indices.forEach((i, k) => check.integer(`indices[${k}]`, i, 0, g.n - 1));
+    const total = g.n * this.members; // member m's neuron i is m·n + i
+    const indices = Int32Array.from(options.indices ?? Array.from({ length: total }, (_, i) => i));
+    indices.forEach((i, k) => check.integer(`indices[${k}]`, i, 0, total - 1));
     const m = new StateMonitor(g.name, variable, every, indices, this.dtMs);
     this.sim.monitors.push(m);
     this.recipes.monitors.push({ kind: 'state', population: g.name, variable, every, ...(options.indices ? { indices: Array.from(indices) } : {}) });
@@ -444,24 +504,47 @@ export class Network {
     return m;
   }
 
-  /** Copies of a population's state arrays (fused populations) at the current step. */
-  state(population: PopulationHandle | string): Record<string, Float32Array> {
+  /** Copies of a population's state arrays (fused populations) at the current step; member 0 unless given. */
+  state(population: PopulationHandle | string, options: MemberOption = {}): Record<string, Float32Array> {
     const g = this.group(population, 'population');
+    const m = this.member(options);
     const out: Record<string, Float32Array> = {};
-    for (const [k, v] of Object.entries(g.arrays ?? {})) out[k] = Float32Array.from(v);
+    for (const [k, v] of Object.entries(g.arrays ?? {})) out[k] = v.slice(m * g.n, (m + 1) * g.n);
     return out;
   }
 
   /** Trace arrays of a projection's fused kernel (true values at the last completed step). */
-  traces(projection: ProjectionHandle | string): Record<string, Float64Array> {
+  traces(projection: ProjectionHandle | string, options: MemberOption = {}): Record<string, Float64Array> {
     const p = this.projection(projection, 'projection');
-    return p.kernel.traces?.(this.sim.n) ?? {};
+    const k = p.members ? p.members.kernels[this.member(options)]! : p.kernel;
+    return k.traces?.(this.sim.n) ?? {};
   }
 
-  /** The weights of a projection (storage order of its connection). */
-  async weights(projection: ProjectionHandle | string): Promise<Float32Array> {
+  /** The weights of a projection (storage order of its connection); member 0 unless given. */
+  async weights(projection: ProjectionHandle | string, options: MemberOption = {}): Promise<Float32Array> {
     const p = this.projection(projection, 'projection');
-    return p.conn.getWeights();
+    const m = this.member(options);
+    if (!p.members) return p.conn.getWeights();
+    if (!p.members.w) await acquireOne(p);
+    p.members.kernels[m]!.publish?.(p.members.wViews[m]!);
+    return p.members.wViews[m]!.slice();
+  }
+
+  /**
+   * Sets a projection's weights (length nnz, storage order, finite): of one member, or of every member
+   * when none is given. In a plain network this is the connection's `setWeights`.
+   */
+  async setWeights(projection: ProjectionHandle | string, values: ArrayLike<number>, options: MemberOption = {}): Promise<void> {
+    this.checkIdle('setWeights');
+    const p = this.projection(projection, 'projection');
+    checkValues(values, p.table.nnz, 'nnz');
+    if (!p.members) { p.conn.setWeights(Float32Array.from(values)); return; }
+    const targets = this.targetMembers(options);
+    if (!p.members.w) await acquireOne(p);
+    for (const m of targets) {
+      p.members.wViews[m]!.set(values);
+      p.members.kernels[m]!.attach?.(p.members.wViews[m]!, true);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -531,7 +614,8 @@ export class Network {
       }
     }
     for (const p of this.sim.projections) {
-      p.kernel.reset();
+      for (const k of p.members ? p.members.kernels : [p.kernel]) k.reset();
+      for (const ts of p.members?.transforms ?? []) for (const t of ts) t.reset?.();
       if (p.ring) { p.ring.count.fill(0); for (const v of p.ring.value) v.fill(0); }
       if (p.ruleState) {
         disposeState(p.ruleState);
@@ -545,7 +629,8 @@ export class Network {
         }
       }
       if (options.weights) {
-        p.conn.setWeights(Float32Array.from(await p.w0));
+        if (p.members) p.members.w = null; // refilled from the connection at the next run
+        else p.conn.setWeights(Float32Array.from(await p.w0));
         for (const [k, v] of Object.entries(p.synapses0)) p.synapses[k]!.set(v);
       }
       p.published = null; // the kernel adopts the connection's weights at the next run
@@ -604,7 +689,7 @@ export class Network {
       projections.push({ ...r.spec, connection });
     }
     return {
-      format: 'plasticity-network', version: 1, dtMs: this.dtMs, seed: this.seed, lazyPotentiation: this.lazy,
+      format: 'plasticity-network', version: 1, dtMs: this.dtMs, seed: this.seed, lazyPotentiation: this.lazy, members: this.members,
       populations, projections, modulators: Object.fromEntries(this.sim.modulators), monitors: [...this.recipes.monitors],
     };
   }
@@ -614,33 +699,46 @@ export class Network {
     return [...this.sim.monitors];
   }
 
-  /** Spikes for the next step of an external population (`addExternal`): active indices or a vector. */
-  setSpikes(population: PopulationHandle | string, spikes: Int32Array | Float32Array | Uint8Array | readonly number[]): void {
+  /** Spikes for the next step of an external population (`addExternal`): active indices or a vector;
+   *  of one member, or the same for every member when none is given. */
+  setSpikes(population: PopulationHandle | string, spikes: Int32Array | Float32Array | Uint8Array | readonly number[], options: MemberOption = {}): void {
     const g = this.group(population, 'population');
     if (!(g.source instanceof ExternalSource)) throw new PlasticityError('E_PARAM', `population ${JSON.stringify(g.name)} is not external (addExternal)`);
-    g.source.set(spikes);
+    g.source.set(spikes, options.member === undefined ? undefined : this.member(options));
   }
 
   /**
    * Adds `values` (length n) to a neuron population's input channel for the next step, as a projection
-   * would (e.g. injected currents of a task). Checked before anything changes.
+   * would (e.g. injected currents of a task); of one member, or of every member when none is given.
+   * Checked before anything changes.
    */
-  setInput(population: PopulationHandle | string, values: ArrayLike<number>, channel?: string): void {
+  setInput(population: PopulationHandle | string, values: ArrayLike<number>, options: MemberOption & { channel?: string } = {}): void {
     const g = this.group(population, 'population');
     if (!g.inputs) throw new PlasticityError('E_PARAM', `population ${JSON.stringify(g.name)} is a spike source; it takes no input`);
-    const ch = channel ?? g.channels![0]!;
+    const ch = options.channel ?? g.channels![0]!;
     const target = g.inputs[ch];
-    if (!target) throw new PlasticityError('E_PARAM', `channel must be one of ${Object.keys(g.inputs).join(', ')}, got ${describeValue(channel)}`);
-    check.length('values', values?.length, g.n);
-    for (let i = 0; i < g.n; i++) if (!Number.isFinite(values[i])) throw new PlasticityError('E_PARAM', `values[${i}] must be finite, got ${describeValue(values[i])}`);
-    for (let i = 0; i < g.n; i++) target[i]! += values[i]!;
+    if (!target) throw new PlasticityError('E_PARAM', `channel must be one of ${Object.keys(g.inputs).join(', ')}, got ${describeValue(options.channel)}`);
+    checkValues(values, g.n, 'n');
+    for (const m of this.targetMembers(options)) for (let i = 0; i < g.n; i++) target[m * g.n + i]! += values[i]!;
   }
 
-  /** The spikes of the last step: active indices and their event values (copies; no tfjs call). */
-  spikes(population: PopulationHandle | string): { indices: Int32Array; values: Float32Array } {
+  /** The spikes of the last step of one member (0 unless given): active indices and their event values
+   *  (copies; no tfjs call). */
+  spikes(population: PopulationHandle | string, options: MemberOption = {}): { indices: Int32Array; values: Float32Array } {
     const g = this.group(population, 'population');
-    const indices = g.active.slice(0, g.count);
-    return { indices, values: Float32Array.from(indices, (i) => g.value[i]!) };
+    const m = this.member(options);
+    const indices = new Int32Array(g.n);
+    const count = memberSpikes(g.active, g.count, g.n, m, indices, { at: 0 });
+    const local = indices.slice(0, count);
+    return { indices: local, values: Float32Array.from(local, (i) => g.value[m * g.n + i]!) };
+  }
+
+  private member(options: MemberOption): number {
+    return options?.member === undefined ? 0 : check.integer('member', options.member, 0, this.members - 1);
+  }
+
+  private targetMembers(options: MemberOption): number[] {
+    return options?.member === undefined ? Array.from({ length: this.members }, (_, m) => m) : [this.member(options)];
   }
 
   /**
@@ -687,4 +785,11 @@ function buildConnection(c: ConnectionSpec, nPre: number, nPost: number): Networ
   if (!Format) throw new PlasticityError('E_PARAM', `connection.format must be 'dense', 'csr' or 'coo', got ${describeValue(c.format)}`);
   if ('random' in c) return Format.random({ nPre, nPost, p: c.random.p, seed: c.random.seed, ...(c.random.init !== undefined ? { init: c.random.init } : {}) }) as unknown as NetworkConnection;
   return Format.fromCoo({ nPre, nPost, pre: Int32Array.from(c.pre), post: Int32Array.from(c.post), weights: Float32Array.from(c.weights) }) as unknown as NetworkConnection;
+}
+
+/** Finite numbers, `length` of them (named `what` in the message); returns them. */
+function checkValues(values: ArrayLike<number>, length: number, what: string): ArrayLike<number> {
+  if (!values || typeof values.length !== 'number' || values.length !== length) throw new PlasticityError('E_SHAPE', `values must have length ${what} = ${length}, got ${describeValue(values)}`);
+  for (let k = 0; k < length; k++) if (!Number.isFinite(values[k])) throw new PlasticityError('E_PARAM', `values[${k}] must be finite, got ${describeValue(values[k])}`);
+  return values;
 }

@@ -13,6 +13,8 @@ export interface NetworkSpec {
   readonly dtMs: number;
   readonly seed: number;
   readonly lazyPotentiation: boolean;
+  /** Members simulated together (NetworkOptions.members); 1 when absent. */
+  readonly members?: number;
   readonly populations: readonly PopulationSpec[];
   readonly projections: readonly ProjectionSpec[];
   readonly modulators: Readonly<Record<string, number>>;

@@ -3,12 +3,16 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { PlasticityError, describeValue, loadCheckpoint, saveCheckpoint, type PluginConfig, type PluginState, type Registry } from '@plasticity/core';
 import type { FusedKernelState } from '@plasticity/core/fused';
 import { disposeState } from './model.js';
+import { fillMembers } from './weights.js';
 import type { Simulation } from './simulation.js';
 
 /** The whole state (weights, neuron and rule state, sources' random state, delay lines, step) as a core checkpoint. */
 export async function saveNetworkCheckpoint(sim: Simulation, dtMs: number, configs: Record<string, PluginConfig>): Promise<Uint8Array> {
   const arrays: Record<string, Float32Array | Float64Array | Int32Array | Tensor> = {};
-  const data: Record<string, unknown> = { kind: 'plasticity-snn-network', step: sim.n, dtMs: dtMs, modulators: Object.fromEntries(sim.modulators) };
+  const data: Record<string, unknown> = {
+    kind: 'plasticity-snn-network', step: sim.n, dtMs: dtMs, members: sim.members, modulators: Object.fromEntries(sim.modulators),
+    memberModulators: Object.fromEntries([...sim.memberModulators].map(([k, v]) => [k, Array.from(v)])),
+  };
   const groups: Record<string, unknown> = {};
   for (const g of sim.groups) {
     for (const [k, arr] of Object.entries(g.arrays ?? {})) arrays[`g/${g.name}/${k}`] = arr;
@@ -22,22 +26,33 @@ export async function saveNetworkCheckpoint(sim: Simulation, dtMs: number, confi
   }
   const projections: Record<string, unknown> = {};
   for (const p of sim.projections) {
-    arrays[`p/${p.name}/w`] = await p.conn.getWeights();
-    const st = p.kernel.state();
-    for (const [k, arr] of Object.entries(st.arrays)) arrays[`p/${p.name}/r/${k}`] = arr;
+    const kernels = p.members ? p.members.kernels : [p.kernel];
+    if (p.members) {
+      if (!p.members.w) fillMembers(p, await p.w0);
+      kernels.forEach((k, m) => k.publish?.(p.members!.wViews[m]!));
+      arrays[`p/${p.name}/w`] = p.members.w!;
+    } else arrays[`p/${p.name}/w`] = await p.conn.getWeights();
+    // one kernel state per member: member 0 under r/, member m under r@m/
+    const states = kernels.map((k, m) => {
+      const st = k.state();
+      for (const [key, arr] of Object.entries(st.arrays)) arrays[`p/${p.name}/r${member(m)}/${key}`] = arr;
+      return st.data;
+    });
     for (const [k, t] of Object.entries(p.ruleState ?? {})) if (t instanceof tf.Tensor) arrays[`p/${p.name}/t/${k}`] = t;
     for (const [k, v] of Object.entries(p.synapses)) arrays[`p/${p.name}/s/${k}`] = v;
     const transforms = p.transforms.map((t, i) => {
       for (const [k, v] of Object.entries(t.tensorState ?? {})) if (v instanceof tf.Tensor) arrays[`p/${p.name}/xt${i}/${k}`] = v;
-      const ts = t.fused?.state?.();
-      for (const [k, v] of Object.entries(ts?.arrays ?? {})) arrays[`p/${p.name}/x${i}/${k}`] = v;
-      return ts?.data ?? {};
+      return (p.members ? p.members.transforms[i]! : t.fused ? [t.fused] : []).map((f, m) => {
+        const ts = f.state?.();
+        for (const [k, v] of Object.entries(ts?.arrays ?? {})) arrays[`p/${p.name}/x${i}${member(m)}/${k}`] = v;
+        return ts?.data ?? {};
+      });
     });
     if (p.ring) {
       p.ring.active.forEach((a, s) => { arrays[`p/${p.name}/ring/a${s}`] = a; arrays[`p/${p.name}/ring/v${s}`] = p.ring!.value[s]!; });
       arrays[`p/${p.name}/ring/count`] = p.ring.count;
     }
-    projections[p.name] = { nnz: p.table.nnz, engine: p.engine.engine, rule: st.data, transforms };
+    projections[p.name] = { nnz: p.table.nnz, engine: p.engine.engine, rules: states, transforms };
   }
   data.groups = groups;
   data.projections = projections;
@@ -54,6 +69,9 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
   const fail = (msg: string): never => { throw new PlasticityError('E_CHECKPOINT', msg); };
   if (!data || data.kind !== 'plasticity-snn-network') fail('checkpoint is not a plasticity snn network checkpoint');
   if (data.dtMs !== dtMs) fail(`checkpoint dtMs ${describeValue(data.dtMs)} differs from this network's ${dtMs}`);
+  if ((data.members ?? 1) !== sim.members) fail(`checkpoint has ${describeValue(data.members)} members, this network ${sim.members}`);
+  const mods = data.memberModulators ?? {};
+  for (const [k, v] of Object.entries(mods)) if (!Array.isArray(v) || v.length !== sim.members || !v.every(Number.isFinite)) fail(`checkpoint modulator ${k} must hold ${sim.members} finite values`);
   const theirs = ck.rawConfigs;
   if (JSON.stringify(Object.keys(mine).sort()) !== JSON.stringify(Object.keys(theirs).sort())) {
     fail(`checkpoint plugins ${Object.keys(theirs).join(', ')} differ from this network's ${Object.keys(mine).join(', ')}`);
@@ -96,8 +114,8 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
   for (const g of sim.groups) {
     const gd = data.groups?.[g.name];
     if (!gd || gd.n !== g.n) fail(`checkpoint has no population ${JSON.stringify(g.name)} of size ${g.n}`);
-    for (const [k, a] of Object.entries(g.arrays ?? {})) { const src = arr(`g/${g.name}/${k}`, Float32Array, g.n); plan.push(() => a.set(src)); }
-    for (const [k, a] of Object.entries(g.inputs ?? {})) { const src = arr(`g/${g.name}/in/${k}`, Float32Array, g.n); plan.push(() => a.set(src)); }
+    for (const [k, a] of Object.entries(g.arrays ?? {})) { const src = arr(`g/${g.name}/${k}`, Float32Array, a.length); plan.push(() => a.set(src)); }
+    for (const [k, a] of Object.entries(g.inputs ?? {})) { const src = arr(`g/${g.name}/in/${k}`, Float32Array, a.length); plan.push(() => a.set(src)); }
     if (g.tensorState) plan.push(tensorState(`g/${g.name}/t`, g.tensorState, (next) => { g.tensorState = next; }));
     if (g.source) {
       const st = g.source.getState();
@@ -112,29 +130,39 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
   for (const p of sim.projections) {
     const pd = data.projections?.[p.name];
     if (!pd || pd.nnz !== p.table.nnz || pd.engine !== p.engine.engine) fail(`checkpoint projection ${JSON.stringify(p.name)} does not match this network's`);
-    const w = arr(`p/${p.name}/w`, Float32Array, p.table.nnz);
-    const rs = kernelArrays(`p/${p.name}/r`, p.kernel.state(), pd.rule, `rule of ${p.name}`);
+    const kernels = p.members ? p.members.kernels : [p.kernel];
+    const w = arr(`p/${p.name}/w`, Float32Array, p.table.nnz * kernels.length);
+    if (!Array.isArray(pd.rules) || pd.rules.length !== kernels.length) fail(`checkpoint projection ${JSON.stringify(p.name)} has no kernel state for ${kernels.length} member(s)`);
+    const rs = kernels.map((k, m) => kernelArrays(`p/${p.name}/r${member(m)}`, k.state(), pd.rules[m], `rule of ${p.name}`));
     const syn = Object.entries(p.synapses).map(([k, v]) => [v, arr(`p/${p.name}/s/${k}`, Float32Array, v.length)] as const);
     plan.push(() => {
-      p.conn.setWeights(Float32Array.from(w));
-      p.kernel.setState(rs, pd.rule);
+      if (p.members) {
+        fillMembers(p, w.subarray(0, p.table.nnz));
+        p.members.w!.set(w);
+      } else {
+        p.conn.setWeights(Float32Array.from(w));
+        p.published = p.conn.weightTensor;
+        p.host = null;
+      }
+      kernels.forEach((k, m) => k.setState(rs[m]!, pd.rules[m]));
       for (const [target, src] of syn) target.set(src);
-      p.published = p.conn.weightTensor;
-      p.host = null;
     });
     p.transforms.forEach((t, i) => {
-      const fs = t.fused?.state?.();
-      if (fs) {
-        const ta = kernelArrays(`p/${p.name}/x${i}`, fs, pd.transforms?.[i], `transform ${i} of ${p.name}`);
-        plan.push(() => t.fused!.setState!(ta, pd.transforms[i]));
-      }
+      const fused = p.members ? p.members.transforms[i]! : t.fused ? [t.fused] : [];
+      fused.forEach((f, m) => {
+        const fs = f.state?.();
+        if (!fs) return;
+        const scalars = pd.transforms?.[i]?.[m];
+        const ta = kernelArrays(`p/${p.name}/x${i}${member(m)}`, fs, scalars, `transform ${i} of ${p.name}`);
+        plan.push(() => f.setState!(ta, scalars));
+      });
       if (t.tensorState) plan.push(tensorState(`p/${p.name}/xt${i}`, t.tensorState, (next) => { t.tensorState = next; }));
     });
     if (p.ring) {
       const ring = p.ring;
       const cnt = arr(`p/${p.name}/ring/count`, Int32Array, p.delay);
-      const as = ring.active.map((_, s) => arr(`p/${p.name}/ring/a${s}`, Int32Array, p.pre.n));
-      const vs = ring.value.map((_, s) => arr(`p/${p.name}/ring/v${s}`, Float32Array, p.pre.n));
+      const as = ring.active.map((a, s) => arr(`p/${p.name}/ring/a${s}`, Int32Array, a.length));
+      const vs = ring.value.map((v, s) => arr(`p/${p.name}/ring/v${s}`, Float32Array, v.length));
       plan.push(() => { ring.count.set(cnt); as.forEach((a: Int32Array, s: number) => ring.active[s]!.set(a)); vs.forEach((v: Float32Array, s: number) => ring.value[s]!.set(v)); });
     }
     if (p.ruleState) plan.push(tensorState(`p/${p.name}/t`, p.ruleState, (next) => { p.ruleState = next; }));
@@ -146,5 +174,10 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
   for (const g of sim.groups) { g.value.fill(0); g.count = 0; }
   sim.modulators.clear();
   for (const [k, v] of Object.entries((data.modulators ?? {}) as Record<string, number>)) sim.modulators.set(k, v);
+  sim.memberModulators.clear();
+  for (const [k, v] of Object.entries((data.memberModulators ?? {}) as Record<string, number[]>)) sim.memberModulators.set(k, Float32Array.from(v));
   sim.n = step;
 }
+
+/** Key suffix of member m's kernel and transform state (none for member 0, as a plain network). */
+const member = (m: number): string => (m === 0 ? '' : `@${m}`);

@@ -49,6 +49,8 @@ export interface Group {
   readonly kernel?: FusedNeuron;
   /** Generic (tensor) neurons: state tensors. */
   tensorState?: PluginState;
+  /** In a population network, a shared source's spikes are drawn once and copied to every member. */
+  readonly replicate: boolean;
 }
 
 /** A transform on a projection: its fused instance (fused engine) or its tensor state (tensor path). */
@@ -93,6 +95,29 @@ export interface Projection {
   readonly ring: { active: Int32Array[]; value: Float32Array[]; count: Int32Array } | null;
   /** Every pre event is 1 (a source, or neurons without signed spikes). */
   readonly binaryPre: boolean;
+  /** Population networks (members > 1): one kernel per member over member views; null when P = 1. */
+  members: MemberSlots | null;
+}
+
+/**
+ * A projection's per-member parts in a population network. Arrays are member-major: member m's
+ * neuron i is element m·n + i, its synapse k element m·nnz + k; the views below are those slices.
+ */
+export interface MemberSlots {
+  readonly kernels: FusedKernel[];
+  /** transforms[t][m]: transform t's instance for member m. */
+  readonly transforms: FusedTransform[][];
+  /** Weights of every member (P·nnz), filled from the connection at the first run. */
+  w: Float32Array | null;
+  wViews: Float32Array[];
+  readonly preValue: Float32Array[];
+  /** Per delay slot, per member (empty without a delay). */
+  readonly ringValue: Float32Array[][];
+  readonly postValue: Float32Array[];
+  readonly input: Float32Array[];
+  /** Member-local spike lists of the current member. */
+  readonly pre: Int32Array;
+  readonly post: Int32Array;
 }
 
 export const EMPTY_I32 = new Int32Array(0);
@@ -111,6 +136,19 @@ export function disposeState(state: PluginState | undefined, keep?: PluginState)
   for (const v of Object.values(state)) if (v instanceof tf.Tensor && !kept.has(v)) v.dispose();
 }
 
+
+/**
+ * Member m's spikes of a member-major spike list sorted by index (active[0..count)): copies the local
+ * indices into `out` and returns how many (`from` is where member m's spikes start; updated).
+ */
+export function memberSpikes(active: Int32Array, count: number, n: number, m: number, out: Int32Array, cursor: { at: number }): number {
+  const lo = m * n, hi = lo + n;
+  let c = cursor.at, k = 0;
+  while (c < count && active[c]! < lo) c++;
+  for (; c < count && active[c]! < hi; c++) out[k++] = active[c]! - lo;
+  cursor.at = c;
+  return k;
+}
 
 /** Forgets a population's spikes of the last step (kept readable until the next step starts). */
 export function clearSpikes(g: Group): void {

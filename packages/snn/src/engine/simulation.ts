@@ -1,6 +1,6 @@
 import type { StepIO } from '@plasticity/core/fused';
 import { SpikeMonitor, StateMonitor, WeightMonitor } from '../monitors.js';
-import { EMPTY_I32, clearSpikes, type Group, type Projection } from './model.js';
+import { EMPTY_I32, clearSpikes, memberSpikes, type Group, type Projection } from './model.js';
 
 /**
  * The simulation core: populations and projections over typed arrays and the fused step (Brian2's
@@ -14,6 +14,12 @@ export class Simulation {
   readonly monitors: (SpikeMonitor | StateMonitor | WeightMonitor)[] = [];
   /** Steps taken since construction or the last reset. */
   n = 0;
+  /** Independent members simulated together (population networks); 1 for a plain network. */
+  members = 1;
+  /** Per member, or one value for all: the neuromodulator signals. */
+  memberModulators = new Map<string, Float32Array>();
+  private readonly preCursor = { at: 0 };
+  private readonly postCursor = { at: 0 };
 
   readonly io: StepIO = {
     n: 0, preActive: EMPTY_I32, preCount: 0, preValue: new Float32Array(0), postActive: EMPTY_I32, postCount: 0,
@@ -26,15 +32,29 @@ export class Simulation {
       clearSpikes(g);
       if (g.source) g.count = g.source.generate(n, g.active, g.value);
       else if (g.kernel) g.count = g.kernel.integrate(g.active, g.value);
+      if (g.replicate) this.replicate(g);
     }
+  }
+
+  /** Copies member 0's spikes of a shared source to every other member (blocks stay in index order). */
+  private replicate(g: Group): void {
+    const c0 = g.count, n = g.n, { active, value } = g;
+    for (let m = 1; m < this.members; m++) {
+      const off = m * n, at = m * c0;
+      for (let c = 0; c < c0; c++) { const i = active[c]!; active[at + c] = off + i; value[off + i] = value[i]!; }
+    }
+    g.count = c0 * this.members;
   }
 
   projectAll(): void {
     const io = this.io;
     for (const p of this.projections) {
-      this.fillIO(p);
-      p.kernel.step(io);
-      for (const t of p.transforms) t.fused!.apply(io.w, io.n);
+      if (p.members) this.projectMembers(p);
+      else {
+        this.fillIO(p);
+        p.kernel.step(io);
+        for (const t of p.transforms) t.fused!.apply(io.w, io.n);
+      }
       this.pushRing(p);
     }
   }
@@ -59,6 +79,32 @@ export class Simulation {
     io.input = p.post.inputs![p.channel]!;
     io.modulator = p.modulator !== null ? (this.modulators.get(p.modulator) ?? 0) : 0;
     io.w = p.w!;
+  }
+
+  /** Every member's kernel on its own slices: member k sees exactly what the network alone would. */
+  private projectMembers(p: Projection): void {
+    const io = this.io, mm = p.members!;
+    const slot = p.ring ? this.n % p.delay : 0;
+    const preActive = p.ring ? p.ring.active[slot]! : p.pre.active;
+    const preCount = p.ring ? p.ring.count[slot]! : p.pre.count;
+    const mod = p.modulator !== null ? this.memberModulators.get(p.modulator) : undefined;
+    this.preCursor.at = 0;
+    this.postCursor.at = 0;
+    io.n = this.n;
+    io.binary = p.binaryPre;
+    for (let m = 0; m < this.members; m++) {
+      io.preActive = mm.pre;
+      io.preCount = memberSpikes(preActive, preCount, p.pre.n, m, mm.pre, this.preCursor);
+      io.preValue = p.ring ? mm.ringValue[slot]![m]! : mm.preValue[m]!;
+      io.postActive = mm.post;
+      io.postCount = memberSpikes(p.post.active, p.post.count, p.post.n, m, mm.post, this.postCursor);
+      io.postValue = mm.postValue[m]!;
+      io.input = mm.input[m]!;
+      io.modulator = mod ? mod[m]! : 0;
+      io.w = mm.wViews[m]!;
+      mm.kernels[m]!.step(io);
+      for (const t of mm.transforms) t[m]!.apply(io.w, io.n);
+    }
   }
 
   pushRing(p: Projection): void {
@@ -96,8 +142,13 @@ export class Simulation {
       }
     } else if (this.n % m.every === 0) {
       const p = this.projections.find((x) => x.name === m.projection)!;
-      p.kernel.publish?.(p.w!);
-      m.add(this.n, p.w!);
+      if (p.members) {
+        p.members.kernels.forEach((k, i) => k.publish?.(p.members!.wViews[i]!));
+        m.add(this.n, p.members.w!);
+      } else {
+        p.kernel.publish?.(p.w!);
+        m.add(this.n, p.w!);
+      }
     }
   }
 

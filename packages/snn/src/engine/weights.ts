@@ -36,7 +36,25 @@ function attach(p: Projection, w: Float32Array): void {
   p.kernel.attach?.(w, p.conn.weightTensor !== p.published);
 }
 
+/** A population network's weights live on the host, one slice per member, from the connection's. */
+async function acquireMembers(p: Projection): Promise<void> {
+  const mm = p.members!;
+  if (!mm.w) fillMembers(p, await p.w0);
+  p.w = mm.w;
+}
+
+/** Every member starts from the same weights (`w`, length nnz). */
+export function fillMembers(p: Projection, w: Float32Array): void {
+  const mm = p.members!, nnz = w.length, P = mm.kernels.length;
+  const all = new Float32Array(nnz * P);
+  for (let m = 0; m < P; m++) all.set(w, m * nnz);
+  mm.w = all;
+  mm.wViews = Array.from({ length: P }, (_, m) => all.subarray(m * nnz, (m + 1) * nnz));
+  mm.kernels.forEach((k, m) => k.attach?.(mm.wViews[m]!, true));
+}
+
 export async function acquireOne(p: Projection): Promise<void> {
+  if (p.members) return acquireMembers(p);
   let w = hostWeights(p);
   if (!w) {
     const values = await p.conn.getWeights();
@@ -50,9 +68,9 @@ export async function acquireOne(p: Projection): Promise<void> {
 
 /** acquire without awaiting: false (and nothing attached) when some projection needs a readback. */
 export function acquireSync(projections: readonly Projection[]): boolean {
-  const ws = projections.map(hostWeights);
+  const ws = projections.map((p) => (p.members ? p.members.w : hostWeights(p)));
   if (ws.some((w) => w === null)) return false;
-  projections.forEach((p, k) => attach(p, ws[k]!));
+  projections.forEach((p, k) => { if (p.members) p.w = ws[k]!; else attach(p, ws[k]!); });
   return true;
 }
 
@@ -60,6 +78,10 @@ export function acquireSync(projections: readonly Projection[]): boolean {
 export function sync(projections: readonly Projection[]): void {
   for (const p of projections) {
     if (!p.w) continue;
+    if (p.members) {
+      p.members.kernels.forEach((k, m) => k.publish?.(p.members!.wViews[m]!));
+      continue;
+    }
     p.kernel.publish?.(p.w);
     if (p.copied) p.conn.setWeights(p.w);
     p.published = p.conn.weightTensor;
@@ -69,6 +91,7 @@ export function sync(projections: readonly Projection[]): void {
 export function release(projections: readonly Projection[]): void {
   sync(projections);
   for (const p of projections) {
+    if (p.members) { p.w = null; continue; }
     p.published = p.conn.weightTensor;
     p.w = null;
     p.copied = false;
