@@ -12,6 +12,7 @@ import { registerBuiltins } from '@plasticity/rules';
 import { Network, conductanceLif } from '@plasticity/snn';
 import { DenseConnection } from '@plasticity/sparse';
 import { myStdp } from '../apps/examples/src/my-stdp.mjs';
+import { perSynapseRule } from './lib/per-synapse-rule.mjs';
 import { entry, interleave, now, printTable, writeResults } from './lib/harness.mjs';
 
 await tf.setBackend('cpu');
@@ -24,6 +25,7 @@ const cases = [];
 const registry = createRegistry();
 registerBuiltins(registry);
 registry.register(myStdp);
+registry.register(perSynapseRule);
 
 /** Song–Miller–Abbott (nIn = 1000, nOut = 1) or its scaled variant, with `rule` on the plastic projection. */
 async function sma({ nIn, nOut, T, rule, lazy }) {
@@ -77,6 +79,52 @@ async function compare(label, shape, T, rounds) {
 
 await compare('SMA 1000 Poisson -> 1 cond. LIF, additive STDP, dt 0.1 ms', { nIn: 1000, nOut: 1 }, QUICK ? 2 : 100, QUICK ? 1 : 3);
 await compare('scaled 10000 Poisson x 100 cond. LIF all-to-all (1e6 plastic syn), dt 0.1 ms', { nIn: 10000, nOut: 100 }, QUICK ? 0.2 : 10, QUICK ? 1 : 3);
+
+// ------------------------------------------------------------------------------------------
+// Populations: P = 64 members of a 64 → 128 → 2 ternary-LIF network with a per-synapse plastic rule,
+// simulated together (members: 64) against the same 64 networks run one after another.
+
+function policy(members) {
+  const net = new Network({ dtMs: 1, seed: 3, registry, members, fallback: 'error' });
+  net.addPoisson('in', { n: 64, rateHz: 100 });
+  net.addPopulation('hid', { n: 128, neuron: 'core/ternary-lif' });
+  net.addPopulation('out', { n: 2, neuron: 'core/ternary-lif' });
+  const init = { dist: 'normal', mean: 0, std: 0.5 };
+  net.connect('in', 'hid', { connection: { format: 'dense', random: { p: 1, seed: 1, init } }, rule: 'bench/per-synapse' });
+  net.connect('hid', 'out', { connection: { format: 'dense', random: { p: 1, seed: 2, init } }, rule: 'bench/per-synapse' });
+  return net;
+}
+
+{
+  const P = 64, T = QUICK ? 50 : 1000, rounds = QUICK ? 1 : 3;
+  const label = `population: ${P} members of 64 -> 128 -> 2 ternary LIF, per-synapse rule (8448 syn), ${T} steps`;
+  log(`\n## ${label}`);
+  let check = null;
+  const res = await interleave({
+    population: async () => {
+      const net = policy(P);
+      const t0 = now();
+      await net.run(T);
+      const wall = (now() - t0) / 1000;
+      check = await net.weights('hid->out', { member: P - 1 });
+      net.dispose();
+      return (P * T) / wall;
+    },
+    sequential: async () => {
+      const nets = Array.from({ length: P }, () => policy(1));
+      const t0 = now();
+      for (const net of nets) await net.run(T);
+      const wall = (now() - t0) / 1000;
+      const last = await nets[P - 1].weights('hid->out');
+      if (check && !last.every((v, k) => v === check[k])) throw new Error('population member differs from the network run alone');
+      nets.forEach((n) => n.dispose());
+      return (P * T) / wall;
+    },
+  }, { rounds });
+  cases.push(entry(label, 'plasticity population (members: 64, cpu)', 'member_steps_per_s', +res.population.median.toFixed(0), '64 networks one after another',
+    +res.sequential.median.toFixed(0), { samples: res.population.samples.map((x) => +x.toFixed(0)), baselineSamples: res.sequential.samples.map((x) => +x.toFixed(0)) }));
+  log(`population ${res.population.median.toFixed(0)} member-steps/s, sequential ${res.sequential.median.toFixed(0)}`);
+}
 
 printTable(cases);
 const file = writeResults('engine', cases, {
