@@ -354,4 +354,23 @@ describe('per-synapse arrays and transforms', () => {
     expectError(() => net.connect('in', 'out', { connection: c, transforms: [42 as never] }), 'E_PARAM', /transforms\[0\] must be a transform plugin/);
     c.dispose();
   });
+
+  it('a checkpoint loads only into the same synapses stored the same way', async () => {
+    const make = (conn: Parameters<Network['connect']>[2]['connection']) => {
+      const net = new Network({ dtMs: 1, seed: 1, registry: builtins() });
+      net.addPoisson('in', { n: 3, rateHz: 100 });
+      net.addPopulation('out', { n: 4, neuron: lif });
+      net.connect('in', 'out', { connection: conn, rule: 'core/stdp', name: 'p' });
+      return net;
+    };
+    const coo = { format: 'coo' as const, pre: [2, 0, 1, 0], post: [1, 3, 0, 0], weights: [5, 2, 3, 1] };
+    const a = make(coo);
+    await a.run(20);
+    const bytes = await a.saveCheckpoint();
+    await expect(make({ ...coo, format: 'csr' }).loadCheckpoint(bytes)).rejects.toMatchObject({ code: 'E_CHECKPOINT', message: expect.stringMatching(/was a "coo" connection.*synapsePermutation/) });
+    await expect(make({ ...coo, post: [1, 3, 0, 2] }).loadCheckpoint(bytes)).rejects.toMatchObject({ code: 'E_CHECKPOINT', message: expect.stringMatching(/other synapses/) });
+    const same = make(coo);
+    await same.loadCheckpoint(bytes);
+    expect(await same.weights('p')).toEqual(await a.weights('p'));
+  });
 });

@@ -15,6 +15,7 @@ export {
   validateCsr, validateCoo, dedupeCoo, compressedView, csrToCsc, expandRows, bucketSort,
   type CompressedView, type CsrArrays, type CooTriples, type DuplicatePolicy,
 } from './structure.js';
+export { synapsePermutation, permuteSynapses, type SynapsePairs } from './permutation.js';
 export { registerSparseKernels } from './kernels/register.js';
 export { registerCpuKernels } from './kernels/cpu.js';
 export { registerEventMatVecGradient } from './gradient.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { PlasticityError, describeValue, loadCheckpoint, saveCheckpoint, type PluginConfig, type PluginState, type Registry } from '@plasticity/core';
+import { PlasticityError, crc32, describeValue, loadCheckpoint, saveCheckpoint, type PluginConfig, type PluginState, type Registry } from '@plasticity/core';
 import type { FusedKernelState } from '@plasticity/core/fused';
-import { disposeState } from './model.js';
+import { disposeState, type Projection } from './model.js';
 import { fillMembers } from './weights.js';
 import type { Simulation } from './simulation.js';
 
@@ -52,7 +52,7 @@ export async function saveNetworkCheckpoint(sim: Simulation, dtMs: number, confi
       p.ring.active.forEach((a, s) => { arrays[`p/${p.name}/ring/a${s}`] = a; arrays[`p/${p.name}/ring/v${s}`] = p.ring!.value[s]!; });
       arrays[`p/${p.name}/ring/count`] = p.ring.count;
     }
-    projections[p.name] = { nnz: p.table.nnz, engine: p.engine.engine, rules: states, transforms };
+    projections[p.name] = { nnz: p.table.nnz, format: p.conn.format, structure: structureCrc(p), engine: p.engine.engine, rules: states, transforms };
   }
   data.groups = groups;
   data.projections = projections;
@@ -130,6 +130,9 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
   for (const p of sim.projections) {
     const pd = data.projections?.[p.name];
     if (!pd || pd.nnz !== p.table.nnz || pd.engine !== p.engine.engine) fail(`checkpoint projection ${JSON.stringify(p.name)} does not match this network's`);
+    // weights and per-synapse arrays are in storage order: the same synapses, stored the same way
+    if (pd.format !== p.conn.format) fail(`checkpoint projection ${JSON.stringify(p.name)} was a ${describeValue(pd.format)} connection, this network's is '${p.conn.format}' (move values between formats with synapsePermutation from @plasticity/sparse)`);
+    if (pd.structure !== structureCrc(p)) fail(`checkpoint projection ${JSON.stringify(p.name)} connects other synapses than this network's (different structure)`);
     const kernels = p.members ? p.members.kernels : [p.kernel];
     const w = arr(`p/${p.name}/w`, Float32Array, p.table.nnz * kernels.length);
     if (!Array.isArray(pd.rules) || pd.rules.length !== kernels.length) fail(`checkpoint projection ${JSON.stringify(p.name)} has no kernel state for ${kernels.length} member(s)`);
@@ -181,3 +184,13 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
 
 /** Key suffix of member m's kernel and transform state (none for member 0, as a plain network). */
 const member = (m: number): string => (m === 0 ? '' : `@${m}`);
+
+/** A checksum of the (pre, post) pair of every stored synapse, in storage order. */
+function structureCrc(p: Projection): number {
+  if (p.table.dense) return 0; // every pair, row-major
+  const { pre, post } = p.structure();
+  const bytes = new Uint8Array(pre.byteLength + post.byteLength);
+  bytes.set(new Uint8Array(pre.buffer, pre.byteOffset, pre.byteLength));
+  bytes.set(new Uint8Array(post.buffer, post.byteOffset, post.byteLength), pre.byteLength);
+  return crc32(bytes);
+}
