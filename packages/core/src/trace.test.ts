@@ -1,21 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isPlasticityError } from './errors.js';
-import { expectNoLeaks } from '@plasticity/testing';
+import { expectNoLeaks, expectPlasticityError } from '@plasticity/testing';
 import { ScaledTrace } from './fused/scaled-trace.js';
 import { TRACE_MODES, traceAfter, traceDecay, traceJump, updateTrace, updateTraceTensor, type TraceMode } from './trace.js';
 
-const expectError = (fn: () => unknown, code: string, text: RegExp) => {
-  try {
-    fn();
-  } catch (e) {
-    expect(isPlasticityError(e)).toBe(true);
-    expect((e as { code: string }).code).toBe(code);
-    expect((e as Error).message).toMatch(text);
-    return;
-  }
-  throw new Error('expected a PlasticityError');
-};
 
 describe('trace modes', () => {
   it('each mode follows its closed form after one spike (dt 0.5, tau 4, a 2)', () => {
@@ -71,13 +59,13 @@ describe('trace modes', () => {
   });
 
   it('rejects bad trace settings, naming the argument', () => {
-    expectError(() => updateTrace(new Float32Array(2), [0, 0], 'all-to-all', 0.1, -1), 'E_PARAM', /tauMs/);
-    expectError(() => updateTrace(new Float32Array(2), [0, 0], 'all-to-all', 0.1, 0), 'E_PARAM', /tauMs/);
-    expectError(() => updateTrace(new Float32Array(2), [0, 0], 'all-to-all', 0, 5), 'E_PARAM', /dtMs/);
-    expectError(() => updateTrace(new Float32Array(2), [0, 0], 'euler', 5, 5), 'E_PARAM', /dtMs < tauMs/);
-    expectError(() => updateTrace(new Float32Array(2), [0, 0], 'bogus' as TraceMode, 1, 5), 'E_PARAM', /mode/);
-    expectError(() => updateTrace(new Float32Array(2), [0], 'nearest', 1, 5), 'E_SHAPE', /s must have length 2/);
-    expectError(() => updateTrace(new Float32Array(2), [0, 0], 'nearest', 1, 5, NaN), 'E_PARAM', /scale/);
+    expectPlasticityError(() => updateTrace(new Float32Array(2), [0, 0], 'all-to-all', 0.1, -1), 'E_PARAM', /tauMs/);
+    expectPlasticityError(() => updateTrace(new Float32Array(2), [0, 0], 'all-to-all', 0.1, 0), 'E_PARAM', /tauMs/);
+    expectPlasticityError(() => updateTrace(new Float32Array(2), [0, 0], 'all-to-all', 0, 5), 'E_PARAM', /dtMs/);
+    expectPlasticityError(() => updateTrace(new Float32Array(2), [0, 0], 'euler', 5, 5), 'E_PARAM', /dtMs < tauMs/);
+    expectPlasticityError(() => updateTrace(new Float32Array(2), [0, 0], 'bogus' as TraceMode, 1, 5), 'E_PARAM', /mode/);
+    expectPlasticityError(() => updateTrace(new Float32Array(2), [0], 'nearest', 1, 5), 'E_SHAPE', /s must have length 2/);
+    expectPlasticityError(() => updateTrace(new Float32Array(2), [0, 0], 'nearest', 1, 5, NaN), 'E_PARAM', /scale/);
   });
 
   it('a shifting-scale trace equals per-step decay (every mode, across renormalisations)', () => {

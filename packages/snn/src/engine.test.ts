@@ -1,30 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, defineRule, defineTransform, isPlasticityError, loadCheckpoint, saveCheckpoint, type Registry, type RuleStepIO } from '@plasticity/core';
+import { createRegistry, defineRule, defineTransform, loadCheckpoint, saveCheckpoint, type Registry, type RuleStepIO } from '@plasticity/core';
 import { defineFusedKernel, propagate } from '@plasticity/core/fused';
 import { CSRConnection, DenseConnection } from '@plasticity/sparse';
 import { mstdp, registerBuiltins, stdp } from '@plasticity/rules';
-import { useBackend } from '@plasticity/testing';
+import { expectPlasticityError, useBackend } from '@plasticity/testing';
+import { builtins } from './testing/registry.js';
 import { Network } from './network.js';
 import { lif } from './neurons/models.js';
 
-const builtins = (): Registry => {
-  const r = createRegistry();
-  registerBuiltins(r);
-  return r;
-};
 
-const expectError = (fn: () => unknown, code: string, text: RegExp) => {
-  try {
-    fn();
-  } catch (e) {
-    expect(isPlasticityError(e)).toBe(true);
-    expect((e as { code: string }).code).toBe(code);
-    expect((e as Error).message).toMatch(text);
-    return;
-  }
-  throw new Error('expected a PlasticityError');
-};
 
 /** A user rule with only a tensor step: W decays by a factor per step (no fused kernel). */
 const decay = defineRule<{ factor: number }, Record<string, never>>({
@@ -70,13 +55,13 @@ describe('engine selection', () => {
     const lines: string[] = [];
     const strict = smallNet({ dtMs: 1, fallback: 'error', log: (l) => lines.push(l) });
     const c = DenseConnection.fromDense({ data: new Float32Array(60).fill(0.5), shape: [20, 3] });
-    expectError(() => strict.connect('in', 'out', { connection: c, rule: decay }), 'E_PARAM', /cannot run fused: no fused kernel is registered for 'acme\/decay'/);
+    expectPlasticityError(() => strict.connect('in', 'out', { connection: c, rule: decay }), 'E_PARAM', /cannot run fused: no fused kernel is registered for 'acme\/decay'/);
     expect(strict.engineReport()).toEqual([]);
     expect(strict.registry.has('acme/decay')).toBe(false);
     const quiet = smallNet({ dtMs: 1, fallback: 'silent', log: (l) => lines.push(l) });
     quiet.connect('in', 'out', { connection: c, rule: decay });
     expect(lines).toEqual([]);
-    expectError(() => smallNet({ dtMs: 1, fallback: 'loud' as never }), 'E_PARAM', /fallback/);
+    expectPlasticityError(() => smallNet({ dtMs: 1, fallback: 'loud' as never }), 'E_PARAM', /fallback/);
     c.dispose();
   });
 
@@ -86,7 +71,7 @@ describe('engine selection', () => {
     net.connect('in', 'out', { connection: c, rule: stdp });
     expect(net.engineReport()[0]!.engine).toBe('fused');
     expect(net.registry.kernelFor('core/stdp')).toBe(stdp.fused);
-    expectError(() => net.connect('in', 'out', { connection: c, rule: 'core/bcm' }), 'E_REGISTRY', /registerBuiltins\(registry\) from @plasticity\/rules/);
+    expectPlasticityError(() => net.connect('in', 'out', { connection: c, rule: 'core/bcm' }), 'E_REGISTRY', /registerBuiltins\(registry\) from @plasticity\/rules/);
     c.dispose();
   });
 
@@ -337,9 +322,9 @@ describe('per-synapse arrays and transforms', () => {
     expect(b.net.synapseArrays('decay').rate).toEqual(new Float32Array(80).fill(0.001));
     await b.net.run(50);
     expect(await b.conns[1]!.getWeights()).toEqual(expected);
-    expectError(() => b.net.setSynapseArray('decay', 'rate', new Float32Array(3)), 'E_SHAPE', /length nnz = 80/);
-    expectError(() => b.net.setSynapseArray('decay', 'rate', new Float32Array(80).fill(NaN)), 'E_PARAM', /values\[0\] must be finite/);
-    expectError(() => b.net.setSynapseArray('decay', 'lr', new Float32Array(80)), 'E_PARAM', /rate/);
+    expectPlasticityError(() => b.net.setSynapseArray('decay', 'rate', new Float32Array(3)), 'E_SHAPE', /length nnz = 80/);
+    expectPlasticityError(() => b.net.setSynapseArray('decay', 'rate', new Float32Array(80).fill(NaN)), 'E_PARAM', /values\[0\] must be finite/);
+    expectPlasticityError(() => b.net.setSynapseArray('decay', 'lr', new Float32Array(80)), 'E_PARAM', /rate/);
     expect(b.net.synapseArrays('decay').rate).toEqual(new Float32Array(80).fill(0.001));
     for (const x of [a, b]) { x.conns.forEach((c) => c.dispose()); x.net.dispose(); }
   });
@@ -351,7 +336,7 @@ describe('per-synapse arrays and transforms', () => {
     const c = DenseConnection.fromDense({ data: new Float32Array(60).fill(0.5), shape: [20, 3] });
     net.connect('in', 'out', { connection: c, rule: 'core/stdp', transforms: ['test/dale'] });
     expect(net.engineReport()[0]).toMatchObject({ engine: 'tensor', reason: "transform 'test/dale' has no fused form" });
-    expectError(() => net.connect('in', 'out', { connection: c, transforms: [42 as never] }), 'E_PARAM', /transforms\[0\] must be a transform plugin/);
+    expectPlasticityError(() => net.connect('in', 'out', { connection: c, transforms: [42 as never] }), 'E_PARAM', /transforms\[0\] must be a transform plugin/);
     c.dispose();
   });
 

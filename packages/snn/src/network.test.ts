@@ -1,19 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, createRng, defineNeuron, defineRule, isPlasticityError, updateTraceTensor, type Params, type Registry, type RuleStepIO, type TraceMode } from '@plasticity/core';
+import { createRegistry, createRng, defineNeuron, defineRule, isPlasticityError, updateTraceTensor, type Params, type RuleStepIO, type TraceMode } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
-import { registerBuiltins, setSimdEnabled } from '@plasticity/rules';
+import { setSimdEnabled } from '@plasticity/rules';
 import { expectNoLeaks, useBackend } from '@plasticity/testing';
+import { builtins } from './testing/registry.js';
 import { Network, type NetworkConnection } from './network.js';
 import { conductanceLif, lif } from './neurons/models.js';
 
-/** A registry with the neurons and the built-in rules with their fused kernels. */
-const builtins = (): Registry => {
-  const r = createRegistry();
-  registerBuiltins(r);
-  return r;
-};
 
 /** Built-in rules by the fused description the tests were written in: { rule, ruleParams }. */
 type Spec =

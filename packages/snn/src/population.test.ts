@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, defineRule, isPlasticityError, type Registry, type RuleStepIO } from '@plasticity/core';
+import { expectPlasticityError } from '@plasticity/testing';
+import { createRegistry, defineRule, type Registry, type RuleStepIO } from '@plasticity/core';
 import { defineFusedKernel, propagate } from '@plasticity/core/fused';
 import { registerBuiltins } from '@plasticity/rules';
 import { CSRConnection, DenseConnection } from '@plasticity/sparse';
@@ -8,17 +9,6 @@ import { buildNetwork } from './build.js';
 import { Network } from './network.js';
 import { lif, ternaryLif } from './neurons/models.js';
 
-const expectError = (fn: () => unknown, code: string, text: RegExp) => {
-  try {
-    fn();
-  } catch (e) {
-    expect(isPlasticityError(e)).toBe(true);
-    expect((e as { code: string }).code).toBe(code);
-    expect((e as Error).message).toMatch(text);
-    return;
-  }
-  throw new Error('expected a PlasticityError');
-};
 
 /** Each synapse learns at its own rate: w += lr[k]·(x_i·y_j − 0.1), x and y the pre and post events. */
 const perSynapseHebb = defineRule<{ lr: number }, Record<string, never>>({
@@ -144,11 +134,11 @@ describe('population networks (members)', () => {
     const x = build(2);
     const tensorOnly = defineRule({ name: 'test/tensor-only', defaults: {}, init: () => ({}), step: (_io: RuleStepIO, s: Record<string, never>) => s });
     const c = DenseConnection.fromDense({ data: new Float32Array(24), shape: [8, 3] });
-    expectError(() => x.net.connect('hid', 'out', { connection: c, rule: tensorOnly }), 'E_PARAM', /population network \(members > 1\) runs fused only/);
-    expectError(() => x.net.state('hid', { member: 2 }), 'E_PARAM', /member must be an integer in \[0, 1\]/);
-    expectError(() => x.net.setModulator('reward', [1, 2, 3]), 'E_SHAPE', /length members = 2/);
+    expectPlasticityError(() => x.net.connect('hid', 'out', { connection: c, rule: tensorOnly }), 'E_PARAM', /population network \(members > 1\) runs fused only/);
+    expectPlasticityError(() => x.net.state('hid', { member: 2 }), 'E_PARAM', /member must be an integer in \[0, 1\]/);
+    expectPlasticityError(() => x.net.setModulator('reward', [1, 2, 3]), 'E_SHAPE', /length members = 2/);
     await expect(x.net.setWeights('readout', new Float32Array(5), { member: 0 })).rejects.toMatchObject({ code: 'E_SHAPE' });
-    expectError(() => new Network({ dtMs: 1, members: 0 }), 'E_PARAM', /members/);
+    expectPlasticityError(() => new Network({ dtMs: 1, members: 0 }), 'E_PARAM', /members/);
     c.dispose();
     x.conns.forEach((k) => k.dispose());
   });

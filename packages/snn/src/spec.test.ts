@@ -1,31 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { createRegistry, isPlasticityError, type Registry } from '@plasticity/core';
-import { registerBuiltins } from '@plasticity/rules';
+import { expectPlasticityError } from '@plasticity/testing';
 import { CSRConnection } from '@plasticity/sparse';
 import { buildNetwork } from './build.js';
+import { builtins } from './testing/registry.js';
 import { Network } from './network.js';
 import { lif } from './neurons/models.js';
 import { PoissonSource } from './sources/sources.js';
 import type { NetworkSpec } from './spec.js';
 
-const builtins = (): Registry => {
-  const r = createRegistry();
-  registerBuiltins(r);
-  return r;
-};
 
-const expectError = (fn: () => unknown, code: string, text: RegExp) => {
-  try {
-    fn();
-  } catch (e) {
-    expect(isPlasticityError(e)).toBe(true);
-    expect((e as { code: string }).code).toBe(code);
-    expect((e as Error).message).toMatch(text);
-    return;
-  }
-  throw new Error('expected a PlasticityError');
-};
 
 /** Built through the API: a connection object, connection specs, two rules, a delay, monitors. */
 function original() {
@@ -87,13 +71,13 @@ describe('network specs', () => {
     const ok = { format: 'plasticity-network', version: 1, dtMs: 1, seed: 0, lazyPotentiation: true, populations: [{ name: 'a', kind: 'external', n: 2 }, { name: 'b', kind: 'neurons', n: 2, neuron: 'core/lif', params: {} }], projections: [], modulators: {}, monitors: [] } as const;
     expect(() => buildNetwork(ok as unknown as NetworkSpec, r).dispose()).not.toThrow();
     const bad = (over: object) => ({ ...ok, ...over }) as unknown as NetworkSpec;
-    expectError(() => buildNetwork(bad({ version: 2 }), r), 'E_PARAM', /spec\.version must be 1/);
-    expectError(() => buildNetwork(bad({ populations: [{ name: 'a', kind: 'cloud', n: 1 }] }), r), 'E_PARAM', /spec\.populations\[0\]\.kind/);
-    expectError(() => buildNetwork(bad({ projections: [{ name: 'p', pre: 'a', post: 'zzz', connection: { format: 'csr', random: { p: 1, seed: 1 } } }] }), r), 'E_PARAM', /spec\.projections\[0\]\.post must be a population of the spec/);
-    expectError(() => buildNetwork(bad({ projections: [{ name: 'p', pre: 'a', post: 'b', connection: { format: 'csr' } }] }), r), 'E_PARAM', /connection must be \{ random/);
-    expectError(() => buildNetwork(bad({ projections: [{ name: 'p', pre: 'a', post: 'b', connection: { format: 'csr', random: { p: 1, seed: 1 } }, rule: { name: 'acme/nope' } }] }), r), 'E_REGISTRY', /acme\/nope/);
-    expectError(() => buildNetwork(bad({ monitors: [{ kind: 'weights', projection: 'none', every: 1 }] }), r), 'E_PARAM', /monitors\[0\]/);
-    expectError(() => buildNetwork(bad({ dtMs: NaN }), r), 'E_PARAM', /JSON/);
+    expectPlasticityError(() => buildNetwork(bad({ version: 2 }), r), 'E_PARAM', /spec\.version must be 1/);
+    expectPlasticityError(() => buildNetwork(bad({ populations: [{ name: 'a', kind: 'cloud', n: 1 }] }), r), 'E_PARAM', /spec\.populations\[0\]\.kind/);
+    expectPlasticityError(() => buildNetwork(bad({ projections: [{ name: 'p', pre: 'a', post: 'zzz', connection: { format: 'csr', random: { p: 1, seed: 1 } } }] }), r), 'E_PARAM', /spec\.projections\[0\]\.post must be a population of the spec/);
+    expectPlasticityError(() => buildNetwork(bad({ projections: [{ name: 'p', pre: 'a', post: 'b', connection: { format: 'csr' } }] }), r), 'E_PARAM', /connection must be \{ random/);
+    expectPlasticityError(() => buildNetwork(bad({ projections: [{ name: 'p', pre: 'a', post: 'b', connection: { format: 'csr', random: { p: 1, seed: 1 } }, rule: { name: 'acme/nope' } }] }), r), 'E_REGISTRY', /acme\/nope/);
+    expectPlasticityError(() => buildNetwork(bad({ monitors: [{ kind: 'weights', projection: 'none', every: 1 }] }), r), 'E_PARAM', /monitors\[0\]/);
+    expectPlasticityError(() => buildNetwork(bad({ dtMs: NaN }), r), 'E_PARAM', /JSON/);
   });
 
   it('a custom SpikeSource has no spec', async () => {
@@ -130,8 +114,8 @@ describe('closed loop', () => {
     expect(seen[14]!.sort()).toEqual([0, 3]); // step 15
     expect(await ext.weights('in->out')).toEqual(await ref.weights('in->out'));
     expect(ext.state('out')).toEqual(ref.state('out'));
-    expectError(() => ext.setSpikes('in', Int32Array.from([4])), 'E_PARAM', /spikes\[0\]/);
-    expectError(() => ext.setSpikes('out', Int32Array.from([0])), 'E_PARAM', /not external/);
+    expectPlasticityError(() => ext.setSpikes('in', Int32Array.from([4])), 'E_PARAM', /spikes\[0\]/);
+    expectPlasticityError(() => ext.setSpikes('out', Int32Array.from([0])), 'E_PARAM', /not external/);
     ext.dispose();
     ref.dispose();
   });
@@ -145,7 +129,7 @@ describe('closed loop', () => {
     net.stepSync();
     expect(Array.from(net.spikes('out').indices)).toEqual([1]);
     expect(Array.from(net.spikes('out').values)).toEqual([1]);
-    expectError(() => net.setInput('out', [1, 2]), 'E_SHAPE', /values/);
-    expectError(() => net.setInput('out', [1, NaN, 0]), 'E_PARAM', /values\[1\] must be finite/);
+    expectPlasticityError(() => net.setInput('out', [1, 2]), 'E_SHAPE', /values/);
+    expectPlasticityError(() => net.setInput('out', [1, NaN, 0]), 'E_PARAM', /values\[1\] must be finite/);
   });
 });

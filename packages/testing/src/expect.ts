@@ -64,3 +64,21 @@ export async function expectTensorClose(actual: tf.Tensor, expected: ArrayLike<n
   const e = expected instanceof tf.Tensor ? await expected.data() : expected;
   expectClose(await actual.data(), e, tolerance);
 }
+
+/**
+ * Expects `fn` to throw a PlasticityError with `code` whose message matches `message` (checked by
+ * name and code, so this package needs no dependency on @plasticity/core).
+ */
+export function expectPlasticityError(fn: () => unknown, code: string, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  if (thrown === undefined) throw new Error(`expected a PlasticityError ${code}, nothing was thrown`);
+  const e = thrown as { name?: string; code?: string; message?: string };
+  if (e.name !== 'PlasticityError') throw new Error(`expected a PlasticityError ${code}, got ${String(thrown)}`);
+  if (e.code !== code) throw new Error(`expected code ${code}, got ${e.code}: ${e.message}`);
+  if (!message.test(e.message ?? '')) throw new Error(`expected a message matching ${message}, got: ${e.message}`);
+}

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isPlasticityError } from '@plasticity/core';
+import { expectPlasticityError } from '@plasticity/testing';
 import { validateFusedSpec } from './spec.js';
 
-const expectError = (fn: () => unknown, code: string, text: RegExp) => {
-  try {
-    fn();
-  } catch (e) {
-    expect(isPlasticityError(e)).toBe(true);
-    expect((e as { code: string }).code).toBe(code);
-    expect((e as Error).message).toMatch(text);
-    return;
-  }
-  throw new Error('expected a PlasticityError');
-};
 
 describe('validateFusedSpec', () => {
   const stdp = { kind: 'stdp', aPlus: 0.01, aMinus: 0.0105, tauPlusMs: 20, tauMinusMs: 20, traceMode: 'all-to-all', weightDependence: 'additive', wMin: 0, wMax: 1 } as const;
@@ -23,14 +12,14 @@ describe('validateFusedSpec', () => {
     validateFusedSpec({ kind: 'mstdpet', nu: 0.1, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, tauZMs: 25, modulator: 'reward' }, 1);
   });
   it('rejects bad fields by name', () => {
-    expectError(() => validateFusedSpec({ ...stdp, tauPlusMs: -20 }), 'E_PARAM', /tauPlusMs/);
-    expectError(() => validateFusedSpec({ ...stdp, tauMinusMs: 0 }), 'E_PARAM', /tauMinusMs/);
-    expectError(() => validateFusedSpec({ ...stdp, aPlus: NaN }), 'E_PARAM', /aPlus/);
-    expectError(() => validateFusedSpec({ ...stdp, wMin: 2, wMax: 1 }), 'E_PARAM', /wMin must be <= wMax/);
-    expectError(() => validateFusedSpec({ ...stdp, weightDependence: 'soft-bound', wMax: undefined }), 'E_PARAM', /wMax/);
-    expectError(() => validateFusedSpec(stdp, 0), 'E_PARAM', /dtMs/);
-    expectError(() => validateFusedSpec({ ...stdp, traceMode: 'euler' }, 30), 'E_PARAM', /dtMs < tauMs/);
-    expectError(() => validateFusedSpec({ kind: 'mstdp', nu: 1, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: '' }), 'E_PARAM', /modulator/);
-    expectError(() => validateFusedSpec({ kind: 'nope' } as never), 'E_PARAM', /spec.kind/);
+    expectPlasticityError(() => validateFusedSpec({ ...stdp, tauPlusMs: -20 }), 'E_PARAM', /tauPlusMs/);
+    expectPlasticityError(() => validateFusedSpec({ ...stdp, tauMinusMs: 0 }), 'E_PARAM', /tauMinusMs/);
+    expectPlasticityError(() => validateFusedSpec({ ...stdp, aPlus: NaN }), 'E_PARAM', /aPlus/);
+    expectPlasticityError(() => validateFusedSpec({ ...stdp, wMin: 2, wMax: 1 }), 'E_PARAM', /wMin must be <= wMax/);
+    expectPlasticityError(() => validateFusedSpec({ ...stdp, weightDependence: 'soft-bound', wMax: undefined }), 'E_PARAM', /wMax/);
+    expectPlasticityError(() => validateFusedSpec(stdp, 0), 'E_PARAM', /dtMs/);
+    expectPlasticityError(() => validateFusedSpec({ ...stdp, traceMode: 'euler' }, 30), 'E_PARAM', /dtMs < tauMs/);
+    expectPlasticityError(() => validateFusedSpec({ kind: 'mstdp', nu: 1, aPlus: 1, aMinus: -1, tauPlusMs: 20, tauMinusMs: 20, modulator: '' }), 'E_PARAM', /modulator/);
+    expectPlasticityError(() => validateFusedSpec({ kind: 'nope' } as never), 'E_PARAM', /spec.kind/);
   });
 });
