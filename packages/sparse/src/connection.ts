@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Bounds, SpikeVector, SynapseOps, ValueVector } from '@plasticity/core';
 import type { EventList } from './event-list.js';
+import type { TrainableOptions } from './variable.js';
 
 /** Storage formats of a connection. */
 export type ConnectionFormat = 'dense' | 'csr' | 'coo';
@@ -59,6 +60,17 @@ export interface Connection extends SynapseOps {
    * and do not keep it across updates.
    */
   readonly weightTensor: tf.Tensor;
+  /**
+   * The tf.Variable holding the weights (shape of `weightTensor`) once the connection is trainable
+   * (`makeTrainable`, `DenseConnection.fromVariable`, `fromCsr` with a variable or `trainable`), else
+   * null. The connection's only copy of its weights: optimizers and plastic updates act on it alike;
+   * `weightTensor` is then this variable. Owned by the connection.
+   */
+  readonly variable: tf.Variable | null;
+  /** Makes the weights a tf.Variable without copying them and returns it (the same one on later calls). */
+  makeTrainable(options?: TrainableOptions): tf.Variable;
+  /** Changes whenever the weights may have changed, including an optimizer's assign to `variable`. */
+  readonly weightsVersion: number;
 
   /** spikes @ W: events [nPre] → [nPost], [batch, nPre] → [batch, nPost]. */
   propagate(events: StepInput, options?: PropagateOptions): tf.Tensor;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '@plasticity/core';
 import { checkConnectionArrays, type ConnectionArrays } from './connection-arrays.js';
-import { weightArray, type CooOptions } from './csr.js';
+import { csrWeights, weightArray, type CooOptions, type CsrInput } from './csr.js';
 import { denseNonZeros, type DenseInput } from './dense-input.js';
 import {
   fixedFanInStructure, fixedFanOutStructure, randomStructure,
@@ -23,7 +23,7 @@ export class COOConnection extends SparseConnection {
   private readonly pre: Int32Array;
   private readonly post: Int32Array;
 
-  private constructor(nPre: number, nPost: number, pre: Int32Array, post: Int32Array, weights: Float32Array) {
+  private constructor(nPre: number, nPost: number, pre: Int32Array, post: Int32Array, weights: Float32Array | tf.Variable) {
     super(nPre, nPost, pre.length, weights);
     this.pre = pre;
     this.post = post;
@@ -49,11 +49,13 @@ export class COOConnection extends SparseConnection {
     return new COOConnection(coo.nPre, coo.nPost, d.pre, d.post, d.weights);
   }
 
-  /** From validated raw CSR arrays; synapses in CSR order. */
-  static fromCsr(csr: { nPre: number; nPost: number; indptr: Int32Array; indices: Int32Array; weights: ArrayLike<number> | number }): COOConnection {
+  /** From validated raw CSR arrays; synapses in CSR order. A variable as `weights`, or `trainable`, as CSRConnection.fromCsr. */
+  static fromCsr(csr: CsrInput): COOConnection {
     validateCsr('csr', csr);
-    const weights = weightArray('csr.weights', csr.weights, csr.indices.length);
-    return new COOConnection(csr.nPre, csr.nPost, expandRows(csr.indptr), csr.indices.slice(), weights);
+    const weights = csrWeights(csr);
+    const conn = new COOConnection(csr.nPre, csr.nPost, expandRows(csr.indptr), csr.indices.slice(), weights);
+    if (csr.trainable) conn.makeTrainable();
+    return conn;
   }
 
   /** The non-zero entries of a dense [nPre, nPost] matrix, row-major. */

@@ -7,6 +7,7 @@ import {
   type FixedFanInOptions, type FixedFanOutOptions, type RandomOptions,
 } from './generate.js';
 import { SparseConnection } from './sparse-connection.js';
+import { checkVariable } from './variable.js';
 import {
   compressedView, csrToCsc, dedupeCoo, expandRows, validateCoo, validateCsr,
   type CompressedView, type CooTriples, type DuplicatePolicy,
@@ -19,8 +20,31 @@ export interface CsrInput {
   readonly indptr: Int32Array;
   /** Post index of each synapse (Int32Array, length nnz). */
   readonly indices: Int32Array;
-  /** Per-synapse weights (length nnz), or one number / length-1 array for a homogeneous weight. */
-  readonly weights: ArrayLike<number> | number;
+  /**
+   * Per-synapse weights (length nnz), or one number / length-1 array for a homogeneous weight, or a
+   * float32 tf.Variable of shape [nnz] that the connection adopts as its weights (no copy; the
+   * connection owns and disposes it): the connection is then trainable (`conn.variable`).
+   */
+  readonly weights: ArrayLike<number> | number | tf.Variable;
+  /** Make the weights a tf.Variable (as `makeTrainable()`); implied when `weights` is a variable. */
+  readonly trainable?: boolean;
+}
+
+/**
+ * The weights of a raw-CSR constructor, checked: a variable to adopt, or a fresh array. `trainable`
+ * needs one weight per synapse (checked here, before anything is built).
+ */
+export function csrWeights(csr: CsrInput): Float32Array | tf.Variable {
+  const nnz = csr.indices.length;
+  if (csr.weights instanceof tf.Variable) return checkVariable('csr.weights', csr.weights, [nnz]);
+  if (csr.trainable !== undefined && typeof csr.trainable !== 'boolean') {
+    throw new PlasticityError('E_PARAM', `csr.trainable must be a boolean, got ${describeValue(csr.trainable)}`);
+  }
+  const w = weightArray('csr.weights', csr.weights, nnz);
+  if (csr.trainable && w.length !== nnz) {
+    throw new PlasticityError('E_PARAM', `csr.trainable needs one weight per synapse (${nnz}), got a homogeneous weight`);
+  }
+  return w;
 }
 
 export interface CooOptions {
@@ -52,17 +76,23 @@ export class CSRConnection extends SparseConnection {
   /** Host copy of the column indices; dropped on wasm once the row tensors hold them (see indices()). */
   private colIndex: Int32Array | null;
 
-  private constructor(nPre: number, nPost: number, indptr: Int32Array, indices: Int32Array, weights: Float32Array) {
+  private constructor(nPre: number, nPost: number, indptr: Int32Array, indices: Int32Array, weights: Float32Array | tf.Variable) {
     super(nPre, nPost, indices.length, weights);
     this.indptr = indptr;
     this.colIndex = indices;
   }
 
-  /** From validated raw CSR arrays (copied); corrupt input throws E_FORMAT naming the first bad position. */
+  /**
+   * From validated raw CSR arrays (copied); corrupt input throws E_FORMAT naming the first bad
+   * position. A tf.Variable as `weights` (shape [nnz], float32) is adopted, or `trainable: true`
+   * makes one: the connection is then trainable (see `variable`).
+   */
   static fromCsr(csr: CsrInput): CSRConnection {
     validateCsr('csr', csr);
-    const weights = weightArray('csr.weights', csr.weights, csr.indices.length);
-    return new CSRConnection(csr.nPre, csr.nPost, csr.indptr.slice(), csr.indices.slice(), weights);
+    const weights = csrWeights(csr);
+    const conn = new CSRConnection(csr.nPre, csr.nPost, csr.indptr.slice(), csr.indices.slice(), weights);
+    if (csr.trainable) conn.makeTrainable();
+    return conn;
   }
 
   /** From COO triples in any order; duplicates summed (default) or rejected. Sorted into CSR order. */

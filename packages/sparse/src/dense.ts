@@ -18,6 +18,7 @@ import { ADD_OUTER } from './kernels/names.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, vector } from './operands.js';
 import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
+import { assignInto, checkTrainableOptions, checkVariable, type TrainableOptions } from './variable.js';
 
 /** Active (!= 0) as 1 in the forward pass, identity in the backward pass (straight-through). */
 const binaryEvents = tf.customGrad(((x: tf.Tensor) => ({
@@ -43,7 +44,12 @@ export class DenseConnection implements Connection {
   readonly nPre: number;
   readonly nPost: number;
   readonly homogeneous = false;
+  /** The weights; when trainable, this is the variable itself (one copy, see `variable`). */
   private w: tf.Tensor2D;
+  private v: tf.Variable<tf.Rank.R2> | null = null;
+  /** Counts weight changes (see weightsVersion); `versionDataId` notices assigns made by others. */
+  private version = 0;
+  private versionDataId: object | null = null;
   private indexTensors?: { pre: tf.Tensor1D; post: tf.Tensor1D };
   private rowView?: FullView;
   private colView?: FullView;
@@ -55,7 +61,22 @@ export class DenseConnection implements Connection {
     registerSparseKernels();
     this.nPre = nPre;
     this.nPost = nPost;
-    this.w = tf.keep(weights);
+    if (weights instanceof tf.Variable) {
+      this.v = weights as tf.Variable<tf.Rank.R2>;
+      this.w = this.v;
+    } else {
+      this.w = tf.keep(weights);
+    }
+  }
+
+  /**
+   * Adopts a float32 tf.Variable of shape [nPre, nPost] as the weights (no copy): the connection is
+   * trainable from the start (`variable` returns it) and owns it (disposes it with itself).
+   */
+  static fromVariable(variable: tf.Variable): DenseConnection {
+    requireBackend('creating a DenseConnection');
+    const v = checkVariable('variable', variable, [null, null]) as tf.Variable<tf.Rank.R2>;
+    return new DenseConnection(v.shape[0], v.shape[1], v);
   }
 
   private static of(nPre: number, nPost: number, values: Float32Array): DenseConnection {
@@ -127,8 +148,50 @@ export class DenseConnection implements Connection {
     return [this.nPre, this.nPost];
   }
 
+  /**
+   * The tf.Variable that holds the weights ([nPre, nPost]) once the connection is trainable, else
+   * null. It is the connection's only copy: plastic updates write into it (in place where its buffer
+   * is exclusive, by `assign` otherwise) and an optimizer's `assign` is what propagate and the plastic
+   * updates read next. Owned by the connection (disposed with it).
+   */
+  get variable(): tf.Variable | null {
+    this.assertLive();
+    return this.v;
+  }
+
+  /**
+   * Makes the weights a tf.Variable (no copy: the variable takes over the weights' buffer) and returns
+   * it; returns the same variable when already trainable.
+   */
+  makeTrainable(options: TrainableOptions = {}): tf.Variable {
+    this.assertLive();
+    if (this.v) return this.v;
+    checkTrainableOptions(options);
+    const v = tf.variable(this.weightTensor, true, options.name) as tf.Variable<tf.Rank.R2>;
+    this.w.dispose(); // v now holds the buffer alone (a variable shares its initial value's buffer)
+    this.w = v;
+    this.v = v;
+    this.version++;
+    return v;
+  }
+
+  /** Changes whenever the weights may have changed (updates, setWeights, an assign to the variable). */
+  get weightsVersion(): number {
+    this.assertLive();
+    if (this.v && this.v.dataId !== this.versionDataId) {
+      this.versionDataId = this.v.dataId;
+      this.version++;
+    }
+    return this.version;
+  }
+
   get weightTensor(): tf.Tensor2D {
     this.assertLive();
+    if (this.v) {
+      // The variable is the weights; a second handle on its buffer would make every update a copy.
+      this.changedInPlace = false;
+      return this.v;
+    }
     if (this.changedInPlace) {
       // Updates in place keep the tensor object; a reader gets a new one (same buffer) so that
       // "same object" keeps meaning "same weights", as when every update returned a new tensor.
@@ -144,9 +207,15 @@ export class DenseConnection implements Connection {
 
   private assertLive(): void {
     if (this.disposed) throw new PlasticityError('E_PARAM', 'this dense connection has been disposed');
+    if (this.v?.isDisposed) throw new PlasticityError('E_PARAM', 'the variable of this dense connection has been disposed');
   }
 
   private replace(next: tf.Tensor2D): void {
+    this.version++;
+    if (this.v) {
+      assignInto(this.v, next);
+      return;
+    }
     const old = this.w;
     this.w = tf.keep(next);
     if (old !== next) old.dispose();
@@ -248,6 +317,7 @@ export class DenseConnection implements Connection {
     const attrs = boundAttrs(bounds);
     if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
       this.changedInPlace = true;
+      this.version++;
       return;
     }
     checkValues(valuesName, values, nValues);
@@ -344,6 +414,6 @@ export class DenseConnection implements Connection {
     if (this.disposed) return;
     this.disposed = true;
     const views = [this.rowView, this.colView].flatMap((v) => (v ? [v.ptr, v.idx, ...(v.slot ? [v.slot] : [])] : []));
-    tf.dispose([this.w, ...views, ...(this.indexTensors ? [this.indexTensors.pre, this.indexTensors.post] : [])]);
+    tf.dispose([...(this.w.isDisposed ? [] : [this.w]), ...views, ...(this.indexTensors ? [this.indexTensors.pre, this.indexTensors.post] : [])]);
   }
 }

@@ -13,6 +13,7 @@ import { eventMatVec, onRowsUpdate, shareBuffer } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
+import { assignInto, checkTrainableOptions, type TrainableOptions } from './variable.js';
 
 /** Kernel inputs of a compressed view, kept alive by the connection. */
 interface ViewTensors {
@@ -36,7 +37,12 @@ export abstract class SparseConnection implements Connection {
   readonly nPre: number;
   readonly nPost: number;
   readonly nnz: number;
+  /** The weights; when trainable, this is the variable itself (one copy, see `variable`). */
   private w: tf.Tensor1D;
+  private v: tf.Variable<tf.Rank.R1> | null = null;
+  /** Counts weight changes (see weightsVersion); `versionDataId` notices assigns made by others. */
+  private version = 0;
+  private versionDataId: object | null = null;
   private rowTensors?: ViewTensors;
   private colTensors?: ViewTensors;
   private identitySlot?: tf.Tensor1D;
@@ -45,14 +51,19 @@ export abstract class SparseConnection implements Connection {
   /** The weights changed in place since `weightTensor` last handed out `w` (see the getter). */
   private changedInPlace = false;
 
-  protected constructor(nPre: number, nPost: number, nnz: number, weights: Float32Array) {
+  /** `weights`: a fresh array (it becomes tfjs's buffer on cpu), or a checked variable to adopt. */
+  protected constructor(nPre: number, nPost: number, nnz: number, weights: Float32Array | tf.Variable) {
     requireBackend('creating a CSR or COO connection');
     registerSparseKernels();
     this.nPre = nPre;
     this.nPost = nPost;
     this.nnz = nnz;
-    // The array becomes tfjs's buffer on cpu, so it must not be one the caller still holds.
-    this.w = tf.keep(tf.tensor1d(weights, 'float32'));
+    if (weights instanceof tf.Variable) {
+      this.v = weights as tf.Variable<tf.Rank.R1>;
+      this.w = this.v;
+    } else {
+      this.w = tf.keep(tf.tensor1d(weights, 'float32'));
+    }
   }
 
   /** Row view over pre (CSR); `slot` null when view order is storage order. */
@@ -70,8 +81,55 @@ export abstract class SparseConnection implements Connection {
     return this.w.size !== this.nnz;
   }
 
+  /**
+   * The tf.Variable that holds the weights ([nnz], storage order) once the connection is trainable,
+   * else null. It is the connection's only copy: plastic updates write into it (in place where its
+   * buffer is exclusive, by `assign` otherwise) and an optimizer's `assign` is what propagate and the
+   * plastic updates read next. Owned by the connection (disposed with it).
+   */
+  get variable(): tf.Variable | null {
+    this.assertLive();
+    return this.v;
+  }
+
+  /**
+   * Makes the weights a tf.Variable (no copy: the variable takes over the weights' buffer) and returns
+   * it; returns the same variable when already trainable. For optimizers:
+   * `optimizer.minimize(() => loss(conn.propagate(x)), false, [conn.makeTrainable()])`.
+   * Homogeneous weights throw E_PARAM (a variable needs one weight per synapse).
+   */
+  makeTrainable(options: TrainableOptions = {}): tf.Variable {
+    this.assertPlastic('makeTrainable');
+    if (this.v) return this.v;
+    checkTrainableOptions(options);
+    const v = tf.variable(this.weightTensor, true, options.name) as tf.Variable<tf.Rank.R1>;
+    this.w.dispose(); // v now holds the buffer alone (a variable shares its initial value's buffer)
+    this.w = v;
+    this.v = v;
+    this.version++;
+    return v;
+  }
+
+  /**
+   * A number that changes whenever the weights may have changed: every update, setWeights, and an
+   * assign to the variable by anyone (an optimizer step). Equal numbers mean the same weights.
+   */
+  get weightsVersion(): number {
+    this.assertLive();
+    if (this.v && this.v.dataId !== this.versionDataId) {
+      this.versionDataId = this.v.dataId;
+      this.version++;
+    }
+    return this.version;
+  }
+
   get weightTensor(): tf.Tensor1D {
     this.assertLive();
+    if (this.v) {
+      // The variable is the weights; a second handle on its buffer would make every update a copy.
+      this.changedInPlace = false;
+      return this.v;
+    }
     if (this.changedInPlace) {
       // Updates in place keep the tensor object; a reader gets a new one (same buffer) so that
       // "same object" keeps meaning "same weights", as when every update returned a new tensor.
@@ -87,6 +145,7 @@ export abstract class SparseConnection implements Connection {
 
   private assertLive(): void {
     if (this.disposed) throw new PlasticityError('E_PARAM', `this ${this.format} connection has been disposed`);
+    if (this.v?.isDisposed) throw new PlasticityError('E_PARAM', `the variable of this ${this.format} connection has been disposed`);
   }
 
   private assertPlastic(op: string): void {
@@ -162,6 +221,11 @@ export abstract class SparseConnection implements Connection {
   }
 
   private replaceWeights(next: tf.Tensor1D): void {
+    this.version++;
+    if (this.v) {
+      assignInto(this.v, next);
+      return;
+    }
     const old = this.w;
     this.w = tf.keep(next);
     if (old !== next) old.dispose();
@@ -258,6 +322,7 @@ export abstract class SparseConnection implements Connection {
     const attrs = boundAttrs(bounds);
     if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
       this.changedInPlace = true;
+      this.version++;
       return;
     }
     checkValues(valuesName, values, nValues);
@@ -361,7 +426,7 @@ export abstract class SparseConnection implements Connection {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const owned: tf.Tensor[] = [this.w];
+    const owned: tf.Tensor[] = this.w.isDisposed ? [] : [this.w]; // a variable may have been disposed by its user
     for (const v of [this.rowTensors, this.colTensors]) if (v) owned.push(v.ptr, v.idx, ...(v.slot ? [v.slot] : []));
     if (this.identitySlot) owned.push(this.identitySlot);
     if (this.indexTensors) owned.push(this.indexTensors.pre, this.indexTensors.post);

@@ -15,7 +15,8 @@ const spike = tf.customGrad(((v: tf.Tensor, save: (ts: tf.Tensor[]) => void) => 
 
 /**
  * A sparse spiking layer trained by backprop: spikes @ W through the registered event-propagation
- * gradient, a surrogate spike function, Adam on the stored weights only.
+ * gradient, a surrogate spike function, Adam on the connection's own weights (its tf.Variable: no
+ * second copy to keep in step with the connection).
  */
 export const sparseBackprop: Demo = {
   name: 'sparse-backprop',
@@ -32,11 +33,11 @@ export const sparseBackprop: Demo = {
     const conn = CSRConnection.random({ nPre: nIn, nPost: nOut, p: 0.1, seed: 12, init: { dist: 'normal', mean: 0, std: 0.1 } });
     const x = tf.tensor2d(rng.bernoulli(patterns * nIn, 0.2), [patterns, nIn], 'float32');
     const target = tf.tensor2d(rng.bernoulli(patterns * nOut, 0.3), [patterns, nOut], 'float32');
-    const initial = tf.clone(conn.weightTensor);
-    const w = tf.variable(initial); // a variable of its own: the connection's in-place kernels never touch it
-    initial.dispose();
+    const tensorsTrainable = tf.memory().numTensors;
+    const w = conn.makeTrainable(); // the connection's weights become a tf.Variable, without a copy
+    const oneCopy = tf.memory().numTensors === tensorsTrainable && conn.weightTensor === w;
     const optimizer = tf.train.adam(0.02);
-    const lossOf = () => tf.mean(tf.square(tf.sub(spike(tf.sub(conn.propagate(x, { weights: w }), 0.5)), target))) as tf.Scalar;
+    const lossOf = () => tf.mean(tf.square(tf.sub(spike(tf.sub(conn.propagate(x), 0.5)), target))) as tf.Scalar;
     const losses: number[] = [];
     const bar = progress('training', steps);
     for (let s = 0; s < steps; s++) {
@@ -46,7 +47,7 @@ export const sparseBackprop: Demo = {
       if (s % 10 === 0) bar.update(s + 1, `loss ${losses.at(-1)!.toFixed(4)}`);
     }
     bar.finish(`loss ${losses.at(-1)!.toFixed(4)}`);
-    conn.setWeights(w);
+    const stillOneCopy = conn.variable === w && conn.weightTensor === w;
     const out = tf.tidy(() => tf.cast(tf.greater(conn.propagate(x), 0.5), 'float32'));
     const correct = tf.tidy(() => tf.mean(tf.cast(tf.equal(out, target), 'float32')));
     const accuracy = (await correct.data())[0]!;
@@ -54,9 +55,9 @@ export const sparseBackprop: Demo = {
       { title: `Training a ${nIn} → ${nOut} CSR spiking layer (${conn.nnz} synapses)`, xLabel: 'step', yLabel: 'loss', yMin: 0 }),
     'The loss falls as the surrogate gradient trains the stored weights.');
     const synapses = conn.nnz;
-    tf.dispose([x, target, w, out, correct]);
+    tf.dispose([x, target, out, correct]);
     optimizer.dispose();
-    conn.dispose();
+    conn.dispose(); // disposes its variable too
     return {
       summary: {
         figure: `loss ${losses[0]!.toFixed(3)} → ${losses.at(-1)!.toFixed(3)}, ${(100 * accuracy).toFixed(1)}% output spikes right`,
@@ -70,6 +71,7 @@ export const sparseBackprop: Demo = {
       },
       checks: {
         'loss falls by more than half': losses.at(-1)! < 0.5 * losses[0]!,
+        'Adam trains the connection\'s own variable (one copy of the weights)': oneCopy && stillOneCopy,
         'no tensors left behind': tf.memory().numTensors === tensorsBefore,
       },
     };

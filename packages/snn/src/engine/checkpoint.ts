@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { PlasticityError, crc32, describeValue, loadCheckpoint, saveCheckpoint, type PluginConfig, type PluginState, type Registry } from '@plasticity/core';
 import type { FusedKernelState } from '@plasticity/core/fused';
-import { disposeState, type Projection } from './model.js';
+import { disposeState, weightStamp, type Projection } from './model.js';
 import { fillMembers } from './weights.js';
 import type { Simulation } from './simulation.js';
 
@@ -144,7 +144,7 @@ export function loadNetworkCheckpoint(sim: Simulation, dtMs: number, registry: R
         p.members.w!.set(w);
       } else {
         p.conn.setWeights(Float32Array.from(w));
-        p.published = p.conn.weightTensor;
+        p.published = weightStamp(p.conn);
         p.host = null;
       }
       kernels.forEach((k, m) => k.setState(rs[m]!, pd.rules[m]));

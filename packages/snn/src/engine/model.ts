@@ -16,10 +16,31 @@ export interface NetworkConnection extends SynapseOps {
   readonly format: 'dense' | 'csr' | 'coo';
   readonly homogeneous: boolean;
   readonly weightTensor: Tensor;
+  /**
+   * Optional: a number that changes whenever the weights may have changed. @plasticity/sparse's
+   * connections have it; it is how a trainable connection (whose weight tensor is always the same
+   * tf.Variable) tells that an optimizer assigned new weights.
+   */
+  readonly weightsVersion?: number;
   pairs(): { pre: Int32Array; post: Int32Array };
   getWeights(): Promise<Float32Array>;
   setWeights(values: ArrayLike<number> | Tensor): void;
   dispose(): void;
+}
+
+/** Identifies a connection's weights: the tensor object and, where the connection counts them, its version. */
+export interface WeightStamp {
+  readonly tensor: Tensor;
+  readonly version: number | undefined;
+}
+
+export function weightStamp(conn: NetworkConnection): WeightStamp {
+  return { tensor: conn.weightTensor, version: conn.weightsVersion };
+}
+
+/** True when `stamp` still describes the connection's weights. */
+export function sameWeights(conn: NetworkConnection, stamp: WeightStamp | null): boolean {
+  return stamp !== null && conn.weightTensor === stamp.tensor && conn.weightsVersion === stamp.version;
 }
 
 /** Which engine runs a projection, and why. */
@@ -90,8 +111,8 @@ export interface Projection {
   copied: boolean;
   /** The host copy kept between runs on backends other than cpu (null on cpu or when stale). */
   host: Float32Array | null;
-  /** The weight tensor as the kernel last published it (a different one means it was replaced). */
-  published: Tensor | null;
+  /** The weights as the kernel last published them (see weightStamp; a different stamp means replaced). */
+  published: WeightStamp | null;
   readonly ring: { active: Int32Array[]; value: Float32Array[]; count: Int32Array } | null;
   /** Every pre event is 1 (a source, or neurons without signed spikes). */
   readonly binaryPre: boolean;

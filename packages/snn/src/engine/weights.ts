@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Projection } from './model.js';
+import { sameWeights, weightStamp, type Projection } from './model.js';
 
 // The bridge between the connections' weight tensors and the host arrays the fused kernels write:
 // on cpu the kernels work in the tensor's own buffer; elsewhere on a host copy that is uploaded at
@@ -26,14 +26,14 @@ function hostWeights(p: Projection): Float32Array | null {
     return backend.refCount(t.dataId) === 1 && values instanceof Float32Array ? values : null;
   }
   // the host copy of the last run is current unless someone replaced the tensor since it was published
-  return p.host !== null && p.conn.weightTensor === p.published ? p.host : null;
+  return p.host !== null && sameWeights(p.conn, p.published) ? p.host : null;
 }
 
 function attach(p: Projection, w: Float32Array): void {
   p.w = w;
   p.copied = !cpuBackend();
   p.host = p.copied ? w : null;
-  p.kernel.attach?.(w, p.conn.weightTensor !== p.published);
+  p.kernel.attach?.(w, !sameWeights(p.conn, p.published));
 }
 
 /** A population network's weights live on the host, one slice per member, from the connection's. */
@@ -84,7 +84,7 @@ export function sync(projections: readonly Projection[]): void {
     }
     p.kernel.publish?.(p.w);
     if (p.copied) p.conn.setWeights(p.w);
-    p.published = p.conn.weightTensor;
+    p.published = weightStamp(p.conn);
   }
 }
 
@@ -92,7 +92,7 @@ export function release(projections: readonly Projection[]): void {
   sync(projections);
   for (const p of projections) {
     if (p.members) { p.w = null; continue; }
-    p.published = p.conn.weightTensor;
+    p.published = weightStamp(p.conn);
     p.w = null;
     p.copied = false;
   }
