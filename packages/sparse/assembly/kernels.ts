@@ -285,6 +285,47 @@ export function addOuter(ptr: usize, idx: usize, slot: usize, w: usize, list: us
   }
 }
 
+/**
+ * OnRows (c = 0: d = vals[idx[k]]) or AddOuter (d = scale · Σ_b a[b, r] · c[b, idx[k]], a at `vals`)
+ * with a per-synapse factor and/or per-row bounds, in float64 as the cpu kernel:
+ * w(p) = f32(clip_b(f64(w(p)) + lr[p] · d)). ex = [lr (lrLen), lo (nB), hi (nB)] float32; the bound
+ * row b is r, or idx[k] with flags & 2; flags & 4 / & 8: lo / hi set. Without per-row bounds
+ * (nB = 0) the scalar lo/hi clip.
+ */
+export function updateEx(ptr: usize, idx: usize, slot: usize, w: usize, list: usize, nAct: i32,
+                         vals: usize, c: usize, batch: i32, nRows: i32, nCols: i32, scale: f64,
+                         lo: f64, hi: f64, ex: usize, lrLen: i32, nB: i32, flags: i32): void {
+  for (let t = 0; t < nAct; t++) {
+    const r = load<i32>(list + (<usize>t << 2));
+    let k = load<i32>(ptr + (<usize>r << 2));
+    const e = load<i32>(ptr + (<usize>r << 2), 4);
+    for (; k < e; k++) {
+      const j = load<i32>(idx + (<usize>k << 2));
+      let d: f64 = 0;
+      if (c == 0) {
+        d = <f64>load<f32>(vals + (<usize>j << 2));
+      } else {
+        for (let b = 0; b < batch; b++) {
+          d += <f64>load<f32>(vals + ((<usize>b * <usize>nRows + <usize>r) << 2)) *
+               <f64>load<f32>(c + ((<usize>b * <usize>nCols + <usize>j) << 2));
+        }
+        d = scale * d;
+      }
+      const pi = slot == 0 ? <usize>k : <usize>load<i32>(slot + (<usize>k << 2));
+      const p = w + (pi << 2);
+      let v = <f64>load<f32>(p) + (lrLen > 0 ? <f64>load<f32>(ex + (pi << 2)) * d : d);
+      if (nB > 0) {
+        const lp = ex + (<usize>(lrLen + (flags & 2 ? j : r)) << 2);
+        if (flags & 4) { const l = <f64>load<f32>(lp); if (v < l) v = l; }
+        if (flags & 8) { const h = <f64>load<f32>(lp + (<usize>nB << 2)); if (v > h) v = h; }
+      } else {
+        v = v < lo ? lo : v > hi ? hi : v;
+      }
+      store<f32>(p, <f32>v);
+    }
+  }
+}
+
 /** out[pos(k)] = f32(Σ_b f64(a[b, r]) · f64(c[b, idx[k]])) for every slot k of every row r < nRows. */
 export function sddmm(ptr: usize, idx: usize, slot: usize, a: usize, c: usize, batch: i32,
                       nRows: i32, nCols: i32, out: usize): void {

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Bounds, SpikeVector, SynapseOps, ValueVector } from '@plasticity/core';
 import type { EventList } from './event-list.js';
 import type { TrainableOptions } from './variable.js';
+import type { RowBounds, UpdateOptions } from './update-options.js';
 
 /** Storage formats of a connection. */
 export type ConnectionFormat = 'dense' | 'csr' | 'coo';
@@ -90,11 +91,18 @@ export interface Connection extends SynapseOps {
   /**
    * W[i, j] += postValues[j] on the synapses of every active pre i, clipping those. `preActive` may
    * be an EventList; a host Float32Array `postValues` must be finite (E_PARAM). On cpu and wasm
-   * the update runs in place with no tensor allocated.
+   * the update runs in place with no tensor allocated. `bounds` sides may be arrays of length nPre
+   * (per presynaptic row); `options.lr` multiplies synapse k's update by lr[k] (storage order, length
+   * nnz; a 0/1 mask is the special case). Either takes the kernel path (no host fast path).
    */
-  onPre(preActive: StepInput, postValues: ValueVector, bounds?: Bounds): void;
+  onPre(preActive: StepInput, postValues: ValueVector, bounds?: RowBounds, options?: UpdateOptions): void;
   /** W[i, j] += preValues[i] on the synapses of every active post j (as onPre, through the CSC view). */
-  onPost(preValues: ValueVector, postActive: StepInput, bounds?: Bounds): void;
+  onPost(preValues: ValueVector, postActive: StepInput, bounds?: RowBounds, options?: UpdateOptions): void;
+  /**
+   * W[i, j] += scale · Σ_b a[b, i] · b[b, j] on the stored synapses of rows with some a != 0 (as
+   * SynapseOps). Bounds and options as onPre: per-row bounds and a per-synapse factor.
+   */
+  addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: RowBounds, options?: UpdateOptions): void;
   /**
    * Scales each post neuron's incoming weights so they sum to `target`; columns summing to 0 are
    * left unchanged. Every stored synapse is touched, so bounds clip all of them.

@@ -19,6 +19,7 @@ import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, vector } from './operands.js';
 import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
 import { assignInto, checkTrainableOptions, checkVariable, type TrainableOptions } from './variable.js';
+import { updateExtras, type RowBounds, type UpdateOptions } from './update-options.js';
 
 /** Active (!= 0) as 1 in the forward pass, identity in the backward pass (straight-through). */
 const binaryEvents = tf.customGrad(((x: tf.Tensor) => ({
@@ -299,22 +300,33 @@ export class DenseConnection implements Connection {
     });
   }
 
-  onPre(preActive: StepInput, postValues: ValueVector, bounds?: Bounds): void {
+  onPre(preActive: StepInput, postValues: ValueVector, bounds?: RowBounds, options?: UpdateOptions): void {
     this.assertLive();
-    this.updateRows(this.rows(), stepEvents('preActive', preActive, this.nPre), this.nPre, postValues, 'postValues', this.nPost, bounds);
+    const ev = stepEvents('preActive', preActive, this.nPre);
+    this.updateRows(this.rows(), ev, this.nPre, postValues, 'postValues', this.nPost, bounds, options, false);
   }
 
-  onPost(preValues: ValueVector, postActive: StepInput, bounds?: Bounds): void {
+  onPost(preValues: ValueVector, postActive: StepInput, bounds?: RowBounds, options?: UpdateOptions): void {
     this.assertLive();
     const ev = stepEvents('postActive', postActive, this.nPost);
-    this.updateRows(this.cols(), ev, this.nPost, preValues, 'preValues', this.nPre, bounds);
+    this.updateRows(this.cols(), ev, this.nPost, preValues, 'preValues', this.nPre, bounds, options, true);
   }
 
   /** As SparseConnection.updateRows: host kernels in place on cpu/wasm, else ON_ROWS on tensors. */
   private updateRows(view: FullView, ev: StepEvents, nRows: number, values: ValueVector, valuesName: string, nValues: number,
-    bounds: Bounds | undefined): void {
+    bounds: RowBounds | undefined, options: UpdateOptions | undefined, byIdx: boolean): void {
     checkOperand(valuesName, values, nValues, false);
-    const attrs = boundAttrs(bounds);
+    const { extras, ...attrs } = updateExtras(bounds, options, this.nnz, this.nPre, byIdx, [this.nPre, this.nPost]);
+    if (extras) {
+      checkValues(valuesName, values, nValues);
+      const ex = extras.ex();
+      try {
+        this.replace(onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues, { ...attrs, ...extras.attrs }, ex) as tf.Tensor2D);
+      } finally {
+        ex.dispose();
+      }
+      return;
+    }
     if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
       this.changedInPlace = true;
       this.version++;
@@ -324,14 +336,18 @@ export class DenseConnection implements Connection {
     this.replace(onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues, attrs) as tf.Tensor2D);
   }
 
-  addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: Bounds): void {
+  addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: RowBounds, options?: UpdateOptions): void {
     this.assertLive();
     checkOperand('a', a, this.nPre, true);
     checkOperand('b', b, this.nPost, true);
     checkSameBatch('a', a, 'b', b);
     check.finite('scale', scale);
-    const attrs = { scale, ...boundAttrs(bounds) };
-    this.update(ADD_OUTER, this.rows(), () => ({ a: operand(a, this.nPre).tensor, c: operand(b, this.nPost).tensor }), attrs);
+    const { extras, ...bound } = updateExtras(bounds, options, this.nnz, this.nPre, false, [this.nPre, this.nPost]);
+    this.update(ADD_OUTER, this.rows(), () => ({
+      a: operand(a, this.nPre).tensor,
+      c: operand(b, this.nPost).tensor,
+      ...(extras ? { ex: extras.ex() } : {}),
+    }), { scale, ...bound, ...(extras?.attrs ?? {}) });
   }
 
 

@@ -1,6 +1,7 @@
 export type { Connection, ConnectionArrays, ConnectionFormat, EventMode, PropagateIntoOptions, PropagateOptions, StepInput } from './connection.js';
 export type { EventList } from './event-list.js';
 export type { TrainableOptions } from './variable.js';
+export type { RowBounds, UpdateOptions } from './update-options.js';
 export { CSRConnection, type CsrInput, type CooOptions } from './csr.js';
 export { COOConnection } from './coo.js';
 export { DenseConnection } from './dense.js';

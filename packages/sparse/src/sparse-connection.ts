@@ -14,6 +14,7 @@ import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
 import { assignInto, checkTrainableOptions, type TrainableOptions } from './variable.js';
+import { updateExtras, type Extras, type RowBounds, type UpdateOptions } from './update-options.js';
 
 /** Kernel inputs of a compressed view, kept alive by the connection. */
 interface ViewTensors {
@@ -303,23 +304,30 @@ export abstract class SparseConnection implements Connection {
    * W[i, j] += postValues[j] on the synapses of every active pre i (active iff != 0, or listed in an
    * EventList); clips those. Host postValues must be finite. In place, no tensor, on cpu and wasm.
    */
-  onPre(preActive: StepInput, postValues: ValueVector, bounds?: Bounds): void {
+  onPre(preActive: StepInput, postValues: ValueVector, bounds?: RowBounds, options?: UpdateOptions): void {
     this.assertPlastic('onPre');
-    this.updateRows(this.rows(), stepEvents('preActive', preActive, this.nPre), this.nPre, postValues, 'postValues', this.nPost, bounds);
+    const ev = stepEvents('preActive', preActive, this.nPre);
+    this.updateRows(this.rows(), ev, this.nPre, postValues, 'postValues', this.nPost, bounds, options, false);
   }
 
   /** W[i, j] += preValues[i] on the synapses of every active post j (through the CSC view); clips those. */
-  onPost(preValues: ValueVector, postActive: StepInput, bounds?: Bounds): void {
+  onPost(preValues: ValueVector, postActive: StepInput, bounds?: RowBounds, options?: UpdateOptions): void {
     this.assertPlastic('onPost');
     const ev = stepEvents('postActive', postActive, this.nPost);
-    this.updateRows(this.cols(), ev, this.nPost, preValues, 'preValues', this.nPre, bounds);
+    this.updateRows(this.cols(), ev, this.nPost, preValues, 'preValues', this.nPre, bounds, options, true);
   }
 
   /** onPre/onPost over a view: the per-step host kernels where they run, else ON_ROWS on tensors. */
   private updateRows(view: ViewTensors, ev: StepEvents, nRows: number, values: ValueVector, valuesName: string, nValues: number,
-    bounds: Bounds | undefined): void {
+    bounds: RowBounds | undefined, options: UpdateOptions | undefined, byIdx: boolean): void {
     checkOperand(valuesName, values, nValues, false);
-    const attrs = boundAttrs(bounds);
+    const { extras, ...attrs } = updateExtras(bounds, options, this.nnz, this.nPre, byIdx);
+    if (extras) {
+      checkValues(valuesName, values, nValues);
+      this.replaceWeights(this.withEx(extras, (ex) => onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues,
+        { ...attrs, ...extras.attrs }, ex)) as tf.Tensor1D);
+      return;
+    }
     if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
       this.changedInPlace = true;
       this.version++;
@@ -333,17 +341,28 @@ export abstract class SparseConnection implements Connection {
    * W[i, j] += scale · Σ_b a[b, i] · b[b, j] on stored synapses of the pre rows with some a[b, i] != 0;
    * a: [nPre] or [batch, nPre], b: [nPost] or [batch, nPost] (summed over the batch). Clips those.
    */
-  addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: Bounds): void {
+  addOuter(a: ValueVector, b: ValueVector, scale: number, bounds?: RowBounds, options?: UpdateOptions): void {
     this.assertPlastic('addOuter');
     checkOperand('a', a, this.nPre, true);
     checkOperand('b', b, this.nPost, true);
     checkSameBatch('a', a, 'b', b);
     check.finite('scale', scale);
-    const attrs = { scale, ...boundAttrs(bounds) };
+    const { extras, ...bound } = updateExtras(bounds, options, this.nnz, this.nPre, false);
     this.update(ADD_OUTER, this.rows(), () => ({
       a: operand(a, this.nPre).tensor,
       c: operand(b, this.nPost).tensor,
-    }), attrs);
+      ...(extras ? { ex: extras.ex() } : {}),
+    }), { scale, ...bound, ...(extras?.attrs ?? {}) });
+  }
+
+  /** Runs `f` with the extras' `ex` tensor and disposes it after. */
+  private withEx(extras: Extras, f: (ex: tf.Tensor) => tf.Tensor): tf.Tensor {
+    const ex = extras.ex();
+    try {
+      return f(ex);
+    } finally {
+      ex.dispose();
+    }
   }
 
   /**

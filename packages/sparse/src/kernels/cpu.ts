@@ -47,6 +47,13 @@ function writableWeights(backend: CpuBackend, w: TensorInfo): { array: Float32Ar
   return { array: copy, out: backend.makeTensorInfo(w.shape.slice(), 'float32', copy) };
 }
 
+/** The `ex` input of an update and its attrs as reference.UpdateExtras, or null without `ex`. */
+export function extrasOf(ex: ArrayLike<number> | null, attrs: unknown): ref.UpdateExtras | null {
+  if (ex === null) return null;
+  const a = attrs as { lrLen?: number; nBounds?: number; byIdx?: number; hasMin?: number; hasMax?: number };
+  return { ex, lrLen: a.lrLen ?? 0, nBounds: a.nBounds ?? 0, byIdx: a.byIdx === 1, hasMin: a.hasMin === 1, hasMax: a.hasMax === 1 };
+}
+
 function homogeneousUpdate(kernel: string): never {
   throw new Error(`${kernel}: plastic updates need one weight per synapse, got a homogeneous (length-1) weight`);
 }
@@ -83,8 +90,14 @@ const onRows: KernelFunc = ({ inputs, backend, attrs }) => {
   const nnz = idx!.shape[0]!;
   if (elements(weights!) !== nnz && nnz > 0) homogeneousUpdate(ON_ROWS);
   const { array, out } = writableWeights(b, weights!);
-  ref.onRows(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, active!), values(b, vals!),
-    nRows, wMin, wMax);
+  const x = extrasOf(inputs.ex ? values(b, inputs.ex) : null, attrs);
+  if (x) {
+    ref.onRowsEx(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, active!), values(b, vals!),
+      nRows, wMin, wMax, x);
+  } else {
+    ref.onRows(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, active!), values(b, vals!),
+      nRows, wMin, wMax);
+  }
   return out;
 };
 
@@ -97,8 +110,14 @@ const addOuter: KernelFunc = ({ inputs, backend, attrs }) => {
   const nnz = idx!.shape[0]!;
   if (elements(weights!) !== nnz && nnz > 0) homogeneousUpdate(ADD_OUTER);
   const { array, out } = writableWeights(b, weights!);
-  ref.addOuter(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, a!), values(b, c!),
-    batchOf(a!, nRows), nRows, nCols, scale, wMin, wMax);
+  const x = extrasOf(inputs.ex ? values(b, inputs.ex) : null, attrs);
+  if (x) {
+    ref.addOuterEx(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, a!), values(b, c!),
+      batchOf(a!, nRows), nRows, nCols, scale, wMin, wMax, x);
+  } else {
+    ref.addOuter(values(b, ptr!), values(b, idx!), slotOf(b, inputs as Inputs), array, values(b, a!), values(b, c!),
+      batchOf(a!, nRows), nRows, nCols, scale, wMin, wMax);
+  }
   return out;
 };
 

@@ -76,13 +76,14 @@ export interface ViewInputs {
  * literal objects of one shape: an object spread here cost ~1.7 µs per call.
  */
 export function onRowsUpdate(view: ViewInputs, weights: tf.Tensor, active: SpikeVector, nActive: number,
-  values: ValueVector, nValues: number, attrs: Record<string, number>): tf.Tensor {
+  values: ValueVector, nValues: number, attrs: Record<string, number>, ex?: tf.Tensor): tf.Tensor {
   const a = rank1Input(active, nActive, false);
   const v = rank1Input(values, nValues, true);
   try {
     const inputs = view.slot
       ? { ptr: view.ptr, idx: view.idx, slot: view.slot, weights, active: a.tensor, values: v.tensor }
       : { ptr: view.ptr, idx: view.idx, weights, active: a.tensor, values: v.tensor };
+    if (ex) return runSparseKernel(ON_ROWS, { ...inputs, ex }, attrs);
     return runSparseKernel(ON_ROWS, inputs, attrs);
   } finally {
     if (a.owned) a.tensor.dispose();

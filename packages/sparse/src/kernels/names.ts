@@ -34,6 +34,16 @@ export const ROW_DOT = 'PlasticitySparseRowDot';
  *  COO onPre/onPost (CSR/CSC views + slot). */
 export const ON_ROWS = 'PlasticitySparseOnRows';
 
+/**
+ * Optional input of OnRows and AddOuter: `ex` float32 [lrLen + 2 · nBounds] = [lr, lo, hi] with attrs
+ * { lrLen: 0 | nnz, nBounds: 0 | n, byIdx: 0 | 1, hasMin: 0 | 1, hasMax: 0 | 1 }. The update of the
+ * synapse at weight position p is multiplied by lr[p] (when lrLen > 0), and with nBounds > 0 it is
+ * clipped to [lo[b], hi[b]] (the sides with their flag set) instead of [wMin, wMax], b being the row r
+ * (byIdx 0) or idx[k] (byIdx 1: the CSC view, whose rows are post, clipped by pre row). cpu and wasm
+ * compute w(p) = f32(clip(f64(w(p)) + f64(lr[p]) · d)) in float64; webgpu in float32.
+ */
+export const UPDATE_EXTRAS = 'ex';
+
 /** w(k) = clip(w(k) + scale · Σ_b a[b, r] · c[b, idx[k]]) for slots of rows r where some a[b, r] != 0.
  *  inputs: ptr, idx, weights, a [batch, nRows], c [batch, nCols]; optional slot. attrs: { scale, wMin, wMax }.
  *  output: the updated weights (in place on cpu/wasm). */

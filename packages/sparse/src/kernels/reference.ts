@@ -225,3 +225,62 @@ export function sddmm(
     }
   }
 }
+
+/**
+ * The per-synapse factor and per-row bounds of an update (kernel input `ex`, see names.ts):
+ * ex = [lr (lrLen: 0 or one per weight position), lo (nBounds), hi (nBounds)]. The bounds of slot k
+ * are those of its row r, or of idx[k] with `byIdx` (the CSC view, whose rows are post neurons,
+ * clipping by pre row). With nBounds = 0 the scalar bounds apply.
+ */
+export interface UpdateExtras {
+  readonly ex: Values;
+  readonly lrLen: number;
+  readonly nBounds: number;
+  readonly byIdx: boolean;
+  readonly hasMin: boolean;
+  readonly hasMax: boolean;
+}
+
+/** w(p) = clip_b(w(p) + lr[p] · d) in float64, stored as float32 (the shared step of the *Ex kernels). */
+function updateEx(weights: Float32Array, p: number, b: number, d: number, x: UpdateExtras, wMin: number, wMax: number): void {
+  let v = weights[p]! + (x.lrLen > 0 ? x.ex[p]! * d : d);
+  if (x.nBounds > 0) {
+    if (x.hasMin) { const lo = x.ex[x.lrLen + b]!; if (v < lo) v = lo; }
+    if (x.hasMax) { const hi = x.ex[x.lrLen + x.nBounds + b]!; if (v > hi) v = hi; }
+  } else {
+    v = v < wMin ? wMin : v > wMax ? wMax : v;
+  }
+  weights[p] = v;
+}
+
+/** onRows with a per-synapse factor and/or per-row bounds: w(p) = clip_b(w(p) + lr[p] · values[idx[k]]). */
+export function onRowsEx(
+  ptr: Values, idx: Values, slot: Values | null, weights: Float32Array, active: Values, values: Values,
+  nRows: number, wMin: number, wMax: number, x: UpdateExtras,
+): void {
+  for (let r = 0; r < nRows; r++) {
+    if (active[r] === 0) continue;
+    for (let k = ptr[r]!; k < ptr[r + 1]!; k++) {
+      const j = idx[k]!;
+      updateEx(weights, slot === null ? k : slot[k]!, x.byIdx ? j : r, values[j]!, x, wMin, wMax);
+    }
+  }
+}
+
+/** addOuter with a per-synapse factor and/or per-row bounds: w(p) = clip_b(w(p) + lr[p] · (scale · s)). */
+export function addOuterEx(
+  ptr: Values, idx: Values, slot: Values | null, weights: Float32Array, a: Values, c: Values,
+  batch: number, nRows: number, nCols: number, scale: number, wMin: number, wMax: number, x: UpdateExtras,
+): void {
+  for (let r = 0; r < nRows; r++) {
+    let any = false;
+    for (let b = 0; b < batch; b++) if (a[b * nRows + r] !== 0) any = true;
+    if (!any) continue;
+    for (let k = ptr[r]!; k < ptr[r + 1]!; k++) {
+      const j = idx[k]!;
+      let s = 0;
+      for (let b = 0; b < batch; b++) s += a[b * nRows + r]! * c[b * nCols + j]!;
+      updateEx(weights, slot === null ? k : slot[k]!, x.byIdx ? j : r, scale * s, x, wMin, wMax);
+    }
+  }
+}

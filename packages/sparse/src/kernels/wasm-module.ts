@@ -34,6 +34,13 @@ export interface KernelExports {
   /** w(k) = clip(w(k) + scale · Σ_b a[b, r] · c[b, idx[k]], lo, hi) in place on the listed rows. */
   addOuter(ptr: number, idx: number, slot: number, w: number, list: number, nAct: number, a: number, c: number,
     batch: number, nRows: number, nCols: number, scale: number, lo: number, hi: number): void;
+  /**
+   * OnRows (c = 0) or AddOuter (a at `vals`) with a per-synapse factor and/or per-row bounds
+   * (ex = [lr, lo, hi]; flags: 2 bound by idx[k], 4 lo set, 8 hi set), in float64 as the cpu kernel.
+   */
+  updateEx(ptr: number, idx: number, slot: number, w: number, list: number, nAct: number, vals: number, c: number,
+    batch: number, nRows: number, nCols: number, scale: number, lo: number, hi: number,
+    ex: number, lrLen: number, nB: number, flags: number): void;
   /** Index of the first NaN or ±Infinity among n float32 at p, or -1. */
   firstNonFinite(p: number, n: number): number;
   /** out[pos(k)] = Σ_b a[b, r] · c[b, idx[k]] for every slot of every row r < nRows. */

@@ -1,6 +1,7 @@
 import { registerKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT, SDDMM } from './names.js';
 import * as ref from './reference.js';
+import { extrasOf } from './cpu.js';
 import { kernelsFor, offsetOf, scratchFor, type KernelExports, type WasmBackend } from './wasm-module.js';
 
 /**
@@ -152,14 +153,26 @@ const onRows: KernelFunc = ({ inputs, backend: be, attrs }) => {
   const heap = backend.wasm;
   const kern: KernelExports | null = kernelsFor(backend);
   const kind = KIND[active!.dtype];
-  if (!kern || kind === undefined || !allFloat(values!)) {
-    ref.onRows(view(heap, backend, ptr!), view(heap, backend, idx!), slot ? view(heap, backend, slot) : null,
-      f32View(heap, backend, out), view(heap, backend, active!), view(heap, backend, values!), nRows, wMin, wMax);
+  const ex = (inputs as Inputs).ex;
+  if (!kern || kind === undefined || !allFloat(values!, ...(ex ? [ex] : []))) {
+    const x = extrasOf(ex ? view(heap, backend, ex) : null, attrs);
+    if (x) {
+      ref.onRowsEx(view(heap, backend, ptr!), view(heap, backend, idx!), slot ? view(heap, backend, slot) : null,
+        f32View(heap, backend, out), view(heap, backend, active!), view(heap, backend, values!), nRows, wMin, wMax, x);
+    } else {
+      ref.onRows(view(heap, backend, ptr!), view(heap, backend, idx!), slot ? view(heap, backend, slot) : null,
+        f32View(heap, backend, out), view(heap, backend, active!), view(heap, backend, values!), nRows, wMin, wMax);
+    }
     return out;
   }
   const list = scratchFor(backend, (nRows + 1) * 4);
   const s = structure(backend, inputs as Inputs);
   const nAct = kern.activeList(offsetOf(backend, active!), nRows, kind, list);
+  if (ex) {
+    kern.updateEx(s.ptr, s.idx, s.slot, offsetOf(backend, out), list, nAct, offsetOf(backend, values!), 0, 1, nRows, 0, 1,
+      wMin, wMax, offsetOf(backend, ex), ...exArgs(attrs));
+    return out;
+  }
   // Clamping in float32 to float32(bound) equals the cpu's float64 clamp rounded to float32 (rounding
   // is monotonic); ±Infinity bounds clamp nothing, as the cpu's unclipped path.
   kern.onRows(s.ptr, s.idx, s.slot, offsetOf(backend, out), list, nAct, offsetOf(backend, values!), wMin, wMax);
@@ -178,19 +191,37 @@ const addOuter: KernelFunc = ({ inputs, backend: be, attrs }) => {
   const out = writableWeights(backend, weights!);
   const heap = backend.wasm;
   const kern = kernelsFor(backend);
-  if (!kern || !allFloat(a!, c!)) {
-    ref.addOuter(view(heap, backend, ptr!), view(heap, backend, idx!), slot ? view(heap, backend, slot) : null,
-      f32View(heap, backend, out), view(heap, backend, a!), view(heap, backend, c!), batch, nRows, nCols, scale, wMin, wMax);
+  const ex = (inputs as Inputs).ex;
+  if (!kern || !allFloat(a!, c!, ...(ex ? [ex] : []))) {
+    const x = extrasOf(ex ? view(heap, backend, ex) : null, attrs);
+    if (x) {
+      ref.addOuterEx(view(heap, backend, ptr!), view(heap, backend, idx!), slot ? view(heap, backend, slot) : null,
+        f32View(heap, backend, out), view(heap, backend, a!), view(heap, backend, c!), batch, nRows, nCols, scale, wMin, wMax, x);
+    } else {
+      ref.addOuter(view(heap, backend, ptr!), view(heap, backend, idx!), slot ? view(heap, backend, slot) : null,
+        f32View(heap, backend, out), view(heap, backend, a!), view(heap, backend, c!), batch, nRows, nCols, scale, wMin, wMax);
+    }
     return out;
   }
   const list = scratchFor(backend, (nRows + 1) * 4);
   const s = structure(backend, inputs as Inputs);
   const ao = offsetOf(backend, a!);
   const nAct = kern.activeAny(ao, batch, nRows, 0, list);
+  if (ex) {
+    kern.updateEx(s.ptr, s.idx, s.slot, offsetOf(backend, out), list, nAct, ao, offsetOf(backend, c!), batch, nRows, nCols, scale,
+      wMin, wMax, offsetOf(backend, ex), ...exArgs(attrs));
+    return out;
+  }
   kern.addOuter(s.ptr, s.idx, s.slot, offsetOf(backend, out), list, nAct, ao, offsetOf(backend, c!),
     batch, nRows, nCols, scale, wMin, wMax);
   return out;
 };
+
+/** lrLen, nB and flags of updateEx from an update's attrs (see names.ts). */
+function exArgs(attrs: unknown): [number, number, number] {
+  const a = attrs as { lrLen?: number; nBounds?: number; byIdx?: number; hasMin?: number; hasMax?: number };
+  return [a.lrLen ?? 0, a.nBounds ?? 0, (a.byIdx === 1 ? 2 : 0) | (a.hasMin === 1 ? 4 : 0) | (a.hasMax === 1 ? 8 : 0)];
+}
 
 const sddmm: KernelFunc = ({ inputs, backend: be }) => {
   const backend = be as unknown as WasmBackend;

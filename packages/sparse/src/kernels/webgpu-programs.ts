@@ -68,6 +68,43 @@ const CLIP = `
 
 const CLIP_UNIFORMS = 'hasMin : i32, wMin : f32, hasMax : i32, wMax : f32,';
 
+/**
+ * The optional per-synapse factor and per-row bounds of an update (input `Ex` = [lr, lo, hi], see
+ * names.ts). Per-row bounds replace the scalar ones; their flags come as hasMin / hasMax.
+ */
+export interface UpdateExtras {
+  readonly lrLen: number;
+  readonly nBounds: number;
+  readonly byIdx: boolean;
+  readonly hasMin: boolean;
+  readonly hasMax: boolean;
+}
+
+const EX_UNIFORMS = 'lrLen : i32, nBounds : i32, byIdx : i32,';
+
+/** WGSL: x = old + lr[p] · d, then the per-row clip (row `row`, or Idx[k] with byIdx) or the scalar one. */
+function exUpdate(old: string, d: string, row: string): string {
+  return `
+      var d = ${d};
+      if (uniforms.lrLen > 0) { d = f32(Ex[p]) * d; }
+      var x = ${old} + d;
+      if (uniforms.nBounds > 0) {
+        let bi = uniforms.lrLen + select(${row}, Idx[k], uniforms.byIdx != 0);
+        if (uniforms.hasMin != 0 && x < f32(Ex[bi])) { x = f32(Ex[bi]); }
+        if (uniforms.hasMax != 0 && x > f32(Ex[bi + uniforms.nBounds])) { x = f32(Ex[bi + uniforms.nBounds]); }
+      } else {${CLIP}
+      }`;
+}
+
+/** Uniforms of an update: the scalar clip, or with extras their sizes and the per-row flags. */
+function updateUniforms(wMin: number, wMax: number, ex: UpdateExtras | null): GpuUniform[] {
+  if (!ex) return clipUniforms(wMin, wMax);
+  const clip = ex.nBounds > 0
+    ? [i32(ex.hasMin ? 1 : 0), f32(0), i32(ex.hasMax ? 1 : 0), f32(0)]
+    : clipUniforms(wMin, wMax);
+  return [...clip, i32(ex.lrLen), i32(ex.nBounds), i32(ex.byIdx ? 1 : 0)];
+}
+
 /** Bounds as uniforms: infinite bounds become flags, never infinities in the shader. */
 function clipUniforms(wMin: number, wMax: number): GpuUniform[] {
   const hasMin = wMin > -Infinity;
@@ -204,26 +241,30 @@ function oldWeight(inPlace: boolean): string {
  */
 export function onRows(
   backend: GpuBackend, shape: number[], hasSlot: boolean, inPlace: boolean, nRows: number, nnz: number, wMin: number, wMax: number,
+  ex: UpdateExtras | null = null,
 ): Built {
   const lanes = lanesFor(nnz, nRows);
   const pos = posExpr(hasSlot);
+  const update = ex
+    ? exUpdate(oldWeight(inPlace), 'f32(Values[Idx[k]])', 'task')
+    : `
+      var x = ${oldWeight(inPlace)} + f32(Values[Idx[k]]);${CLIP}`;
   return {
     program: makeProgram(backend, {
-      variableNames: updateInputs(inPlace, hasSlot, ['Active', 'Values']),
-      outputShape: shape, shaderKey: `plasticity_sparse_onrows_${hasSlot ? 's' : 'n'}_${inPlace ? 'ip' : 'cp'}`,
-      uniforms: `${TASK_UNIFORMS} ${CLIP_UNIFORMS}`,
+      variableNames: [...updateInputs(inPlace, hasSlot, ['Active', 'Values']), ...(ex ? ['Ex'] : [])],
+      outputShape: shape, shaderKey: `plasticity_sparse_onrows_${hasSlot ? 's' : 'n'}_${inPlace ? 'ip' : 'cp'}${ex ? '_x' : ''}`,
+      uniforms: `${TASK_UNIFORMS} ${CLIP_UNIFORMS}${ex ? ` ${EX_UNIFORMS}` : ''}`,
       getUserCode: () => `
   fn main(index : i32) {${TASK_PROLOGUE}
     if (f32(Active[task]) == 0.0) { return; }
     let end = Ptr[task + 1];
     for (var k = Ptr[task] + lane; k < end; k = k + uniforms.lanes) {
-      let p = ${pos};
-      var x = ${oldWeight(inPlace)} + f32(Values[Idx[k]]);${CLIP}
+      let p = ${pos};${update}
       result[p] = x;
     }
   }`,
     }, nRows * lanes),
-    uniforms: [...taskUniforms(nRows, lanes), ...clipUniforms(wMin, wMax)],
+    uniforms: [...taskUniforms(nRows, lanes), ...updateUniforms(wMin, wMax, ex)],
   };
 }
 
@@ -234,15 +275,19 @@ export function onRows(
  */
 export function addOuter(
   backend: GpuBackend, shape: number[], hasSlot: boolean, inPlace: boolean, batch: number, nRows: number, nCols: number, nnz: number,
-  scale: number, wMin: number, wMax: number,
+  scale: number, wMin: number, wMax: number, ex: UpdateExtras | null = null,
 ): Built {
   const lanes = lanesFor(nnz, nRows);
   const pos = posExpr(hasSlot);
+  const update = ex
+    ? exUpdate(oldWeight(inPlace), 'uniforms.scale * s', 'r')
+    : `
+      var x = ${oldWeight(inPlace)} + uniforms.scale * s;${CLIP}`;
   return {
     program: makeProgram(backend, {
-      variableNames: updateInputs(inPlace, hasSlot, ['A', 'C']),
-      outputShape: shape, shaderKey: `plasticity_sparse_addouter_${hasSlot ? 's' : 'n'}_${inPlace ? 'ip' : 'cp'}`,
-      uniforms: `${TASK_UNIFORMS} batch : i32, nRows : i32, nCols : i32, scale : f32, ${CLIP_UNIFORMS}`,
+      variableNames: [...updateInputs(inPlace, hasSlot, ['A', 'C']), ...(ex ? ['Ex'] : [])],
+      outputShape: shape, shaderKey: `plasticity_sparse_addouter_${hasSlot ? 's' : 'n'}_${inPlace ? 'ip' : 'cp'}${ex ? '_x' : ''}`,
+      uniforms: `${TASK_UNIFORMS} batch : i32, nRows : i32, nCols : i32, scale : f32, ${CLIP_UNIFORMS}${ex ? ` ${EX_UNIFORMS}` : ''}`,
       getUserCode: () => `
   fn main(index : i32) {${TASK_PROLOGUE}
     let r = task;
@@ -258,13 +303,12 @@ export function addOuter(
       for (var b = 0; b < uniforms.batch; b = b + 1) {
         s = s + f32(A[b * uniforms.nRows + r]) * f32(C[b * uniforms.nCols + j]);
       }
-      let p = ${pos};
-      var x = ${oldWeight(inPlace)} + uniforms.scale * s;${CLIP}
+      let p = ${pos};${update}
       result[p] = x;
     }
   }`,
     }, nRows * lanes),
-    uniforms: [...taskUniforms(nRows, lanes), i32(batch), i32(nRows), i32(nCols), f32(scale), ...clipUniforms(wMin, wMax)],
+    uniforms: [...taskUniforms(nRows, lanes), i32(batch), i32(nRows), i32(nCols), f32(scale), ...updateUniforms(wMin, wMax, ex)],
   };
 }
 

@@ -255,16 +255,39 @@ async function checkRowDot(s: Csr, seed: number, opts: { slot: boolean; batch: n
   expectNonZeroIfExpected(gpu, cpu, label);
 }
 
-async function checkOnRows(s: Csr, seed: number, opts: { slot: boolean; rate: number; bounds: boolean }): Promise<void> {
+/** Per-synapse factor and/or per-row bounds of an update (the `ex` input, names.ts). */
+interface ExOpts {
+  lr: boolean;
+  rowBounds: boolean;
+  /** Bounds indexed by idx[k] (the CSC view) instead of the row. */
+  byIdx: boolean;
+}
+
+/** The `ex` input and its attrs: lr in [0, 2] with every 4th 0 (a mask), lo in [0, 0.3], hi in [0.6, 1]. */
+function exInput(s: Csr, seed: number, ex: ExOpts): { ex: Arr; attrs: Record<string, number>; lrMax: number } {
+  const lr = ex.lr ? uniform(s.nnz, seed + 7, 0, 2).map((x, k) => (k % 4 === 0 ? 0 : x)) : new Float32Array(0);
+  const nB = ex.rowBounds ? (ex.byIdx ? s.nCols : s.nRows) : 0;
+  const all = new Float32Array(lr.length + 2 * nB);
+  all.set(lr, 0);
+  all.set(uniform(nB, seed + 8, 0, 0.3), lr.length);
+  all.set(uniform(nB, seed + 9, 0.6, 1), lr.length + nB);
+  const attrs = { lrLen: lr.length, nBounds: nB, byIdx: ex.byIdx ? 1 : 0, hasMin: nB > 0 ? 1 : 0, hasMax: nB > 0 ? 1 : 0 };
+  return { ex: f32(all), attrs, lrMax: ex.lr ? 2 : 1 };
+}
+
+async function checkOnRows(s: Csr, seed: number, opts: { slot: boolean; rate: number; bounds: boolean; ex?: ExOpts }): Promise<void> {
   const slot = opts.slot ? permutation(s.nnz, seed + 1) : undefined;
   const w = uniform(s.nnz, seed + 2, 0, 1);
   const active = events(s.nRows, opts.rate, true, seed + 3);
   const values = uniform(s.nCols, seed + 4, -0.5, 0.5);
-  const inputs = { ptr: i32(s.ptr), idx: i32(s.idx), weights: f32(w), active: f32(active), values: f32(values), slot: slot && i32(slot) };
-  const attrs = opts.bounds ? { wMin: 0.1, wMax: 0.9 } : { wMin: -Infinity, wMax: Infinity };
+  const x = opts.ex ? exInput(s, seed, opts.ex) : null;
+  const inputs = {
+    ptr: i32(s.ptr), idx: i32(s.idx), weights: f32(w), active: f32(active), values: f32(values), slot: slot && i32(slot), ex: x?.ex,
+  };
+  const attrs = { ...(opts.bounds ? { wMin: 0.1, wMax: 0.9 } : { wMin: -Infinity, wMax: Infinity }), ...x?.attrs };
   const label = `OnRows ${JSON.stringify(opts)}`;
   const cpu = await runOn('cpu', ON_ROWS, inputs, attrs);
-  const mag = Float64Array.from(w, (x) => Math.abs(x) + 0.5);
+  const mag = Float64Array.from(w, (v) => Math.abs(v) + 0.5 * (x?.lrMax ?? 1));
   for (const shared of [false, true]) {
     const gpu = await runOn('webgpu', ON_ROWS, inputs, attrs, shared);
     expectWithin(gpu, cpu, mag, `${label} shared ${shared}`);
@@ -272,21 +295,22 @@ async function checkOnRows(s: Csr, seed: number, opts: { slot: boolean; rate: nu
   }
 }
 
-async function checkAddOuter(s: Csr, seed: number, opts: { slot: boolean; batch: number; rank1: boolean; rate: number; bounds: boolean }): Promise<void> {
+async function checkAddOuter(s: Csr, seed: number, opts: { slot: boolean; batch: number; rank1: boolean; rate: number; bounds: boolean; ex?: ExOpts }): Promise<void> {
   const slot = opts.slot ? permutation(s.nnz, seed + 1) : undefined;
   const w = uniform(s.nnz, seed + 2, 0, 1);
   const a = events(opts.batch * s.nRows, opts.rate, false, seed + 3);
   const c = uniform(opts.batch * s.nCols, seed + 4);
   const scale = 0.3;
+  const x = opts.ex ? exInput(s, seed, opts.ex) : null;
   const inputs = {
     ptr: i32(s.ptr), idx: i32(s.idx), weights: f32(w),
-    a: batched(a, opts.batch, s.nRows, opts.rank1), c: batched(c, opts.batch, s.nCols, opts.rank1), slot: slot && i32(slot),
+    a: batched(a, opts.batch, s.nRows, opts.rank1), c: batched(c, opts.batch, s.nCols, opts.rank1), slot: slot && i32(slot), ex: x?.ex,
   };
-  const attrs = opts.bounds ? { scale, wMin: 0.2, wMax: 0.8 } : { scale, wMin: -Infinity, wMax: Infinity };
+  const attrs = { ...(opts.bounds ? { scale, wMin: 0.2, wMax: 0.8 } : { scale, wMin: -Infinity, wMax: Infinity }), ...x?.attrs };
   const label = `AddOuter ${JSON.stringify(opts)}`;
   const cpu = await runOn('cpu', ADD_OUTER, inputs, attrs);
   const outer = magOuter(s, slot, a, c, opts.batch);
-  const mag = Float64Array.from(w, (x, i) => Math.abs(x) + scale * outer[i]!);
+  const mag = Float64Array.from(w, (v, i) => Math.abs(v) + scale * outer[i]! * (x?.lrMax ?? 1));
   for (const shared of [false, true]) {
     const gpu = await runOn('webgpu', ADD_OUTER, inputs, attrs, shared);
     expectWithin(gpu, cpu, mag, `${label} shared ${shared}`);
@@ -362,6 +386,17 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
         }
         await checkOnRows(s, si, { slot: true, rate: 1, bounds: true });
         await checkOnRows(s, si, { slot: false, rate: 0, bounds: true });
+      });
+      gpuIt(`OnRows with a per-synapse factor and per-row bounds ${shape.label}`, async () => {
+        await checkOnRows(s, si, { slot: false, rate: 0.5, bounds: true, ex: { lr: true, rowBounds: false, byIdx: false } });
+        await checkOnRows(s, si + 1, { slot: false, rate: 0.5, bounds: false, ex: { lr: false, rowBounds: true, byIdx: false } });
+        await checkOnRows(s, si + 2, { slot: true, rate: 0.7, bounds: false, ex: { lr: true, rowBounds: true, byIdx: true } });
+        await checkOnRows(s, si + 3, { slot: true, rate: 1, bounds: false, ex: { lr: true, rowBounds: true, byIdx: false } });
+      });
+      gpuIt(`AddOuter with a per-synapse factor and per-row bounds ${shape.label}`, async () => {
+        await checkAddOuter(s, si, { slot: false, batch: 1, rank1: true, rate: 0.5, bounds: true, ex: { lr: true, rowBounds: false, byIdx: false } });
+        await checkAddOuter(s, si + 1, { slot: true, batch: 3, rank1: false, rate: 0.5, bounds: false, ex: { lr: true, rowBounds: true, byIdx: false } });
+        await checkAddOuter(s, si + 2, { slot: false, batch: 2, rank1: false, rate: 1, bounds: false, ex: { lr: false, rowBounds: true, byIdx: false } });
       });
       gpuIt(`AddOuter ${shape.label}`, async () => {
         for (const [vi, v] of VARIANTS.entries()) {
@@ -519,6 +554,7 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
       const before = tf.memory().numTensors;
       const opts = { nPre: 40, nPost: 30, p: 0.2, seed: 5 };
       const conn = format === 'csr' ? CSRConnection.random(opts) : COOConnection.random(opts);
+      const variable = conn.makeTrainable(); // every update below writes into this variable
       conn.setWeights(uniform(conn.nnz, 6, 0, 1));
       const spikes = tf.tensor2d(events(3 * 40, 0.3, true, 7), [3, 40]);
       const x = tf.tensor1d(uniform(40, 8));
@@ -546,6 +582,19 @@ export function defineWebgpuSuite(env: SuiteEnvironment): void {
       const a = tf.tensor2d(events(2 * 40, 0.5, false, 14), [2, 40]);
       conn.addOuter(a, v, 0.1);
       results.push(await conn.getWeights());
+      // A per-synapse factor (every 3rd synapse masked) and per-row bounds, through both views. The
+      // weights are read between the updates: tfjs caches values on the host after a read, and an
+      // update in place must drop that copy (this once returned the first read's values again).
+      const lr = uniform(conn.nnz, 19, 0, 2).map((q, k) => (k % 3 === 0 ? 0 : q));
+      const lo = uniform(40, 20, 0, 0.2);
+      const hi = uniform(40, 21, 0.7, 1);
+      conn.onPre(events(40, 0.6, true, 22), uniform(30, 23, -0.3, 0.3), { wMin: lo, wMax: hi }, { lr });
+      results.push(await conn.getWeights());
+      conn.onPost(uniform(40, 24, -0.3, 0.3), events(30, 0.6, true, 25), { wMin: 0, wMax: hi }, { lr });
+      results.push(await conn.getWeights());
+      conn.addOuter(a, v, 0.2, { wMin: lo }, { lr });
+      results.push(await conn.getWeights());
+      expect(conn.variable).toBe(variable);
       // d/dx and d/dW of Σ r ⊙ (x @ W)
       const r = tf.tensor1d(uniform(30, 15));
       const w = tf.tensor1d(await conn.getWeights());

@@ -18,7 +18,7 @@
  * tensor larger than one storage binding allows throws E_BACKEND instead of reading zeros.
  */
 import { PlasticityError } from '@plasticity/core';
-import { getKernel, registerKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, type DataId, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT, SDDMM } from './names.js';
 import * as programs from './webgpu-programs.js';
 import { checkBindingSize, sizeOf, type GpuBackend } from './webgpu-program.js';
@@ -108,6 +108,12 @@ function checkBindings(backend: GpuBackend, kernel: string, tensors: Record<stri
  */
 function updateTarget(backend: GpuBackend, weights: TensorInfo): { out: TensorInfo; inPlace: boolean } {
   if (weights.dtype === 'float32' && backend.refCount(weights.dataId) === 1) {
+    // tfjs keeps a tensor's values on the host after a read and answers later reads from there; a
+    // write in place must drop that copy (once the GPU buffer holds the data), or reads go stale.
+    const be = backend as unknown as { uploadToGPU(id: DataId): void; tensorMap: { get(id: DataId): { values: unknown } | undefined } };
+    be.uploadToGPU(weights.dataId);
+    const data = be.tensorMap.get(weights.dataId);
+    if (data) data.values = null;
     backend.incRef(weights.dataId);
     return { out: { dataId: weights.dataId, shape: weights.shape.slice(), dtype: 'float32' }, inPlace: true };
   }
@@ -118,6 +124,14 @@ function updateTarget(backend: GpuBackend, weights: TensorInfo): { out: TensorIn
 function run(backend: GpuBackend, built: programs.Built, inputs: Array<TensorInfo | undefined>, output?: TensorInfo): TensorInfo {
   const bound = inputs.filter((t): t is TensorInfo => t !== undefined);
   return backend.runWebGPUProgram(built.program, bound, 'float32', built.uniforms, output);
+}
+
+/** The attrs of an update's optional `ex` input (names.ts), or null without one (float32 expected). */
+function extrasOf(ex: TensorInfo | undefined, attrs: unknown): programs.UpdateExtras | null {
+  if (ex === undefined) return null;
+  if (ex.dtype !== 'float32') throw new PlasticityError('E_FORMAT', `ex must be float32, got ${ex.dtype}`);
+  const a = attrs as { lrLen?: number; nBounds?: number; byIdx?: number; hasMin?: number; hasMax?: number };
+  return { lrLen: a.lrLen ?? 0, nBounds: a.nBounds ?? 0, byIdx: a.byIdx === 1, hasMin: a.hasMin === 1, hasMax: a.hasMax === 1 };
 }
 
 const eventMatVec: KernelFunc = ({ inputs, backend: b, attrs }) => {
@@ -166,11 +180,12 @@ const onRows: KernelFunc = ({ inputs, backend: b, attrs }) => {
   perSynapseWeights(ON_ROWS, weights, nnz);
   expectLength(ON_ROWS, 'active', active, nRows);
   const shape = weights.shape.slice();
-  checkBindings(backend, ON_ROWS, { ptr, idx, slot, weights, active, values }, shape);
+  const ex = (inputs as Inputs).ex;
+  checkBindings(backend, ON_ROWS, { ptr, idx, slot, weights, active, values, ex }, shape);
   const { out, inPlace } = updateTarget(backend, weights);
   if (nnz === 0 || sizeOf(values.shape) === 0) return out;
-  const update = programs.onRows(backend, shape, slot !== undefined, inPlace, nRows, nnz, wMin, wMax);
-  return run(backend, update, [ptr, idx, inPlace ? undefined : weights, active, values, slot], out);
+  const update = programs.onRows(backend, shape, slot !== undefined, inPlace, nRows, nnz, wMin, wMax, extrasOf(ex, attrs));
+  return run(backend, update, [ptr, idx, inPlace ? undefined : weights, active, values, slot, ex], out);
 };
 
 const addOuter: KernelFunc = ({ inputs, backend: b, attrs }) => {
@@ -187,11 +202,12 @@ const addOuter: KernelFunc = ({ inputs, backend: b, attrs }) => {
     throw new PlasticityError('E_SHAPE', `${ADD_OUTER}: c must be [${batch}, nCols] like a's batch, got [${c.shape.join(', ')}]`);
   }
   const shape = weights.shape.slice();
-  checkBindings(backend, ADD_OUTER, { ptr, idx, slot, weights, a, c }, shape);
+  const ex = (inputs as Inputs).ex;
+  checkBindings(backend, ADD_OUTER, { ptr, idx, slot, weights, a, c, ex }, shape);
   const { out, inPlace } = updateTarget(backend, weights);
   if (nnz === 0 || batch === 0 || nCols === 0) return out;
-  const update = programs.addOuter(backend, shape, slot !== undefined, inPlace, batch, nRows, nCols, nnz, scale, wMin, wMax);
-  return run(backend, update, [ptr, idx, inPlace ? undefined : weights, a, c, slot], out);
+  const update = programs.addOuter(backend, shape, slot !== undefined, inPlace, batch, nRows, nCols, nnz, scale, wMin, wMax, extrasOf(ex, attrs));
+  return run(backend, update, [ptr, idx, inPlace ? undefined : weights, a, c, slot, ex], out);
 };
 
 const sddmm: KernelFunc = ({ inputs, backend: b }) => {
