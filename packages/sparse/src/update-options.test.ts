@@ -115,6 +115,20 @@ describe.each(TEST_BACKENDS)('per-synapse factor and per-row bounds (%s)', (back
     conn.dispose();
   });
 
+  it.each(FORMATS)('%s: an EventList with a factor and per-row bounds equals the dense spike vector', async (format) => {
+    const a = build(format, triples);
+    const b = build(format, triples);
+    const nnz = a.pairs().pre.length;
+    const lr = Float32Array.from({ length: nnz }, (_, k) => (k % 2 ? 0.5 : 1.5));
+    const hi = Float32Array.from({ length: nPre }, (_, i) => 0.4 + 0.01 * i);
+    const vals = Float32Array.from({ length: nPost }, (_, j) => 0.05 * (j - 3));
+    a.onPre({ indices: Int32Array.of(0, 2, 5, 9) }, vals, { wMax: hi }, { lr });
+    b.onPre(Uint8Array.from({ length: nPre }, (_, i) => ([0, 2, 5, 9].includes(i) ? 1 : 0)), vals, { wMax: hi }, { lr });
+    expect(await a.getWeights()).toEqual(await b.getWeights());
+    a.dispose();
+    b.dispose();
+  });
+
   it.each(FORMATS)('%s: bad factors and bounds throw (E_SHAPE / E_PARAM) and change nothing; nothing leaks', async (format) => {
     const conn = build(format, triples);
     const nnz = conn.pairs().pre.length;
