@@ -19,7 +19,7 @@ import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, vector } from './operands.js';
 import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
 import { assignInto, checkTrainableOptions, checkVariable, type TrainableOptions } from './variable.js';
-import { updateExtras, type RowBounds, type UpdateOptions } from './update-options.js';
+import { plainBounds, updateExtras, type RowBounds, type UpdateOptions } from './update-options.js';
 
 /** Active (!= 0) as 1 in the forward pass, identity in the backward pass (straight-through). */
 const binaryEvents = tf.customGrad(((x: tf.Tensor) => ({
@@ -316,7 +316,10 @@ export class DenseConnection implements Connection {
   private updateRows(view: FullView, ev: StepEvents, nRows: number, values: ValueVector, valuesName: string, nValues: number,
     bounds: RowBounds | undefined, options: UpdateOptions | undefined, byIdx: boolean): void {
     checkOperand(valuesName, values, nValues, false);
-    const { extras, ...attrs } = updateExtras(bounds, options, this.nnz, this.nPre, byIdx, [this.nPre, this.nPost]);
+    const plain = plainBounds(bounds, options);
+    const u = plain ? null : updateExtras(bounds, options, this.nnz, this.nPre, byIdx, [this.nPre, this.nPost]);
+    const attrs = plain ?? { wMin: u!.wMin, wMax: u!.wMax };
+    const extras = u?.extras;
     if (extras) {
       checkValues(valuesName, values, nValues);
       const ex = extras.ex();

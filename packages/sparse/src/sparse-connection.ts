@@ -14,7 +14,7 @@ import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
 import { assignInto, checkTrainableOptions, type TrainableOptions } from './variable.js';
-import { updateExtras, type Extras, type RowBounds, type UpdateOptions } from './update-options.js';
+import { plainBounds, updateExtras, type Extras, type RowBounds, type UpdateOptions } from './update-options.js';
 
 /** Kernel inputs of a compressed view, kept alive by the connection. */
 interface ViewTensors {
@@ -321,7 +321,10 @@ export abstract class SparseConnection implements Connection {
   private updateRows(view: ViewTensors, ev: StepEvents, nRows: number, values: ValueVector, valuesName: string, nValues: number,
     bounds: RowBounds | undefined, options: UpdateOptions | undefined, byIdx: boolean): void {
     checkOperand(valuesName, values, nValues, false);
-    const { extras, ...attrs } = updateExtras(bounds, options, this.nnz, this.nPre, byIdx);
+    const plain = plainBounds(bounds, options);
+    const u = plain ? null : updateExtras(bounds, options, this.nnz, this.nPre, byIdx);
+    const attrs = plain ?? { wMin: u!.wMin, wMax: u!.wMax };
+    const extras = u?.extras;
     if (extras) {
       checkValues(valuesName, values, nValues);
       this.replaceWeights(this.withEx(extras, (ex) => onRowsUpdate(view, this.w, spikeVector(ev, nRows), nRows, values, nValues,

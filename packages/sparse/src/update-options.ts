@@ -45,6 +45,17 @@ function rowBound(name: string, x: ArrayLike<number>, nPre: number): Float32Arra
 }
 
 /**
+ * The per-step common case — no options, bounds absent or scalar — as validated scalar bound attrs,
+ * or null when updateExtras must run. Checked first on the hot paths: updateExtras and the object
+ * rest/spread around it cost about a microsecond a call, a quarter of a 10^5-synapse onPre step.
+ */
+export function plainBounds(bounds: RowBounds | undefined, options: UpdateOptions | undefined): { wMin: number; wMax: number } | null {
+  if (options !== undefined) return null;
+  if (bounds !== undefined && bounds !== null && typeof bounds === 'object' && (isArrayBound(bounds.wMin) || isArrayBound(bounds.wMax))) return null;
+  return boundAttrs(bounds as { wMin?: number; wMax?: number } | undefined);
+}
+
+/**
  * Validates bounds and options of an update (before anything changes) and returns the scalar bound
  * attrs plus, when per-row bounds or a per-synapse factor are given, the kernel's `ex` input:
  * [lr (nnz), lo (nPre), hi (nPre)] with attrs lrLen, nBounds, byIdx (the view's rows are post, so the
@@ -91,7 +102,7 @@ export function updateExtras(bounds: RowBounds | undefined, options: UpdateOptio
       lrHost = Float32Array.from(lr);
     }
   }
-  if (lr === undefined && !perRow) return { ...scalar, extras: null };
+  if (lr === undefined && !perRow) return { wMin: scalar.wMin, wMax: scalar.wMax, extras: null };
   const lrLen = lr === undefined ? 0 : nnz;
   const nBounds = perRow ? nPre : 0;
   const tail = new Float32Array(2 * nBounds);
