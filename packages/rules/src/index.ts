@@ -19,4 +19,3 @@ export {
   type MstdpParams, type MstdpetParams, type MstdpState, type MstdpetState,
 } from './mstdp.js';
 export { registerBuiltins, BUILTIN_RULES, BUILTIN_KERNELS } from './builtins.js';
-export { setSimdEnabled } from './fused/kernels.js';

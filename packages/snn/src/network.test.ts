@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRegistry, createRng, defineNeuron, defineRule, isPlasticityError, updateTraceTensor, type Params, type RuleStepIO, type TraceMode } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection } from '@plasticity/sparse';
-import { setSimdEnabled } from '@plasticity/rules';
+import { setSimdEnabled } from '@plasticity/rules/diagnostics';
 import { expectNoLeaks, useBackend } from '@plasticity/testing';
 import { builtins } from './testing/registry.js';
 import { Network, type NetworkConnection } from './network.js';
