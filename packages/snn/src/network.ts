@@ -348,7 +348,7 @@ export class Network {
     const slots: TransformSlot[] = transforms.map((t) => why === undefined
       ? { transform: t.transform, params: t.params, fused: transformFor(t, 0) }
       : { transform: t.transform, params: t.params, fused: null, tensorState: t.transform.init?.([nnz], t.params, this.rng.stream(`transform/${name}/${t.transform.name}`).nextUint32()) ?? {} });
-    const members = P === 1 ? null : this.memberSlots(a, b, channel, delay, [kernel, ...Array.from({ length: P - 1 }, (_, m) => kernelFor(m + 1))],
+    const members = P === 1 ? null : this.memberSlots(a, b, channel, [kernel, ...Array.from({ length: P - 1 }, (_, m) => kernelFor(m + 1))],
       transforms.map((t, i) => [slots[i]!.fused!, ...Array.from({ length: P - 1 }, (_, m) => transformFor(t, m + 1))]));
     // Everything validated: build.
     if (rule) this.adopt(rule);
@@ -389,7 +389,7 @@ export class Network {
   }
 
   /** A projection's per-member kernels and views (population networks). */
-  private memberSlots(a: Group, b: Group, channel: string, _delay: number, kernels: FusedKernel[], transforms: FusedTransform[][]): MemberSlots {
+  private memberSlots(a: Group, b: Group, channel: string, kernels: FusedKernel[], transforms: FusedTransform[][]): MemberSlots {
     const P = this.members;
     const views = (arr: Float32Array, n: number) => Array.from({ length: P }, (_, m) => arr.subarray(m * n, (m + 1) * n));
     return {
