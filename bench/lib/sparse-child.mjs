@@ -26,14 +26,6 @@ tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 registerSparseKernels();
 
 const BOUNDS = { wMin: 0, wMax: 1 };
-
-/**
- * Collects garbage before a timed loop (the parent forks this process with --expose-gc): resetting
- * the weights between repetitions drops a few copies of them, and without this the collection of
- * that garbage fell inside the next timed loop of the levels that reset through tfjs (~1 µs a step
- * at 10^5 synapses), not inside the module's, which resets in place.
- */
-const settle = () => globalThis.gc?.();
 const KERNELS = ['matvec', 'onpre', 'onpost'];
 
 /** Connection, structure tensors and per-step inputs on `backend`. */
@@ -86,7 +78,6 @@ function timeApi(s, wl, kernel, hostTraces = false) {
   const preTr = hostTraces ? host.preTr : s.preTr;
   const postTr = hostTraces ? host.postTr : s.postTr;
   if (kernel !== 'matvec') conn.setWeights(wl.w0);
-  settle();
   const t0 = performance.now();
   if (kernel === 'matvec') {
     for (let t = 0; t < T; t++) conn.propagateInto(host.pre[t], host.out);
@@ -103,7 +94,6 @@ function timeApiTensor(s, wl, kernel) {
   const { conn } = s;
   const T = wl.T;
   if (kernel !== 'matvec') conn.setWeights(wl.w0);
-  settle();
   const t0 = performance.now();
   if (kernel === 'matvec') {
     for (let t = 0; t < T; t++) conn.propagate(s.pre[t]).dispose();
@@ -124,7 +114,6 @@ function timeKernel(s, wl, kernel) {
     if (k.w) k.w.dispose();
     k.w = tf.tensor1d(wl.w0.slice(), 'float32'); // a copy: on cpu the tensor keeps the array and is updated in place
   }
-  settle();
   const t0 = performance.now();
   if (kernel === 'matvec') {
     for (let t = 0; t < T; t++) run(EVENT_MATVEC, { ptr: k.ptr, idx: k.idx, weights: k.w, events: s.pre[t] }, { nCols: wl.nPost, mode: 'binary' }).dispose();
@@ -166,8 +155,7 @@ function moduleLevel(s, wl) {
     time(kernel) {
       const T = wl.T;
       if (kernel !== 'matvec') reset(wl.w0);
-      settle();
-  const t0 = performance.now();
+      const t0 = performance.now();
       if (kernel === 'matvec') {
         for (let t = 0; t < T; t++) {
           be.wasm.HEAPU8.fill(0, out, out + 4 * wl.nPost);
