@@ -1,4 +1,4 @@
-// `pnpm bench sparse` : CSR event kernels — event matvec (spikes @ W), onPre and
+// `pnpm bench sparse`: CSR event kernels — event matvec (spikes @ W), onPre and
 // onPost (clip to [0, 1], touched synapses only) — on our cpu and wasm kernels against the C -O3
 // kernels of bench/peers/event_c.c (compiled and run in this run) and the numpy kernels of
 // event_ref.py. Workloads are generated with core's seeded RNG; ours must agree bit for bit on cpu
