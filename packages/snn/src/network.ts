@@ -743,8 +743,9 @@ export class Network {
 
   /**
    * Advances `steps` steps synchronously (closed loops: set inputs, step, read spikes). Needs the fused
-   * engine throughout, and weights in host memory: always on cpu; elsewhere after one awaited
-   * `step()`/`run()` (E_PARAM otherwise, as when a weight tensor was replaced since).
+   * engine throughout, and weights in host memory: always on cpu for a plain network; on other backends
+   * and in population networks after one awaited `step()`/`run()` (E_PARAM otherwise, as when a weight
+   * tensor was replaced since).
    */
   stepSync(steps = 1): void {
     this.checkIdle('stepSync');
