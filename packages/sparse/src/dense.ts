@@ -13,12 +13,12 @@ import {
   fixedFanInStructure, fixedFanOutStructure, randomStructure,
   type FixedFanInOptions, type FixedFanOutOptions, type GeneratedStructure, type RandomOptions,
 } from './generate.js';
-import { onRowsUpdate, shareBuffer } from './kernels/dispatch.js';
+import { onRowsUpdate } from './kernels/dispatch.js';
 import { ADD_OUTER } from './kernels/names.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, vector } from './operands.js';
 import { dedupeCoo, validateCoo, type CooTriples } from './structure.js';
-import { assignInto, checkTrainableOptions, checkVariable, type TrainableOptions } from './variable.js';
+import { WeightStore, checkVariable, type TrainableOptions } from './variable.js';
 import { plainBounds, updateExtras, type RowBounds, type UpdateOptions } from './update-options.js';
 
 /** Active (!= 0) as 1 in the forward pass, identity in the backward pass (straight-through). */
@@ -45,29 +45,18 @@ export class DenseConnection implements Connection {
   readonly nPre: number;
   readonly nPost: number;
   readonly homogeneous = false;
-  /** The weights; when trainable, this is the variable itself (one copy, see `variable`). */
-  private w: tf.Tensor2D;
-  private v: tf.Variable<tf.Rank.R2> | null = null;
-  /** Counts weight changes (see weightsVersion); `versionDataId` notices assigns made by others. */
-  private version = 0;
-  private versionDataId: object | null = null;
+  /** The weights (or the variable that replaced them) and their version. */
+  private readonly store: WeightStore<tf.Tensor2D>;
   private indexTensors?: { pre: tf.Tensor1D; post: tf.Tensor1D };
   private rowView?: FullView;
   private colView?: FullView;
   private disposed = false;
-  /** The weights changed in place since `weightTensor` last handed out `w` (see the getter). */
-  private changedInPlace = false;
 
   private constructor(nPre: number, nPost: number, weights: tf.Tensor2D) {
     registerSparseKernels();
     this.nPre = nPre;
     this.nPost = nPost;
-    if (weights instanceof tf.Variable) {
-      this.v = weights as tf.Variable<tf.Rank.R2>;
-      this.w = this.v;
-    } else {
-      this.w = tf.keep(weights);
-    }
+    this.store = new WeightStore(weights instanceof tf.Variable ? weights : tf.keep(weights));
   }
 
   /**
@@ -157,7 +146,7 @@ export class DenseConnection implements Connection {
    */
   get variable(): tf.Variable | null {
     this.assertLive();
-    return this.v;
+    return this.store.variable;
   }
 
   /**
@@ -166,40 +155,18 @@ export class DenseConnection implements Connection {
    */
   makeTrainable(options: TrainableOptions = {}): tf.Variable {
     this.assertLive();
-    if (this.v) return this.v;
-    checkTrainableOptions(options);
-    const v = tf.variable(this.weightTensor, true, options.name) as tf.Variable<tf.Rank.R2>;
-    this.w.dispose(); // v now holds the buffer alone (a variable shares its initial value's buffer)
-    this.w = v;
-    this.v = v;
-    this.version++;
-    return v;
+    return this.store.makeTrainable(options);
   }
 
   /** Changes whenever the weights may have changed (updates, setWeights, an assign to the variable). */
   get weightsVersion(): number {
     this.assertLive();
-    if (this.v && this.v.dataId !== this.versionDataId) {
-      this.versionDataId = this.v.dataId;
-      this.version++;
-    }
-    return this.version;
+    return this.store.version;
   }
 
   get weightTensor(): tf.Tensor2D {
     this.assertLive();
-    if (this.v) {
-      // The variable is the weights; a second handle on its buffer would make every update a copy.
-      this.changedInPlace = false;
-      return this.v;
-    }
-    if (this.changedInPlace) {
-      // Updates in place keep the tensor object; a reader gets a new one (same buffer) so that
-      // "same object" keeps meaning "same weights", as when every update returned a new tensor.
-      this.changedInPlace = false;
-      this.replace(shareBuffer(this.w));
-    }
-    return this.w;
+    return this.store.tensor();
   }
 
   get isDisposed(): boolean {
@@ -208,18 +175,16 @@ export class DenseConnection implements Connection {
 
   private assertLive(): void {
     if (this.disposed) throw new PlasticityError('E_PARAM', 'this dense connection has been disposed');
-    if (this.v?.isDisposed) throw new PlasticityError('E_PARAM', 'the variable of this dense connection has been disposed');
+    if (this.store.variable?.isDisposed) throw new PlasticityError('E_PARAM', 'the variable of this dense connection has been disposed');
   }
 
   private replace(next: tf.Tensor2D): void {
-    this.version++;
-    if (this.v) {
-      assignInto(this.v, next);
-      return;
-    }
-    const old = this.w;
-    this.w = tf.keep(next);
-    if (old !== next) old.dispose();
+    this.store.replace(next);
+  }
+
+  /** The weights as the kernels read them. */
+  private get w(): tf.Tensor2D {
+    return this.store.w;
   }
 
   /** Rows = pre: row i holds the storage positions i·nPost … i·nPost + nPost − 1 (built on first use). */
@@ -331,8 +296,7 @@ export class DenseConnection implements Connection {
       return;
     }
     if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
-      this.changedInPlace = true;
-      this.version++;
+      this.store.changedInPlace();
       return;
     }
     checkValues(valuesName, values, nValues);

@@ -9,11 +9,11 @@ import {
 import { checkOut, hostOnly, isEventList, spikeVector, stepEvents, type StepEvents } from './event-list.js';
 import { hostEventMatVec, hostOnRows } from './kernels/host.js';
 import { ADD_OUTER, EVENT_MATVEC, ROW_DOT } from './kernels/names.js';
-import { eventMatVec, onRowsUpdate, shareBuffer } from './kernels/dispatch.js';
+import { eventMatVec, onRowsUpdate } from './kernels/dispatch.js';
 import { registerSparseKernels } from './kernels/register.js';
 import { boundAttrs, checkOperand, checkSameBatch, checkValues, checkWeightValues, operand, rank1Input, tapeActive, vector } from './operands.js';
 import type { CompressedView } from './structure.js';
-import { assignInto, checkTrainableOptions, type TrainableOptions } from './variable.js';
+import { WeightStore, type TrainableOptions } from './variable.js';
 import { plainBounds, updateExtras, type Extras, type RowBounds, type UpdateOptions } from './update-options.js';
 
 /** Kernel inputs of a compressed view, kept alive by the connection. */
@@ -38,19 +38,13 @@ export abstract class SparseConnection implements Connection {
   readonly nPre: number;
   readonly nPost: number;
   readonly nnz: number;
-  /** The weights; when trainable, this is the variable itself (one copy, see `variable`). */
-  private w: tf.Tensor1D;
-  private v: tf.Variable<tf.Rank.R1> | null = null;
-  /** Counts weight changes (see weightsVersion); `versionDataId` notices assigns made by others. */
-  private version = 0;
-  private versionDataId: object | null = null;
+  /** The weights (or the variable that replaced them) and their version. */
+  private readonly store: WeightStore<tf.Tensor1D>;
   private rowTensors?: ViewTensors;
   private colTensors?: ViewTensors;
   private identitySlot?: tf.Tensor1D;
   private indexTensors?: { pre: tf.Tensor1D; post: tf.Tensor1D };
   private disposed = false;
-  /** The weights changed in place since `weightTensor` last handed out `w` (see the getter). */
-  private changedInPlace = false;
 
   /** `weights`: a fresh array (it becomes tfjs's buffer on cpu), or a checked variable to adopt. */
   protected constructor(nPre: number, nPost: number, nnz: number, weights: Float32Array | tf.Variable) {
@@ -59,12 +53,7 @@ export abstract class SparseConnection implements Connection {
     this.nPre = nPre;
     this.nPost = nPost;
     this.nnz = nnz;
-    if (weights instanceof tf.Variable) {
-      this.v = weights as tf.Variable<tf.Rank.R1>;
-      this.w = this.v;
-    } else {
-      this.w = tf.keep(tf.tensor1d(weights, 'float32'));
-    }
+    this.store = new WeightStore<tf.Tensor1D>(weights instanceof tf.Variable ? weights as tf.Variable<tf.Rank.R1> : tf.keep(tf.tensor1d(weights, 'float32')));
   }
 
   /** Row view over pre (CSR); `slot` null when view order is storage order. */
@@ -90,7 +79,7 @@ export abstract class SparseConnection implements Connection {
    */
   get variable(): tf.Variable | null {
     this.assertLive();
-    return this.v;
+    return this.store.variable;
   }
 
   /**
@@ -101,14 +90,7 @@ export abstract class SparseConnection implements Connection {
    */
   makeTrainable(options: TrainableOptions = {}): tf.Variable {
     this.assertPlastic('makeTrainable');
-    if (this.v) return this.v;
-    checkTrainableOptions(options);
-    const v = tf.variable(this.weightTensor, true, options.name) as tf.Variable<tf.Rank.R1>;
-    this.w.dispose(); // v now holds the buffer alone (a variable shares its initial value's buffer)
-    this.w = v;
-    this.v = v;
-    this.version++;
-    return v;
+    return this.store.makeTrainable(options);
   }
 
   /**
@@ -117,27 +99,12 @@ export abstract class SparseConnection implements Connection {
    */
   get weightsVersion(): number {
     this.assertLive();
-    if (this.v && this.v.dataId !== this.versionDataId) {
-      this.versionDataId = this.v.dataId;
-      this.version++;
-    }
-    return this.version;
+    return this.store.version;
   }
 
   get weightTensor(): tf.Tensor1D {
     this.assertLive();
-    if (this.v) {
-      // The variable is the weights; a second handle on its buffer would make every update a copy.
-      this.changedInPlace = false;
-      return this.v;
-    }
-    if (this.changedInPlace) {
-      // Updates in place keep the tensor object; a reader gets a new one (same buffer) so that
-      // "same object" keeps meaning "same weights", as when every update returned a new tensor.
-      this.changedInPlace = false;
-      this.replaceWeights(shareBuffer(this.w));
-    }
-    return this.w;
+    return this.store.tensor();
   }
 
   get isDisposed(): boolean {
@@ -146,7 +113,7 @@ export abstract class SparseConnection implements Connection {
 
   private assertLive(): void {
     if (this.disposed) throw new PlasticityError('E_PARAM', `this ${this.format} connection has been disposed`);
-    if (this.v?.isDisposed) throw new PlasticityError('E_PARAM', `the variable of this ${this.format} connection has been disposed`);
+    if (this.store.variable?.isDisposed) throw new PlasticityError('E_PARAM', `the variable of this ${this.format} connection has been disposed`);
   }
 
   private assertPlastic(op: string): void {
@@ -222,14 +189,12 @@ export abstract class SparseConnection implements Connection {
   }
 
   private replaceWeights(next: tf.Tensor1D): void {
-    this.version++;
-    if (this.v) {
-      assignInto(this.v, next);
-      return;
-    }
-    const old = this.w;
-    this.w = tf.keep(next);
-    if (old !== next) old.dispose();
+    this.store.replace(next);
+  }
+
+  /** The weights as the kernels read them. */
+  private get w(): tf.Tensor1D {
+    return this.store.w;
   }
 
   /**
@@ -332,8 +297,7 @@ export abstract class SparseConnection implements Connection {
       return;
     }
     if (hostOnRows(view, this.w, ev, nRows, values, valuesName, attrs.wMin, attrs.wMax)) {
-      this.changedInPlace = true;
-      this.version++;
+      this.store.changedInPlace();
       return;
     }
     checkValues(valuesName, values, nValues);

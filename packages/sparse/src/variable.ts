@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlasticityError, check, describeValue } from '@plasticity/core';
+import { shareBuffer } from './kernels/dispatch.js';
 
 /** Options of `makeTrainable`. */
 export interface TrainableOptions {
@@ -44,4 +45,75 @@ export function assignInto(v: tf.Variable, next: tf.Tensor): void {
   if (next === v) return;
   if (next.dataId !== v.dataId) v.assign(next);
   next.dispose();
+}
+
+/**
+ * A connection's weights: one tensor, or the tf.Variable that took its place (`makeTrainable`), with a
+ * version number that changes whenever the weights may have changed (every update, and an assign made
+ * to the variable by anyone, e.g. an optimizer). Dense and sparse connections share it.
+ */
+export class WeightStore<T extends tf.Tensor> {
+  /** The weights as the kernels read them (the variable itself when trainable). */
+  w: T;
+  variable: tf.Variable | null = null;
+  private count = 0;
+  private seenDataId: object | null = null;
+  /** Updated in place since `tensor()` last handed out `w`. */
+  private inPlace = false;
+
+  /** `initial`: a kept tensor the store now owns, or a (checked) variable to adopt. */
+  constructor(initial: T) {
+    this.w = initial;
+    if (initial instanceof tf.Variable) this.variable = initial;
+  }
+
+  get version(): number {
+    const v = this.variable;
+    if (v && v.dataId !== this.seenDataId) {
+      this.seenDataId = v.dataId;
+      this.count++;
+    }
+    return this.count;
+  }
+
+  /**
+   * The weights for a reader. After an update in place a reader gets a new tensor object over the same
+   * buffer, so "same object" keeps meaning "same weights"; a variable is handed out as itself (a second
+   * handle on its buffer would make every update a copy).
+   */
+  tensor(): T {
+    if (this.inPlace && !this.variable) this.replace(shareBuffer(this.w) as T);
+    this.inPlace = false;
+    return this.w;
+  }
+
+  /** The weights were updated in place in `w`'s buffer. */
+  changedInPlace(): void {
+    this.inPlace = true;
+    this.count++;
+  }
+
+  /** New weights: adopted by the variable (`assignInto`) when trainable, else kept (the old disposed). */
+  replace(next: T): void {
+    this.count++;
+    if (this.variable) {
+      assignInto(this.variable, next);
+      return;
+    }
+    const old = this.w;
+    this.w = tf.keep(next);
+    if (old !== next) old.dispose();
+  }
+
+  /** The weights as a tf.Variable (no copy: it takes over the buffer); the same one when called again. */
+  makeTrainable(options: TrainableOptions): tf.Variable {
+    if (this.variable) return this.variable;
+    checkTrainableOptions(options);
+    const v = tf.variable(this.tensor(), true, options.name);
+    this.w.dispose(); // v now holds the buffer alone (a variable shares its initial value's buffer)
+    this.w = v as unknown as T;
+    this.variable = v;
+    this.count++;
+    return v;
+  }
 }
