@@ -16,7 +16,8 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'plasticity-packed-'));
 const tarballDir = path.join(work, 'tarballs');
 const tarballs = new Map<string, string>(); // '@plasticity/core' → path
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Several node_modules trees: removing them takes more than the default hook time on a slow disk.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 beforeAll(() => {
   // The packages are built (turbo runs `build` before `test`); this is the READMEs' `pnpm tarballs` minus the build.
