@@ -8,7 +8,7 @@ import { BUILTIN_RULES, registerBuiltins } from './builtins.js';
 import { releaseState, disposeState } from './common.js';
 import { STDP_DEFAULTS, stdp, type StdpParams } from './stdp.js';
 import { ReferenceConnection } from './testing/reference-connection.js';
-import { randomRaster, runRule, stepWithoutLeaks } from './testing/run.js';
+import { randomRaster, ruleSynapses, runRule, stepWithoutLeaks } from './testing/run.js';
 
 const RULES = BUILTIN_RULES as unknown as Rule<Params, PluginState>[];
 
@@ -75,8 +75,9 @@ describe('every rule, every format, batch 1 and 2: no tensor leaks per step', ()
           const post = tf.tensor2d(randomRaster(2, batch, 3, 0.5), [batch, 3], 'float32');
           // Connections upload their index structure on first use (a one-time cache they own and
           // dispose), so the first step runs outside the leak check.
+          const synapses = ruleSynapses(rule, params, conn);
           for (let t = 0; t < 4; t++) {
-            const io = { pre, post, conn, dtMs: 0.5, modulator: 0.5 };
+            const io = { pre, post, conn, dtMs: 0.5, modulator: 0.5, synapses };
             const next = t === 0 ? rule.step(io, state, params) : await stepWithoutLeaks(rule, io, state, params, expectNoLeaks);
             releaseState(state, next);
             state = next;
@@ -117,14 +118,19 @@ describe('every rule: run T/2, checkpoint, load twice, run T/2 equals an uninter
     it(`${rule.name}`, async () => {
       const registry = createRegistry();
       registerBuiltins(registry);
-      const params = { ...rule.defaults, ...('eta' in rule.defaults ? { eta: 0.05, traceTauMs: 2 } : {}), ...('nu' in rule.defaults ? { nu: 0.1 } : {}) };
+      const params = {
+        ...rule.defaults, ...('eta' in rule.defaults ? { eta: 0.05, traceTauMs: 2 } : {}), ...('nu' in rule.defaults ? { nu: 0.1 } : {}),
+        ...('preTauMs' in rule.defaults ? { preTauMs: 1, postTauMs: 2, initStd: 0.5 } : {}),
+      };
       const T = 30;
       const pre = randomRaster(61, T, 5, 0.3);
       const post = randomRaster(62, T, 4, 0.3);
       const modulator = Float32Array.from({ length: T }, (_, t) => Math.cos(t));
       const steps = (conn: CSRConnection, state: PluginState, from: number, to: number) => {
         for (let t = from; t < to; t++) {
-          const io = { pre: tf.tensor2d(pre.subarray(t * 5, t * 5 + 5), [1, 5], 'float32'), post: tf.tensor2d(post.subarray(t * 4, t * 4 + 4), [1, 4], 'float32'), conn, dtMs: 0.5, modulator: modulator[t]! };
+          // per-synapse arrays come from the seed (the PDLF rules read them and never write them)
+          const synapses = ruleSynapses(rule, params, conn);
+          const io = { pre: tf.tensor2d(pre.subarray(t * 5, t * 5 + 5), [1, 5], 'float32'), post: tf.tensor2d(post.subarray(t * 4, t * 4 + 4), [1, 4], 'float32'), conn, dtMs: 0.5, modulator: modulator[t]!, synapses };
           const next = rule.step(io, state, params);
           releaseState(state, next);
           state = next;

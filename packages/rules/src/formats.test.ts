@@ -115,13 +115,13 @@ describe('Dense, CSR and COO give the same weights for every rule', () => {
 });
 
 describe('registerBuiltins', () => {
-  it('registers all seven rules, idempotently, and nothing at import', () => {
+  it('registers all nine rules, idempotently, and nothing at import', () => {
     const registry = createRegistry();
     expect(registry.list('rule')).toEqual([]);
     registerBuiltins(registry);
     registerBuiltins(registry);
     expect(registry.list('rule').map((r) => r.name)).toEqual([
-      'core/stdp', 'core/triplet-stdp', 'core/hebbian', 'core/oja', 'core/bcm', 'core/mstdp', 'core/mstdpet',
+      'core/stdp', 'core/triplet-stdp', 'core/hebbian', 'core/oja', 'core/bcm', 'core/mstdp', 'core/mstdpet', 'core/scp', 'core/pdp',
     ]);
     for (const rule of BUILTIN_RULES) {
       const config = JSON.parse(JSON.stringify(toConfig(rule as Rule)));

@@ -18,4 +18,8 @@ export {
   MSTDP_NAME, MSTDPET_NAME, MSTDP_DEFAULTS, MSTDPET_DEFAULTS,
   type MstdpParams, type MstdpetParams, type MstdpState, type MstdpetState,
 } from './mstdp.js';
+export {
+  scp, pdp, pdlfKernel, validatePdlf, SCP_NAME, PDP_NAME, PDLF_FORMS, PDLF_COEFFICIENTS, PDLF_NORMALIZE,
+  type PdlfParams, type PdlfState, type PdlfForm,
+} from './pdlf.js';
 export { registerBuiltins, BUILTIN_RULES, BUILTIN_KERNELS } from './builtins.js';

@@ -73,7 +73,7 @@ export class ReferenceConnection implements SynapseOps {
 
   mapSynapses(map: SynapseMap, perSynapseParams?: Readonly<Record<string, ValueVector>>, bounds?: Bounds): void {
     const params: Record<string, tf.Tensor1D> = {};
-    for (const [k, v] of Object.entries(perSynapseParams ?? {})) params[k] = tf.reshape(this.vec(v), [-1]) as tf.Tensor1D;
+    for (const [k, v] of Object.entries(perSynapseParams ?? {})) params[k] = tf.tidy(() => tf.reshape(this.vec(v), [-1]) as tf.Tensor1D);
     try {
       this.replace(tf.tidy(() => this.clip(map(this.w, { pre: this.pre, post: this.post, params }), bounds) as tf.Tensor1D));
     } finally {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Params, PluginState, Rule, SynapseOps } from '@plasticity/core';
+import { createRng, type Params, type PluginState, type Rule, type SynapseArrays, type SynapseOps } from '@plasticity/core';
 import { releaseState, disposeState } from '../common.js';
 
 export interface Trains {
@@ -25,11 +25,12 @@ export async function runRule<P extends Params, S extends PluginState>(
   const preW = batch * conn.nPre;
   const postW = batch * conn.nPost;
   let state = rule.init({ nPre: conn.nPre, nPost: conn.nPost, batch }, params);
+  const synapses = ruleSynapses(rule, params, conn);
   for (let t = 0; t < trains.steps; t++) {
     const pre = tf.tensor2d(Float32Array.from(Array.prototype.slice.call(trains.pre, t * preW, (t + 1) * preW)), [batch, conn.nPre]);
     const post = tf.tensor2d(Float32Array.from(Array.prototype.slice.call(trains.post, t * postW, (t + 1) * postW)), [batch, conn.nPost]);
     const modulator = trains.modulator ? trains.modulator[t] : undefined;
-    const next = rule.step({ pre, post, conn, dtMs, modulator }, state, params);
+    const next = rule.step({ pre, post, conn, dtMs, modulator, synapses }, state, params);
     releaseState(state, next);
     state = next;
     tf.dispose([pre, post]);
@@ -71,4 +72,11 @@ export async function stepWithoutLeaks<P extends Params, S extends PluginState>(
     return Object.values(next).filter((v) => v instanceof tf.Tensor && !old.has(v));
   });
   return next!;
+}
+
+/** The rule's per-synapse arrays for `conn` from a fixed seed (undefined for a rule without any). */
+export function ruleSynapses<P extends Params>(rule: Rule<P, never> | Rule<P, PluginState>, params: P, conn: SynapseOps & { pairs?(): { pre: Int32Array; post: Int32Array } }): SynapseArrays | undefined {
+  if (!rule.synapseArrays) return undefined;
+  const { pre, post } = conn.pairs!();
+  return rule.synapseArrays({ nPre: conn.nPre, nPost: conn.nPost, nnz: conn.nnz, pre, post }, params, createRng(17));
 }
