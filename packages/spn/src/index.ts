@@ -7,3 +7,4 @@ export { ADAM_DEFAULTS, type AdamOptions } from './adam.js';
 export { detach } from './detach.js';
 export { fitRows } from './batch-rows.js';
 export type { ArrayInput } from './inputs.js';
+export type { FitOptions, History, EpochLogs, PredictOptions } from './training.js';

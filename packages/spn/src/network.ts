@@ -20,6 +20,8 @@ import { dense, type DenseParams } from './layers/dense.js';
 import { DynamicAttentionLayer } from './layers/dynamic-attention-layer.js';
 import { SynapticPlasticityNeuron } from './layers/synaptic-plasticity-neuron.js';
 import { linearInit, variableFrom } from './linear-init.js';
+import { loadNetwork, saveNetwork } from './checkpoint.js';
+import { dataTensor, evaluateNetwork, fitNetwork, predictRows, type FitOptions, type History, type PredictOptions } from './training.js';
 
 /** Options of one forward call. */
 export interface StepOptions {
@@ -459,6 +461,63 @@ export class SynapticPlasticityNetwork {
       for (const value of Object.values(old)) if (value instanceof tf.Tensor && !keep.has(value)) value.dispose();
     }
     this.ruleStateValue = next;
+  }
+
+  /** The batch size the rule state was initialised for (0: none). */
+  cloneStateBatch(): number {
+    return this.ruleStateBatch;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // training API
+
+  /** Trains on (x, y); see `FitOptions` (epochs, batchSize, learningRate, shuffle, validationSplit, onEpochEnd). */
+  fit(x: ArrayInput, y: ArrayInput, options: FitOptions = {}): Promise<History> {
+    this.assertLive();
+    return fitNetwork(this, x, y, options);
+  }
+
+  /**
+   * Predictions for every row of x in order (faithful: batches of `batchSize` rows, state carried from
+   * batch to batch as the blog's evaluation loop; plastic: the sequences from the current state).
+   * Advances the state; plasticity off unless asked. NaN / ±Infinity in x → E_PARAM, nothing changed.
+   */
+  async predict(x: ArrayInput, options: PredictOptions = {}): Promise<tf.Tensor> {
+    this.assertLive();
+    const xs = await dataTensor(this, x, 'x', this.config.inputDim);
+    try {
+      return predictRows(this, xs, options);
+    } finally {
+      xs.dispose();
+    }
+  }
+
+  /** Mean squared error on (x, y) from the current state with plasticity off unless asked; the state is
+   *  restored afterwards (weights change only with `{ plasticity: true }`). */
+  async evaluate(x: ArrayInput, y: ArrayInput, options: PredictOptions = {}): Promise<number> {
+    this.assertLive();
+    const xs = await dataTensor(this, x, 'x', this.config.inputDim);
+    let ys: tf.Tensor | null = null;
+    try {
+      ys = await dataTensor(this, y, 'y', this.config.outputDim);
+      if (ys.shape.slice(0, -1).join(',') !== xs.shape.slice(0, -1).join(',')) {
+        throw new PlasticityError('E_SHAPE', `y must have the leading shape of x [${xs.shape.slice(0, -1).join(', ')}], got [${ys.shape.slice(0, -1).join(', ')}]`);
+      }
+      return await evaluateNetwork(this, xs, ys, options);
+    } finally {
+      xs.dispose();
+      ys?.dispose();
+    }
+  }
+
+  /** A checkpoint (core format) of config, weights, Adam and all state: `load` continues exactly. */
+  save(): Promise<Uint8Array> {
+    this.assertLive();
+    return saveNetwork(this);
+  }
+
+  static load(bytes: Uint8Array | ArrayBuffer, init: NetworkInit = {}): SynapticPlasticityNetwork {
+    return loadNetwork(bytes, init);
   }
 
   /** Replaces Adam's state (used by checkpoints). */

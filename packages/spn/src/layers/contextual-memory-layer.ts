@@ -53,8 +53,11 @@ export class ContextualMemoryLayer {
       mean = memory;
     } else {
       const previous = fitRows3(current.memory, batch, this.slots, this.width);
-      const slot = tf.reshape(tf.oneHot(tf.tensor1d([current.next], 'int32'), this.slots), [1, this.slots, 1]);
-      const memory = tf.add(tf.mul(previous, tf.sub(1, slot)), tf.mul(tf.expandDims(held, 1), slot)) as tf.Tensor3D;
+      const mask = new Float32Array(this.slots);
+      mask[current.next] = 1;
+      const slot = tf.tensor3d(mask, [1, this.slots, 1]);
+      const keep = tf.tensor3d(mask.map((v) => 1 - v), [1, this.slots, 1]);
+      const memory = tf.add(tf.mul(previous, keep), tf.mul(tf.expandDims(held, 1), slot)) as tf.Tensor3D;
       const filled = Math.min(current.filled + 1, this.slots);
       state = { kind: 'ring', memory, next: (current.next + 1) % this.slots, filled };
       mean = tf.div(tf.sum(memory, 1), filled) as tf.Tensor2D;
