@@ -1,0 +1,55 @@
+import { defineTransform, type Transform } from '@plasticity/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
+
+export interface CrystallizeParams {
+  [key: string]: number;
+  /** Each time a synapse is judged stable its factor is multiplied by this (dampening_factor). */
+  dampeningFactor: number;
+  /** A synapse with |g|/|w| below this is well optimised (crystal_thresh). */
+  crystalThresh: number;
+}
+
+export const CRYSTALLIZE_DEFAULTS: CrystallizeParams = { dampeningFactor: 0.6, crystalThresh: 4.5e-5 };
+
+export function validateCrystallize(p: CrystallizeParams): string[] {
+  const c = new ParamProblems();
+  c.between01('dampeningFactor', p.dampeningFactor);
+  c.positive('crystalThresh', p.crystalThresh);
+  return c.list;
+}
+
+export interface CrystallizeState {
+  [key: string]: tf.Tensor;
+  /** Per-synapse factor in (0, 1]: starts at 1 and only ever shrinks. */
+  factors: tf.Tensor;
+}
+
+/**
+ * Crystallize: the synapses whose gradient is tiny relative to their weight (|g|/|w| < crystalThresh) or
+ * unusually large (|g| > mean|w|) have their factor multiplied by dampeningFactor. The gradient is scaled
+ * by the factors as they were before this step's damping, so damping acts from the next step on, as in
+ * the reference. Unlike the reference (which damps the fuzzy learning-rate factors and so does nothing
+ * without fuzzy_learning_rates), the factor is this transform's own and it works alone.
+ */
+export const crystallize: Transform<CrystallizeParams, CrystallizeState> = defineTransform<CrystallizeParams, CrystallizeState>({
+  name: 'bio/crystallize',
+  description: 'damp the learning rate of synapses whose gradient is tiny relative to |w| or unusually large',
+  defaults: CRYSTALLIZE_DEFAULTS,
+  validate: validateCrystallize,
+  init: (shape) => ({ factors: tf.ones([...shape], 'float32') }),
+  apply(input: BioInput, state, p) {
+    const { weights, gradient } = input;
+    layoutOf('bio/crystallize', input, true);
+    checkStateSize('bio/crystallize', 'factors', state.factors, weights.size);
+    const out = tf.tidy(() => {
+      const ag = tf.abs(gradient!);
+      const aw = tf.abs(weights);
+      // |g|/|w| < θ  ⇔  |g| < θ·|w| (no division: a zero weight with a zero gradient is not stable)
+      const stable = tf.logicalOr(tf.less(ag, tf.mul(aw, p.crystalThresh)), tf.greater(ag, tf.mean(aw)));
+      const factors = tf.where(stable, tf.mul(state.factors, p.dampeningFactor), state.factors);
+      return { g: tf.mul(gradient!, state.factors), factors };
+    });
+    return { gradient: out.g, state: { factors: out.factors } };
+  },
+});

@@ -1,0 +1,199 @@
+import { createRng, defineTransform, type Rng, type Transform } from '@plasticity/core';
+import type { FusedTransform } from '@plasticity/core/fused';
+import * as tf from '@tensorflow/tfjs-core';
+import { layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { normalArray, rngFields, rngFrom, uniformArray, unit, type RngFields } from './draws.js';
+
+export interface RejuvenateParams {
+  [key: string]: string | number | boolean;
+  /** Rejuvenation strength d_re (rejuvenation_parameter_dre): higher → fewer weights re-drawn. */
+  dre: number;
+  /** 'lognormal' (newer reference): p = exp(−dre·|w|/std(W)), new magnitudes log-normal;
+   *  'classic' (reference v0.0.2): re-drawn where |N(0, max|W|/dre)| > |w|, new weights U(−max|W|, max|W|). */
+  mode: 'lognormal' | 'classic';
+  /** Every weight is clamped to [−limit, limit] first (the reference clamps to [−1, 1]); 0: no clamp. */
+  limit: number;
+  /** true: the reference's lognormal exactly (moments of W, not |W|; σ halved; new weights always
+   *  positive). false: moments of |W|, the replaced weight's sign kept (random for 0 and NaN). */
+  compat: boolean;
+  /** Rejuvenate on every n-th step only (1: every step, as the reference). */
+  everySteps: number;
+  /** Seed of the fused form in a spiking network (the fused engine hands transforms no random stream);
+   *  the training-step helper seeds each weight tensor from its own seed instead. */
+  seed: number;
+}
+
+export const REJUVENATE_DEFAULTS: RejuvenateParams = { dre: 8.0, mode: 'lognormal', limit: 1, compat: false, everySteps: 1, seed: 0 };
+
+export function validateRejuvenate(p: RejuvenateParams): string[] {
+  const c = new ParamProblems();
+  c.positive('dre', p.dre);
+  c.oneOf('mode', p.mode, ['lognormal', 'classic']);
+  c.nonNegative('limit', p.limit);
+  c.add(typeof p.compat === 'boolean', `compat must be a boolean, got ${JSON.stringify(p.compat)}`);
+  c.integer('everySteps', p.everySteps, 1);
+  c.integer('seed', p.seed, 0);
+  return c.list;
+}
+
+export type RejuvenateState = RngFields & { readonly [key: string]: number; readonly calls: number };
+
+/** The statistics one rejuvenation step draws from (computed over the finite, clamped weights). */
+export interface RejuvenationStats {
+  /** std of W (lognormal: spread of the replacement probability). */
+  readonly std: number;
+  readonly logMean: number;
+  readonly logSigma: number;
+  /** max |W| (classic). */
+  readonly maxAbs: number;
+}
+
+/** Lognormal parameters matched to a mean m and standard deviation s (each floored to 1e-8). */
+export function lognormalMoments(m: number, s: number, compat: boolean): { logMean: number; logSigma: number } {
+  const mean = m > 0 ? m : 1e-8;
+  const std = s > 0 ? s : 1e-8;
+  const logVar = Math.log(1 + (std * std) / (mean * mean));
+  return { logMean: Math.log(mean) - logVar / 2, logSigma: compat ? 0.5 * Math.sqrt(logVar) : Math.sqrt(logVar) };
+}
+
+/**
+ * Rejuvenation: weak weights are re-drawn with a probability that falls with |w|; NaN weights are always
+ * replaced (reference: rejuvenate_weights, rejuvenate_weights_old). Elementwise, so it acts the same on a
+ * dense W[pre, post] and on the stored synapses [nnz] of a connection.
+ */
+export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTransform<RejuvenateParams, RejuvenateState>({
+  name: 'bio/rejuvenate',
+  description: 're-draw weak weights with a probability decreasing in |w|; NaN weights always replaced',
+  defaults: REJUVENATE_DEFAULTS,
+  validate: validateRejuvenate,
+  init: (_shape, _params, seed) => ({ calls: 0, ...rngFields(createRng(seed)) }),
+  apply(input: BioInput, state, p) {
+    const { weights } = input;
+    layoutOf('bio/rejuvenate', input, false);
+    const calls = state.calls + 1;
+    if (calls % p.everySteps !== 0) return { state: { ...state, calls } };
+    const rng = rngFrom(state);
+    const n = weights.size;
+    const shape = weights.shape;
+    const u = tf.tensor(uniformArray(rng, n, 0, 1), shape, 'float32');
+    const draw = p.mode === 'lognormal' ? normalArray(rng, n, 0, 1) : uniformArray(rng, n, -1, 1);
+    const signs = !p.compat && p.mode === 'lognormal' ? uniformArray(rng, n, -1, 1) : null;
+    const thr = p.mode === 'classic' ? normalArray(rng, n, 0, 1) : null;
+    const out = tf.tidy(() => {
+      const nan = tf.isNaN(weights);
+      let w = tf.where(nan, tf.zerosLike(weights), weights);
+      if (p.limit > 0) w = tf.clipByValue(w, -p.limit, p.limit);
+      const a = tf.abs(w);
+      const d = tf.tensor(draw, shape, 'float32');
+      let mask: tf.Tensor;
+      let fresh: tf.Tensor;
+      if (p.mode === 'lognormal') {
+        const x = p.compat ? w : a;
+        const m = tf.mean(x);
+        const s = tf.sqrt(tf.mean(tf.square(tf.sub(x, m))));
+        const mean = tf.where(tf.greater(m, 0), m, tf.scalar(1e-8));
+        const std = tf.where(tf.greater(s, 0), s, tf.scalar(1e-8));
+        const logVar = tf.log(tf.add(1, tf.div(tf.square(std), tf.square(mean))));
+        const logMean = tf.sub(tf.log(mean), tf.div(logVar, 2));
+        const logSigma = p.compat ? tf.mul(0.5, tf.sqrt(logVar)) : tf.sqrt(logVar);
+        // the reference uses std(W) for the replacement probability in both variants
+        const sw = p.compat ? std : (() => { const mw = tf.mean(w); const v = tf.sqrt(tf.mean(tf.square(tf.sub(w, mw)))); return tf.where(tf.greater(v, 0), v, tf.scalar(1e-8)); })();
+        const prob = tf.clipByValue(tf.exp(tf.div(tf.mul(-p.dre, a), sw)), 0, 1);
+        mask = tf.logicalOr(tf.less(u, prob), nan);
+        let mag = tf.exp(tf.add(logMean, tf.mul(logSigma, d)));
+        if (p.limit > 0) mag = tf.minimum(mag, p.limit);
+        if (p.compat) fresh = mag;
+        else {
+          const old = tf.sign(w);
+          const random = tf.sign(tf.tensor(signs!, shape, 'float32'));
+          fresh = tf.mul(mag, tf.where(tf.equal(old, 0), random, old));
+        }
+      } else {
+        const maxAbs = tf.max(a);
+        const t = tf.abs(tf.mul(tf.tensor(thr!, shape, 'float32'), tf.add(tf.div(maxAbs, p.dre), 1e-13)));
+        mask = tf.logicalOr(tf.greater(t, a), nan);
+        fresh = tf.mul(d, maxAbs);
+      }
+      return tf.where(mask, fresh, w);
+    });
+    u.dispose();
+    return { weights: out, state: { calls, ...rngFields(rng) } };
+  },
+  fused: {
+    setup: ({ params }) => rejuvenateFused(params as RejuvenateParams, createRng(params.seed as number).stream('bio/rejuvenate')),
+  },
+});
+
+/** The typed-array form (spiking networks): the same algorithm on the stored weights in place. */
+export function rejuvenateFused(p: RejuvenateParams, seedRng: Rng): FusedTransform {
+  let rng = seedRng.clone();
+  const start = seedRng.clone();
+  let calls = 0;
+  return {
+    apply(w) {
+      calls++;
+      if (calls % p.everySteps !== 0) return;
+      rejuvenateInPlace(w, p, rng);
+    },
+    state: () => ({ arrays: {}, data: { calls, ...rngFields(rng) } }),
+    setState(_arrays, data) {
+      calls = data.calls!;
+      rng = rngFrom(data);
+    },
+    reset() {
+      calls = 0;
+      rng = start.clone();
+    },
+  };
+}
+
+/** One rejuvenation step on a Float32Array of weights, in place (host arithmetic in float64). */
+export function rejuvenateInPlace(w: Float32Array, p: RejuvenateParams, rng: Rng): number {
+  const n = w.length;
+  if (n === 0) return 0;
+  const nanAt = new Uint8Array(n);
+  let sum = 0, sumAbs = 0, maxAbs = 0;
+  for (let k = 0; k < n; k++) {
+    let v = w[k]!;
+    if (Number.isNaN(v)) { nanAt[k] = 1; v = 0; }
+    if (p.limit > 0) v = Math.min(p.limit, Math.max(-p.limit, v));
+    w[k] = v;
+    sum += v;
+    sumAbs += Math.abs(v);
+    maxAbs = Math.max(maxAbs, Math.abs(v));
+  }
+  let replaced = 0;
+  if (p.mode === 'lognormal') {
+    const mw = sum / n;
+    const ma = p.compat ? mw : sumAbs / n;
+    let vw = 0, va = 0;
+    for (let k = 0; k < n; k++) {
+      vw += (w[k]! - mw) ** 2;
+      va += (Math.abs(w[k]!) - ma) ** 2;
+    }
+    const sw = Math.sqrt(vw / n) > 0 ? Math.sqrt(vw / n) : 1e-8;
+    const { logMean, logSigma } = lognormalMoments(ma, p.compat ? Math.sqrt(vw / n) : Math.sqrt(va / n), p.compat);
+    for (let k = 0; k < n; k++) {
+      const a = Math.abs(w[k]!);
+      const prob = Math.min(1, Math.exp((-p.dre * a) / sw));
+      if (unit(rng) < prob || nanAt[k]) {
+        const z = Math.sqrt(-2 * Math.log(unit(rng))) * Math.cos(2 * Math.PI * unit(rng));
+        let mag = Math.exp(logMean + logSigma * z);
+        if (p.limit > 0) mag = Math.min(mag, p.limit);
+        const s = p.compat ? 1 : w[k]! > 0 ? 1 : w[k]! < 0 ? -1 : unit(rng) < 0.5 ? -1 : 1;
+        w[k] = s * mag;
+        replaced++;
+      }
+    }
+  } else {
+    const sigma = maxAbs / p.dre + 1e-13;
+    for (let k = 0; k < n; k++) {
+      const z = Math.sqrt(-2 * Math.log(unit(rng))) * Math.cos(2 * Math.PI * unit(rng));
+      if (Math.abs(z * sigma) > Math.abs(w[k]!) || nanAt[k]) {
+        w[k] = (2 * unit(rng) - 1) * maxAbs;
+        replaced++;
+      }
+    }
+  }
+  return replaced;
+}

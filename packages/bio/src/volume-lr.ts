@@ -1,0 +1,58 @@
+import { createRng, defineTransform, type Transform } from '@plasticity/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { normalArray, rngFields, rngFrom, type RngFields } from './draws.js';
+
+export interface VolumeLrParams {
+  [key: string]: number;
+  /** Mean factor of a zero weight (base_lr). */
+  baseLr: number;
+  /** How fast the mean factor falls with the synapse's volume v = |w|/(|w| + 1) (stability_factor). */
+  stabilityFactor: number;
+  /** Standard deviation of the factor relative to its mean (lr_variability). */
+  lrVariability: number;
+}
+
+export const VOLUME_LR_DEFAULTS: VolumeLrParams = { baseLr: 0.1, stabilityFactor: 2.0, lrVariability: 0.2 };
+
+export function validateVolumeLr(p: VolumeLrParams): string[] {
+  const c = new ParamProblems();
+  c.between01('baseLr', p.baseLr);
+  c.positive('stabilityFactor', p.stabilityFactor);
+  c.positive('lrVariability', p.lrVariability);
+  return c.list;
+}
+
+/** Mean factor of a weight of magnitude |w|: baseLr·exp(−stabilityFactor·|w|/(|w| + 1)). */
+export function volumeMeanFactor(p: VolumeLrParams, w: number): number {
+  const a = Math.abs(w);
+  return p.baseLr * Math.exp(-p.stabilityFactor * (a / (a + 1)));
+}
+
+export type VolumeLrState = RngFields;
+
+/**
+ * Volume-dependent learning rate: gradient ← gradient · |N(m, lrVariability·m)| with
+ * m = baseLr·exp(−stabilityFactor·|w|/(|w| + 1)), resampled every step (reference: volume_dependent_lr).
+ * Larger synapses learn exponentially more slowly; every factor is positive.
+ */
+export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransform<VolumeLrParams, VolumeLrState>({
+  name: 'bio/volume-lr',
+  description: 'larger |w| → exponentially smaller, stochastic, positive gradient factors',
+  defaults: VOLUME_LR_DEFAULTS,
+  validate: validateVolumeLr,
+  init: (_shape, _params, seed) => rngFields(createRng(seed)),
+  apply(input: BioInput, state, p) {
+    const { weights, gradient } = input;
+    layoutOf('bio/volume-lr', input, true);
+    const rng = rngFrom(state);
+    const z = normalArray(rng, weights.size, 0, 1);
+    const g = tf.tidy(() => {
+      const a = tf.abs(weights);
+      const mean = tf.mul(p.baseLr, tf.exp(tf.mul(-p.stabilityFactor, tf.div(a, tf.add(a, 1)))));
+      const factor = tf.abs(tf.mul(mean, tf.add(1, tf.mul(p.lrVariability, tf.tensor(z, weights.shape, 'float32')))));
+      return tf.mul(gradient!, factor);
+    });
+    return { gradient: g, state: rngFields(rng) };
+  },
+});
