@@ -47,6 +47,8 @@ function slotOf(name: string, x: unknown): WeightSlot {
     return { name, variable: x, transformed: x.rank === 2 };
   }
   if (isConnection(x)) {
+    // a dense connection's variable is W[pre, post] itself: the dense form of every transform applies
+    if (x.format === 'dense') return { name, variable: x.makeTrainable(), transformed: true };
     const { pre, post } = x.pairs();
     return { name, variable: x.makeTrainable(), transformed: true, structure: { nPre: x.nPre, nPost: x.nPost, nnz: x.nnz, pre, post } };
   }

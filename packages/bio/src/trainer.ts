@@ -165,7 +165,7 @@ export class BioTrainer {
     const slot = this.slotByName(weight);
     const e = [...slot.gradient, ...slot.weights].find((x) => x.transform.name === transform);
     if (!e) throw new PlasticityError('E_PARAM', `transform must be one of ${[...slot.gradient, ...slot.weights].map((x) => JSON.stringify(x.transform.name)).join(', ')}, got ${describeValue(transform)}`);
-    return Object.fromEntries(Object.entries(e.state).map(([k, v]) => [k, v instanceof tf.Tensor ? v.clone() : v]));
+    return Object.fromEntries(Object.entries(e.state).map(([k, v]) => [k, v instanceof tf.Tensor ? tf.clone(v) : v]));
   }
 
   /** The per-synapse arrays of a connection weight (copies, storage order), e.g. daleSign. */
@@ -221,7 +221,7 @@ export class BioTrainer {
           cur = out.gradient;
           pending.push({ entry: e, state: (out.state ?? e.state) as PluginState });
         }
-        newGrads[s.variable.name] = cur === g ? g.clone() : cur;
+        newGrads[s.variable.name] = cur === g ? tf.clone(g) : cur;
       }
     } catch (error) {
       tf.dispose([value, ...Object.values(grads), ...Object.values(newGrads)]);

@@ -33,7 +33,7 @@ export function checkSplit(units: number, gamma: number): void {
 export function splitOutputs(y: tf.Tensor, gamma: number): tf.Tensor {
   if (y.rank !== 2) throw new PlasticityError('E_SHAPE', `y must be [batch, nPost], got shape [${y.shape.join(', ')}]`);
   checkSplit(y.shape[1]!, gamma);
-  if (gamma <= 1) return y.clone();
+  if (gamma <= 1) return tf.clone(y);
   const [batch, n] = y.shape as [number, number];
   return tf.tidy(() => {
     const sums = tf.sum(tf.reshape(y, [batch, n / gamma, gamma]), 2, true);
