@@ -288,7 +288,8 @@ export class BioTrainer {
         data: { kind: 'bio-trainer', step: this.steps, scalars, optimizer: opt.map((w) => w.name), weights: this.slots.map((s) => s.name) },
       });
     } finally {
-      tf.dispose(opt.map((w) => w.tensor));
+      // getWeights hands out the optimizer's own slot variables; only the iteration count is a new tensor
+      tf.dispose(opt.map((w) => w.tensor).filter((t) => !(t instanceof tf.Variable)));
     }
   }
 
@@ -313,7 +314,11 @@ export class BioTrainer {
     const writes: (() => void)[] = [];
     for (const s of this.slots) {
       const w = need(`w/${s.name}`, s.variable.size);
-      writes.push(() => s.variable.assign(tf.tensor(w.data as Float32Array, s.variable.shape, 'float32')));
+      writes.push(() => {
+        const t = tf.tensor(w.data as Float32Array, s.variable.shape, 'float32');
+        s.variable.assign(t);
+        t.dispose();
+      });
       for (const e of [...s.gradient, ...s.weights]) {
         const next: Record<string, tf.Tensor | number> = {};
         const prefix = `s/${s.name}/${e.transform.name}/`;
@@ -344,7 +349,13 @@ export class BioTrainer {
     const optNames = data.optimizer ?? [];
     const opt = optNames.map((name, i) => ({ name, a: need(`o/${i}`, ck.arrays[`o/${i}`]?.data.length ?? -1) }));
     for (const w of writes) w();
-    if (opt.length > 0) await this.optimizer.setWeights(opt.map(({ name, a }) => ({ name, tensor: tf.tensor(a.data as Float32Array, [...a.shape], a.dtype === 'int32' ? 'int32' : 'float32') })));
+    if (opt.length > 0) {
+      // setWeights makes its own slot variables (sharing these buffers) and drops the old ones undisposed
+      const old = (await this.optimizer.getWeights()).map((w) => w.tensor);
+      const values = opt.map(({ name, a }) => ({ name, tensor: tf.tensor(a.data as Float32Array, [...a.shape], a.dtype === 'int32' ? 'int32' : 'float32') }));
+      await this.optimizer.setWeights(values);
+      tf.dispose([...old, ...values.map((v) => v.tensor)]);
+    }
     this.steps = data.step ?? 0;
   }
 
