@@ -63,7 +63,7 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
       let current: tf.Tensor1D;
       let rate: tf.Tensor | number = state.rate;
       if (p.mode === 'total') {
-        current = (layout.kind === 'dense' ? tf.sum(tf.abs(w), 0) : tf.unsortedSegmentSum(tf.abs(w), layout.synapses.post, nPost)) as tf.Tensor1D;
+        current = (layout.kind === 'dense' ? tf.sum(tf.abs(w), 0) : tf.scatterND(tf.reshape(layout.synapses.post, [-1, 1]), tf.abs(w), [nPost]) /* sums repeated posts; wasm has no UnsortedSegmentSum */) as tf.Tensor1D;
       } else {
         const now = tf.mean(a!, 0) as tf.Tensor1D;
         rate = state.rate instanceof tf.Tensor ? tf.add(state.rate, tf.div(tf.sub(now, state.rate), p.tauSteps)) : now;

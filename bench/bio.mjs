@@ -1,0 +1,117 @@
+// `pnpm bench bio`: the cost of each @plasticity/bio transform per training step, relative to the plain
+// optimizer step (Adam), on a 1024×1024 dense layer and on a 10^6-synapse CSR connection, on the wasm
+// backend (the fastest Node backend here for these ops). Each variant is a BioTrainer over the same
+// weights and loss; variants run interleaved (A B C … A B C …), several steps per sample, median of the
+// rounds. Also the memory the transforms add per synapse (tf.memory bytes after one step, minus the plain
+// step's). `node bench/bio.mjs --table --write` writes the README table from bench/results/bio.json.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BENCH_DIR, entry, interleave, machine, now, printTable, RESULTS_DIR, writeResults } from './lib/harness.mjs';
+
+const VARIANTS = {
+  'volume-lr': ['bio/volume-lr'],
+  'fuzzy-lr': ['bio/fuzzy-lr'],
+  crystallize: ['bio/crystallize'],
+  rejuvenate: ['bio/rejuvenate'],
+  dale: ['bio/dale'],
+  'synaptic-scaling': ['bio/synaptic-scaling'],
+  all: ['bio/volume-lr', 'bio/fuzzy-lr', 'bio/crystallize', 'bio/synaptic-scaling', 'bio/rejuvenate', 'bio/dale'],
+};
+
+async function run() {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { initBackend, createRng } = await import('@plasticity/core');
+  const { CSRConnection } = await import('@plasticity/sparse');
+  const { BioTrainer } = await import('../packages/bio/dist/index.js');
+  const backend = await initBackend('wasm', { strict: true });
+  const rounds = Number(process.env.BIO_ROUNDS ?? 5);
+  const stepsPer = Number(process.env.BIO_STEPS ?? 4);
+  const cases = [];
+  const workloads = {
+    'dense 1024x1024': () => {
+      const w = tf.variable(tf.tensor2d(createRng(1).normal([1024, 1024], 0, 0.03), [1024, 1024]));
+      const x = tf.tensor2d(createRng(2).normal([32, 1024]), [32, 1024]);
+      return { nnz: 1024 * 1024, target: { w }, loss: () => tf.mean(tf.square(tf.matMul(x, w))), dispose: () => tf.dispose([w, x]) };
+    },
+    'CSR 1e6 syn': () => {
+      const conn = CSRConnection.random({ nPre: 10000, nPost: 10000, p: 0.01, seed: 3, init: { dist: 'normal', mean: 0, std: 0.1 } });
+      const x = tf.tensor2d(createRng(4).normal([8, 10000]), [8, 10000]);
+      return { nnz: conn.nnz, target: { c: conn }, loss: () => tf.mean(tf.square(conn.propagate(x, { mode: 'float' }))), dispose: () => { x.dispose(); conn.dispose(); } };
+    },
+  };
+  for (const [wname, make] of Object.entries(workloads)) {
+    const wl = make();
+    const trainers = {};
+    const bytes = {};
+    { // one throwaway step first, so that caches the connection builds on first use (views for the
+      // gradient) are not counted against the first variant
+      const vars = Object.values(wl.target).map((v) => (v instanceof tf.Variable ? v : v.makeTrainable()));
+      tf.tidy(() => { const { value, grads } = tf.variableGrads(wl.loss, vars); tf.dispose(Object.values(grads)); return value; }).dispose();
+    }
+    for (const [name, transforms] of [['plain', []], ...Object.entries(VARIANTS)]) {
+      const before = tf.memory().numBytes;
+      const optimizer = tf.train.adam(1e-3);
+      let step;
+      if (name === 'plain') {
+        const vars = Object.values(wl.target).map((v) => (v instanceof tf.Variable ? v : v.makeTrainable()));
+        step = () => tf.tidy(() => { const { value, grads } = tf.variableGrads(wl.loss, vars); optimizer.applyGradients(grads); return value; });
+        trainers[name] = { step, dispose: () => optimizer.dispose() };
+      } else {
+        const t = new BioTrainer({ target: wl.target, transforms: transforms.map((n) => (n === 'bio/dale' ? { transform: n, params: { initialize: false } } : n)), optimizer, seed: 1 });
+        trainers[name] = { step: () => t.stepWith(wl.loss), dispose: () => { t.dispose(); optimizer.dispose(); } };
+      }
+      trainers[name].step().dispose();
+      bytes[name] = tf.memory().numBytes - before;
+    }
+    const runners = Object.fromEntries(Object.entries(trainers).map(([name, t]) => [name, async () => {
+      const t0 = now();
+      for (let s = 0; s < stepsPer; s++) t.step().dispose();
+      await tf.ready();
+      return (now() - t0) / 1000 / stepsPer;
+    }]));
+    const res = await interleave(runners, { rounds, warmup: 1 });
+    const plain = res.plain.median;
+    cases.push(entry(wname, `plain adam (${backend})`, 'ms_per_step', +(plain * 1000).toFixed(3)));
+    for (const name of Object.keys(VARIANTS)) {
+      cases.push(entry(wname, `${name} (${backend})`, 'ms_per_step', +(res[name].median * 1000).toFixed(3), 'plain adam', +(plain * 1000).toFixed(3),
+        { bytesPerSynapse: +((bytes[name] - bytes.plain) / wl.nnz).toFixed(3), min: +(res[name].min * 1000).toFixed(3) }));
+    }
+    for (const t of Object.values(trainers)) t.dispose();
+    wl.dispose();
+    console.log(`${wname} done`);
+  }
+  const file = writeResults('bio', cases, { backend, rounds, stepsPerSample: stepsPer });
+  printTable(cases);
+  console.log(`wrote ${path.relative(BENCH_DIR, file)}`);
+}
+
+function table() {
+  const doc = JSON.parse(readFileSync(path.join(RESULTS_DIR, 'bio.json'), 'utf8'));
+  const d = doc.machineDetails;
+  const out = [`Generated by \`node bench/bio.mjs --table --write\` from \`bench/results/bio.json\` (${doc.date.slice(0, 10)}, ${doc.machine.split(', linux')[0]}, load average ${d.loadavg.join(' / ')} at the end of the run; ${doc.backend} backend, median of ${doc.rounds} rounds of ${doc.stepsPerSample} steps; Adam, ratio to the plain Adam step in the same run).`, ''];
+  const workloads = [...new Set(doc.cases.map((c) => c.case))];
+  out.push(`| transform | ${workloads.map((w) => `${w}: ms/step (× plain)`).join(' | ')} | ${workloads.map((w) => `${w}: bytes/synapse added`).join(' | ')} |`);
+  out.push(`|---|${workloads.map(() => '---').join('|')}|${workloads.map(() => '---').join('|')}|`);
+  const names = ['plain adam', ...Object.keys(VARIANTS)];
+  for (const n of names) {
+    const cs = workloads.map((w) => doc.cases.find((c) => c.case === w && c.impl.startsWith(`${n} (`)));
+    out.push(`| ${n} | ${cs.map((c) => (c.ratio ? `${c.value} (${c.ratio}×)` : `${c.value}`)).join(' | ')} | ${cs.map((c) => (c.bytesPerSynapse ?? '–')).join(' | ')} |`);
+  }
+  return out.join('\n');
+}
+
+if (process.argv.includes('--table')) {
+  const text = table();
+  if (process.argv.includes('--write')) {
+    const file = path.join(BENCH_DIR, '..', 'packages', 'bio', 'README.md');
+    const src = readFileSync(file, 'utf8');
+    const START = '<!-- bio-bench:start -->', END = '<!-- bio-bench:end -->';
+    const a = src.indexOf(START), b = src.indexOf(END);
+    if (a < 0 || b < 0) throw new Error(`markers ${START} … ${END} not found in ${file}`);
+    writeFileSync(file, `${src.slice(0, a + START.length)}\n${text}\n${src.slice(b)}`);
+    console.log(`wrote the table into ${path.relative(process.cwd(), file)}`);
+  } else console.log(text);
+} else {
+  console.log(machine().line);
+  await run();
+}
