@@ -165,7 +165,7 @@ describe('SynapticPlasticityNetwork', () => {
     const bytes = await net.save();
     net.dispose();
     const corrupt = bytes.slice();
-    corrupt[corrupt.length - 20] ^= 0xff;
+    corrupt[corrupt.length - 20] = corrupt[corrupt.length - 20]! ^ 0xff;
     await expectError(() => SynapticPlasticityNetwork.load(corrupt), 'E_CHECKPOINT', /./);
   });
 
@@ -228,7 +228,7 @@ describe('plastic mode', () => {
     const state = net.contextualLayer.state;
     expect(state.kind === 'ring' && state.filled === 2 && state.next === 1).toBe(true);
     // the two slots hold h(t=2) (slot 0, overwritten) and h(t=1) (slot 1)
-    const xt = tf.tensor(x.data, [3, 2]);
+    const xt = tf.tensor2d(x.data, [3, 2]);
     const h = net.synapticLayer.apply(xt);
     const held = await state.memory!.data();
     const hs = await h.data();

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fitRows, fitRows3 } from '../batch-rows.js';
 import { detach } from '../detach.js';
-import { dense, type DenseParams } from './dense.js';
+import { denseWithConstant, type DenseParams } from './dense.js';
 
 /** Memory state: one EMA row per sequence ([rows, width]), or the last K inputs ([rows, K, width]). */
 export type MemoryState =
@@ -62,7 +62,7 @@ export class ContextualMemoryLayer {
       state = { kind: 'ring', memory, next: (current.next + 1) % this.slots, filled };
       mean = tf.div(tf.sum(memory, 1), filled) as tf.Tensor2D;
     }
-    const output = dense(tf.concat([h, mean], 1) as tf.Tensor2D, this.params, true);
+    const output = denseWithConstant(h, mean, this.params);
     return { output, state };
   }
 
