@@ -1,5 +1,5 @@
 // Markdown tables from a results file, for the READMEs (so their figures are never copied by hand).
-//   node bench/lib/tables.mjs snn|engine|root [path/to/results.json] [--write]   (root: the root README's rows)
+//   node bench/lib/tables.mjs snn|engine|spn|root [path/to/results.json] [--write]   (root: the root README's rows)
 // prints the tables of bench/README.md's and packages/snn/README.md's snn (or engine) sections; --write
 // puts them between the <!-- NAME-bench:start --> and <!-- NAME-bench:end --> markers of both files.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -162,7 +162,27 @@ function rootRows() {
   ].join('\n');
 }
 
+function spnTables() {
+  const d = doc.machineDetails;
+  const before = doc.loadavgBefore ?? [];
+  const out = [`Run of ${doc.date.slice(0, 10)} on ${doc.machine.split(', linux')[0]}, load average ${before.join(' / ')} before and ${d.loadavg.join(' / ')} after the run` +
+    (Math.max(...before, ...d.loadavg) > d.cores ? ' — more runnable processes than cores (other work shared the 2 CPUs), so the timings are noisy.' : '.'),
+    '', row(['training step (forward + backward + Adam)', 'backend', 'ours, median (min)', 'PyTorch 2 threads, median (min)', 'ratio of medians (of mins)', 'target', 'peak RSS ours / PyTorch']),
+    row(['---', '---', '---', '---', '---', '---', '---'])];
+  for (const c of doc.cases) {
+    if (c.skipped) {
+      out.push(row([c.case, c.impl, skipNote(c), '', '', '', '']));
+      continue;
+    }
+    out.push(row([c.case, c.backend + (c.fastest ? ' (fastest)' : ''), `${sig(c.value)} ms (${sig(c.stepMsMin)})`,
+      c.baselineValue ? `${sig(c.baselineValue)} ms (${sig(c.baselineStepMsMin)})` : '–',
+      c.ratio ? `${times(c.ratio)} (${sig(c.minRatio)}×)` : '–', `≤ ${c.target}×`, `${sig(c.peakRssMB)} / ${sig(c.baselinePeakRssMB)} MB`]));
+  }
+  return out.join('\n');
+}
+
 const TABLES = {
+  spn: { make: spnTables, targets: [path.join(BENCH_DIR, 'README.md'), path.join(BENCH_DIR, '..', 'packages', 'spn', 'README.md')] },
   snn: { make: snnTables, targets: [path.join(BENCH_DIR, 'README.md'), path.join(BENCH_DIR, '..', 'packages', 'snn', 'README.md')] },
   engine: { make: engineTables, targets: [path.join(BENCH_DIR, 'README.md'), path.join(BENCH_DIR, '..', 'packages', 'snn', 'README.md')] },
   root: { make: rootRows, targets: [path.join(BENCH_DIR, '..', 'README.md')] },
