@@ -17,7 +17,11 @@ const step = () => {
   r.output.dispose();
   return r.loss;
 };
-for (let i = 0; i < 3; i++) (await step().data(), undefined);
+for (let i = 0; i < 3; i++) {
+  const loss = step();
+  await loss.data();
+  loss.dispose();
+}
 const samples = [];
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
