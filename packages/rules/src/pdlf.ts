@@ -175,6 +175,7 @@ export function pdlfKernel(t: SynapseTable, form: PdlfForm, p: PdlfParams, synap
   const on = new Set(p.terms);
   const hasA = on.has('A'), hasB = on.has('B'), hasC = on.has('C'), hasD = on.has('D');
   const normalize = p.normalize === 'max-abs';
+  const full = hasA && hasB && hasC && hasD, pdpForm = form === 'pdp';
 
   /** Δw before lr for synapse k with activities xi, yj, in the tensor step's order of operations
    *  (starting from 0 changes nothing: 0 + v = v in float32). */
@@ -209,7 +210,22 @@ export function pdlfKernel(t: SynapseTable, form: PdlfForm, p: PdlfParams, synap
       const y = side(yBar, io.postValue, dy, dy1, p.postTauMs);
       const w = io.w;
       let m = 0;
-      if (dense) {
+      if (dense && full) {
+        // the full rule on a dense table, written out (the general loop below calls upd per synapse)
+        for (let i = 0, k = 0; i < nPre; i++) {
+          const xi = x[i]!;
+          for (let j = 0; j < nPost; j++, k++) {
+            const yj = y[j]!;
+            let u: number;
+            if (pdpForm) u = f(f(f(f(A[k]! * f(xi * yj)) + f(B[k]! * xi)) + f(C[k]! * yj)) + D[k]!);
+            else u = f(f(f(f(A[k]! * f(xi * yj)) - f(f(A[k]! * C[k]!) * xi)) + f(B[k]! * yj)) + D[k]!);
+            const v = f(w[k]! + f(lr[k]! * u));
+            w[k] = v;
+            const a = Math.abs(v);
+            if (a > m) m = a;
+          }
+        }
+      } else if (dense) {
         for (let i = 0, k = 0; i < nPre; i++) {
           const xi = x[i]!;
           for (let j = 0; j < nPost; j++, k++) {
