@@ -179,6 +179,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
         evaluationsPerSecond: seconds > 0 ? (counters.evaluations - startEvaluations) / seconds : 0,
         elapsedMs: counters.elapsedMs, etaMs: reason !== null ? 0 : etas.length > 0 ? Math.min(...etas) : null, report,
       });
+      if (reason === null && signal?.aborted) reason = 'aborted'; // aborted from the progress callback: stop now
     }
   }
   await save();
