@@ -43,7 +43,7 @@ describe('docs', () => {
     try {
       execFileSync(path.join(root, 'node_modules', '.bin', 'typedoc'), ['--out', out, '--logLevel', 'Error'], { cwd: root, stdio: 'pipe' });
       expect(existsSync(path.join(out, 'index.html'))).toBe(true);
-      for (const lib of ['core', 'sparse', 'snn', 'rules']) expect(existsSync(path.join(out, 'modules', `_plasticity_${lib}.html`)), lib).toBe(true);
+      for (const lib of ['core', 'sparse', 'snn', 'rules', 'pdlf']) expect(existsSync(path.join(out, 'modules', `_plasticity_${lib}.html`)), lib).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const LIBRARIES = ['core', 'sparse', 'snn', 'rules'];
+const LIBRARIES = ['core', 'sparse', 'snn', 'rules', 'pdlf'];
 const TFJS = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', '@tensorflow/tfjs-backend-wasm@4.22.0'];
 const work = mkdtempSync(path.join(os.tmpdir(), 'plasticity-packed-'));
 const tarballDir = path.join(work, 'tarballs');
@@ -102,6 +102,27 @@ console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params
         expect(custom.plugins).toContain('core/stdp');
         expect(custom.params).toEqual({ tauMs: 250 });
       }
+      if (lib === 'pdlf') {
+        // The README's worker-pool example from the installed tarball: dist/worker-node.js must resolve beside
+        // dist/node.js, the fitness module loads in the workers, the checkpoint file resumes on a second run.
+        const readme = readFileSync(path.join(root, 'packages/pdlf/README.md'), 'utf8');
+        const blocks = [...readme.matchAll(/```(?:ts|js)\n([\s\S]*?)```/g)].map((m) => m[1]!);
+        const fitness = blocks.find((b) => b.startsWith('// fitness.mjs'));
+        const pooled = blocks.find((b) => b.includes('createNodeWorkerPool'));
+        expect(fitness && pooled, 'pdlf README has the fitness module and the pool example').toBeTruthy();
+        writeFileSync(path.join(project, 'fitness.mjs'), fitness!);
+        const js = ts.transpileModule(pooled!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+        const run = (generations: number) => {
+          writeFileSync(path.join(project, 'pooled.mjs'), js.replace('maxGenerations: 200', `maxGenerations: ${generations}`));
+          return execFileSync(process.execPath, ['pooled.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n');
+        };
+        const first = run(4);
+        expect(first[0]).toMatch(/^gen 1 best /);
+        expect(first.at(-1)).toMatch(/^max-generations 4 /);
+        const second = run(8); // resumes from the checkpoint written when the first run stopped
+        expect(second[0]).toMatch(/^gen 5 best /);
+        expect(second.at(-1)).toMatch(/^max-generations 8 /);
+      }
       if (lib === 'core') {
         // Quiet by default: initBackend() in Node says nothing about skipping WebGPU unless given a log.
         writeFileSync(path.join(project, 'quiet.mjs'), "import { initBackend } from '@plasticity/core';\nconsole.log(await initBackend());\n");
@@ -148,9 +169,11 @@ console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params
       "import { CSRConnection } from '@plasticity/sparse';",
       "import { Network, lif } from '@plasticity/snn';",
       "import { registerBuiltins, stdp } from '@plasticity/rules';",
+      "import { PGPE, WorkerPool, webWorkerFactory } from '@plasticity/pdlf';",
+      "import { serveWebWorker } from '@plasticity/pdlf/worker';",
       'const registry = createRegistry();',
       'registerBuiltins(registry);',
-      'globalThis.plasticity = { initBackend, CSRConnection, Network, lif, stdp, plugins: registry.list().map((p) => p.name) };',
+      'globalThis.plasticity = { initBackend, CSRConnection, Network, lif, stdp, PGPE, WorkerPool, webWorkerFactory, serveWebWorker, plugins: registry.list().map((p) => p.name) };',
     ].join('\n'));
     const { build } = await import('vite');
     const result = await build({ root: project, logLevel: 'silent', build: { outDir: path.join(project, 'dist'), emptyOutDir: true } });
