@@ -60,7 +60,11 @@ export const saveLoadPage: PageModule = {
         info.set('simulated', `${(now / 1000).toFixed(1)} s of ${(totalMs / 1000).toFixed(1)} s`);
         info.set('step', String(net.stepCount));
         info.set('output rate since start/resume', `${rateIn(spikes, Math.min(from, now), now).toFixed(1)} Hz`);
-        info.set('mean w / gmax', (weights.reduce((a, b) => a + b, 0) / Math.max(1, weights.length) / gmax).toFixed(4));
+        const mean = weights.reduce((a, b) => a + b, 0) / Math.max(1, weights.length) / gmax;
+        info.set('mean w / gmax', mean.toFixed(4));
+        // full precision for the end-to-end test: a resumed run must equal an uninterrupted one
+        root.dataset.meanW = String(mean);
+        root.dataset.timeMs = String(now);
         runner.say(`t = ${(now / 1000).toFixed(1)} s`);
       },
       teardown() {
@@ -85,7 +89,9 @@ export const saveLoadPage: PageModule = {
         await runner.reset();
         const { net: loaded, file: experiment } = await loadExperiment(await file.text(), builtinRegistry());
         net = loaded;
-        totalMs = Number(experiment.meta.totalMs) || loaded.timeMs + 10_000;
+        // a file saved at the end of its run continues for as long again
+        const length = Number(experiment.meta.totalMs) || 10_000;
+        totalMs = loaded.timeMs < length ? length : loaded.timeMs + length;
         gmax = Number(experiment.meta.gmax) || gmax;
         weights = await loaded.weights('input->out');
         origin = `${file.name}, saved ${experiment.savedAt}`;
