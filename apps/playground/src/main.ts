@@ -13,11 +13,11 @@ import { el } from './ui.js';
 
 const PAGES: readonly PageModule[] = [stdpWindowPage, songMillerAbbottPage, sparseNetworkPage, customRulePage, saveLoadPage];
 
-/** Demos whose packages are still being written: listed, honestly, with no page behind them. */
-const COMING: readonly { title: string; pkg: string }[] = [
-  { title: 'SPN forecasting', pkg: '@plasticity/spn' },
-  { title: 'PDLF working memory & injury', pkg: '@plasticity/pdlf' },
-  { title: 'Bio-transformations', pkg: '@plasticity/bio' },
+/** Demos whose pages are not built yet: listed, honestly, with no page behind them. */
+const COMING: readonly { title: string; pkg: string; note: string }[] = [
+  { title: 'SPN forecasting', pkg: '@plasticity/spn', note: 'page not built yet (@plasticity/spn)' },
+  { title: 'PDLF working memory & injury', pkg: '@plasticity/pdlf', note: 'coming with @plasticity/pdlf' },
+  { title: 'Bio-transformations', pkg: '@plasticity/bio', note: 'page not built yet (@plasticity/bio)' },
 ];
 
 const nav = document.getElementById('nav')!;
@@ -30,7 +30,7 @@ function renderNav(current: string): void {
   nav.replaceChildren(
     el('ul', {}, ...PAGES.map((p) => el('li', {}, el('a', { href: `#/${p.id}`, ...(p.id === current ? { 'aria-current': 'page' } : {}) }, p.title)))),
     el('h4', {}, 'Coming'),
-    el('ul', { class: 'coming' }, ...COMING.map((c) => el('li', { title: `This page arrives with ${c.pkg}, which is not released yet.` }, c.title, el('small', {}, `coming with ${c.pkg}`)))),
+    el('ul', { class: 'coming' }, ...COMING.map((c) => el('li', { title: `No playground page for ${c.pkg} yet.` }, c.title, el('small', {}, c.note)))),
   );
 }
 
