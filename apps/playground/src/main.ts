@@ -16,7 +16,7 @@ const PAGES: readonly PageModule[] = [stdpWindowPage, songMillerAbbottPage, spar
 /** Demos whose pages are not built yet: listed, honestly, with no page behind them. */
 const COMING: readonly { title: string; pkg: string; note: string }[] = [
   { title: 'SPN forecasting', pkg: '@plasticity/spn', note: 'page not built yet (@plasticity/spn)' },
-  { title: 'PDLF working memory & injury', pkg: '@plasticity/pdlf', note: 'coming with @plasticity/pdlf' },
+  { title: 'PDLF working memory & injury', pkg: '@plasticity/pdlf', note: 'page not built yet (@plasticity/pdlf)' },
   { title: 'Bio-transformations', pkg: '@plasticity/bio', note: 'page not built yet (@plasticity/bio)' },
 ];
 
