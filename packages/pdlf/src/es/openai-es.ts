@@ -32,7 +32,7 @@ export interface OpenAiEsOptions {
   readonly fitnessShaping?: FitnessShaping;
   /** L2 penalty subtracted from the shaped fitness, weightDecay · mean(x²) per member: 0. */
   readonly weightDecay?: number;
-  /** 'adam' (default) or 'sgd' (with momentum). */
+  /** 'adam' (default), 'sgd' (with momentum) or 'clipup'. */
   readonly optimizer?: OptimizerName;
   /** Adam β1: 0.99 (evosax and estool). */
   readonly beta1?: number;
@@ -40,8 +40,10 @@ export interface OpenAiEsOptions {
   readonly beta2?: number;
   /** Adam ε: 1e-8. */
   readonly epsilon?: number;
-  /** SGD momentum: 0.9. */
+  /** SGD and ClipUp momentum: 0.9. */
   readonly momentum?: number;
+  /** ClipUp's largest step: 0.15. */
+  readonly maxSpeed?: number;
 }
 
 type Resolved = Required<Omit<OpenAiEsOptions, 'initCentre'>> & { initCentre: number | ArrayLike<number> };
@@ -49,7 +51,7 @@ type Resolved = Required<Omit<OpenAiEsOptions, 'initCentre'>> & { initCentre: nu
 export const OPENAI_ES_DEFAULTS = {
   popSize: 256, antithetic: true, initCentre: 0, sigma: 0.04, sigmaDecay: 0.999, sigmaLimit: 0.01, lr: 0.01, lrDecay: 0.999,
   lrLimit: 0.001, fitnessShaping: 'centred-rank', weightDecay: 0, optimizer: 'adam', beta1: 0.99, beta2: 0.999, epsilon: 1e-8,
-  momentum: 0.9,
+  momentum: 0.9, maxSpeed: 0.15,
 } as const satisfies Omit<Resolved, 'dim' | 'seed'>;
 
 const KEYS = new Set(['dim', 'seed', ...Object.keys(OPENAI_ES_DEFAULTS)]);
@@ -75,7 +77,8 @@ export function validateOpenAiEs(options: OpenAiEsOptions): string[] {
   }
   p.oneOf('fitnessShaping', o.fitnessShaping, ['centred-rank', 'z-score', 'none']);
   p.nonNegative('weightDecay', o.weightDecay);
-  p.oneOf('optimizer', o.optimizer, ['adam', 'sgd']);
+  p.oneOf('optimizer', o.optimizer, ['adam', 'sgd', 'clipup']);
+  p.positive('maxSpeed', o.maxSpeed, 'the largest ClipUp step');
   for (const name of ['beta1', 'beta2', 'momentum'] as const) {
     if (p.finite(name, o[name])) p.add(o[name] >= 0 && o[name] < 1, `${name} must be in [0, 1), got ${o[name]}`);
   }
@@ -102,7 +105,7 @@ export class OpenAIES extends StrategyBase {
     const o = { ...OPENAI_ES_DEFAULTS, ...options } as Resolved;
     super(o.dim, o.popSize, createRng(o.seed).stream('openai-es'), perParameter(o.initCentre, o.dim));
     this.options = o;
-    this.settings = { optimizer: o.optimizer, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, momentum: o.momentum };
+    this.settings = { optimizer: o.optimizer, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, momentum: o.momentum, maxSpeed: o.maxSpeed };
     this.sigmaValue = o.sigma;
     this.lrValue = o.lr;
     this.moments = createMoments(this.settings, o.dim);

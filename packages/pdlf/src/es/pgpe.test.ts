@@ -106,7 +106,7 @@ describe('PGPE', () => {
     expectPlasticityError(() => new PGPE({ dim: 3, seed: 1, initStd: [0.1, -1, 0.1] }), 'E_PARAM', /initStd\[1\] must be a finite number > 0, got -1/);
     expectPlasticityError(() => new PGPE({ dim: 3, seed: 1, initCentre: [1, 2] }), 'E_PARAM', /initCentre must have length dim=3, got 2/);
     expectPlasticityError(() => new PGPE({ dim: 3, seed: 1.5 }), 'E_PARAM', /seed must be a safe integer, got 1.5/);
-    expectPlasticityError(() => new PGPE({ dim: 3, seed: 1, optimizer: 'rmsprop' as 'adam' }), 'E_PARAM', /optimizer must be one of "adam", "sgd", got "rmsprop"/);
+    expectPlasticityError(() => new PGPE({ dim: 3, seed: 1, optimizer: 'rmsprop' as 'adam' }), 'E_PARAM', /optimizer must be one of "adam", "sgd", "clipup", got "rmsprop"/);
     expectPlasticityError(() => new PGPE({ dim: 3, seed: 1, centreLr: NaN, stdMaxChange: 1 }), 'E_PARAM', /centreLr must be a finite number, got NaN; stdMaxChange must be in \[0, 1\), got 1/);
     expectPlasticityError(() => new PGPE({ dim: 3, seed: 1, stdLR: 0.1 } as never), 'E_PARAM', /unknown option 'stdLR'/);
   });
@@ -157,5 +157,19 @@ describe('PGPE', () => {
     expectClose(evojax.centres, adam(evojax.grads, () => 0), { atol: 1e-6 });
     expectClose(textbook.centres, adam(textbook.grads, (t) => t), { atol: 1e-6 });
     expect(evojax.centres[2]).not.toBeCloseTo(textbook.centres[2]!, 3);
+  });
+
+  it('ClipUp (evojax clipup): the first step has length centreLr, no step is longer than maxSpeed', () => {
+    const es = new PGPE({ dim: 6, seed: 12, popSize: 16, initCentre: 2, optimizer: 'clipup', centreLr: 0.05, maxSpeed: 0.12 });
+    const steps: number[] = [];
+    for (let g = 0; g < 150; g++) {
+      const before = es.centre;
+      es.tell(es.ask().map(sphere));
+      steps.push(Math.hypot(...Array.from(es.centre, (c, j) => c - before[j]!)));
+    }
+    expect(steps[0]).toBeCloseTo(0.05, 12);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(0.12 + 1e-12);
+    expect(Math.max(...steps.slice(1, 20))).toBeCloseTo(0.12, 12); // momentum 0.9 (the default) builds up to the cap
+    expect(-sphere(Float32Array.from(es.centre))).toBeLessThan(0.05); // from 24
   });
 });

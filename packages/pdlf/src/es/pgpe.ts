@@ -24,7 +24,7 @@ export interface PgpeOptions {
   readonly stdMaxChange?: number;
   /** Rank-transform the fitness to [-0.5, 0.5] (evojax `solution_ranking`): true. */
   readonly rankFitness?: boolean;
-  /** Optimizer of the centre: 'adam' (default, as PDLF runs it) or 'sgd' (evojax's optimizer=None, with optional momentum). */
+  /** Optimizer of the centre: 'adam' (default, as PDLF runs it), 'sgd' (evojax's optimizer=None, with optional momentum) or 'clipup'. */
   readonly optimizer?: OptimizerName;
   /** Adam β1: 0.9. */
   readonly beta1?: number;
@@ -32,8 +32,10 @@ export interface PgpeOptions {
   readonly beta2?: number;
   /** Adam ε: 1e-8. */
   readonly epsilon?: number;
-  /** SGD momentum: 0. */
+  /** Momentum: 0 for SGD, 0.9 for ClipUp (evojax's defaults). */
   readonly momentum?: number;
+  /** ClipUp's largest step: 0.15 (evojax's default). */
+  readonly maxSpeed?: number;
   /** The centre learning rate is multiplied by this every `lrDecaySteps` generations (evojax `center_lr_decay_coef`): 1. */
   readonly lrDecayCoef?: number;
   /** evojax `center_lr_decay_steps`: 1000. */
@@ -52,18 +54,24 @@ type Resolved = Required<Omit<PgpeOptions, 'initCentre' | 'initStd'>> & { initCe
 
 export const PGPE_DEFAULTS = {
   popSize: 256, initCentre: 0, initStd: 0.04, centreLr: 0.01, stdLr: 0.07, stdMaxChange: 0.2, rankFitness: true,
-  optimizer: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0, lrDecayCoef: 1, lrDecaySteps: 1000,
+  optimizer: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, momentum: 0, maxSpeed: 0.15, lrDecayCoef: 1, lrDecaySteps: 1000,
   adamBiasCorrection: 'evojax', weightDecay: 0,
 } as const satisfies Omit<Resolved, 'dim' | 'seed'>;
 
 const KEYS = new Set(['dim', 'seed', ...Object.keys(PGPE_DEFAULTS)]);
+
+/** The options with defaults filled in (ClipUp's momentum defaults to 0.9, SGD's to 0). */
+function resolve(options: PgpeOptions): Resolved {
+  const momentum = options.optimizer === 'clipup' && options.momentum === undefined ? { momentum: 0.9 } : {};
+  return { ...PGPE_DEFAULTS, ...momentum, ...options } as Resolved;
+}
 
 /** Every problem with a PGPE configuration ([] when valid). */
 export function validatePgpe(options: PgpeOptions): string[] {
   const p = new Problems();
   if (options === null || typeof options !== 'object') return [`options must be an object, got ${describeValue(options)}`];
   for (const key of Object.keys(options)) if (!KEYS.has(key)) p.list.push(`unknown option '${key}' (known: ${[...KEYS].join(', ')})`);
-  const o = { ...PGPE_DEFAULTS, ...options } as Resolved;
+  const o = resolve(options);
   const dimOk = p.add(Number.isSafeInteger(o.dim) && o.dim >= 1, `dim must be an integer >= 1, got ${describeValue(o.dim)}`);
   p.add(Number.isSafeInteger(o.seed), `seed must be a safe integer, got ${describeValue(o.seed)}`);
   p.add(Number.isSafeInteger(o.popSize) && o.popSize >= 2 && o.popSize % 2 === 0,
@@ -76,7 +84,8 @@ export function validatePgpe(options: PgpeOptions): string[] {
   p.nonNegative('stdLr', o.stdLr);
   if (p.finite('stdMaxChange', o.stdMaxChange)) p.add(o.stdMaxChange >= 0 && o.stdMaxChange < 1, `stdMaxChange must be in [0, 1), got ${o.stdMaxChange}`);
   p.add(typeof o.rankFitness === 'boolean', `rankFitness must be true or false, got ${describeValue(o.rankFitness)}`);
-  p.oneOf('optimizer', o.optimizer, ['adam', 'sgd']);
+  p.oneOf('optimizer', o.optimizer, ['adam', 'sgd', 'clipup']);
+  p.positive('maxSpeed', o.maxSpeed, 'the largest ClipUp step');
   for (const name of ['beta1', 'beta2'] as const) {
     if (p.finite(name, o[name])) p.add(o[name] >= 0 && o[name] < 1, `${name} must be in [0, 1), got ${o[name]}`);
   }
@@ -108,10 +117,10 @@ export class PGPE extends StrategyBase {
 
   constructor(options: PgpeOptions) {
     throwProblems('PGPE', validatePgpe(options));
-    const o = { ...PGPE_DEFAULTS, ...options } as Resolved;
+    const o = resolve(options);
     super(o.dim, o.popSize, createRng(o.seed).stream('pgpe'), perParameter(o.initCentre, o.dim));
     this.options = o;
-    this.settings = { optimizer: o.optimizer, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, momentum: o.momentum };
+    this.settings = { optimizer: o.optimizer, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, momentum: o.momentum, maxSpeed: o.maxSpeed };
     this.stdev = perParameter(o.initStd, o.dim);
     this.moments = createMoments(this.settings, o.dim);
   }
