@@ -19,3 +19,10 @@ export {
   type WorkerPoolOptions, type WorkerPoolStats, type WorkerFactory, type PoolWorkerHandle, type PoolWorkerEvents,
 } from './eval/pool.js';
 export { webWorkerFactory } from './eval/web.js';
+export {
+  SpikingPolicy, SPIKING_POLICY_DEFAULTS, validateSpikingPolicy, type SpikingPolicyOptions, type GenomeSlice,
+} from './policy/spiking.js';
+export {
+  copyTrials, scoreCopy, recallItem, validateCopyTask, COPY_DEFAULTS, COPY_INPUTS, type CopyTaskOptions, type CopyTrials,
+} from './tasks/copy.js';
+export { evaluateCopy, type CopyEvaluation, type CopyEvalOptions } from './tasks/copy-eval.js';

@@ -1,0 +1,106 @@
+import { PlasticityError, Problems, type Registry } from '@plasticity/core';
+import { PDLF_COEFFICIENTS, registerBuiltins } from '@plasticity/rules';
+import { Network } from '@plasticity/snn';
+import { createRegistry } from '@plasticity/core';
+
+/**
+ * The PDLF spiking policy: external input → one or more plastic hidden layers of ternary LIF
+ * neurons → a readout population, every projection dense, plastic under core/pdp (working memory)
+ * or core/scp (control), with fast weights that start at zero. The genome is the per-synapse
+ * coefficients lr, A, B, C, D of every projection (nothing else is evolved, as in the official code);
+ * `build(members)` makes a population network whose members each run one genome.
+ */
+export interface SpikingPolicyOptions {
+  readonly nIn: number;
+  /** Sizes of the hidden layers. */
+  readonly hidden: readonly number[];
+  readonly nOut: number;
+  readonly rule: 'core/pdp' | 'core/scp';
+  /** Terms of the rule in use ('ABCD'; 'BD' is the official ablation). */
+  readonly terms: string;
+  /** Firing threshold of the ternary LIF neurons (the official 0.1). */
+  readonly vThresh: number;
+}
+
+export const SPIKING_POLICY_DEFAULTS: SpikingPolicyOptions = { nIn: 3, hidden: [128], nOut: 1, rule: 'core/pdp', terms: 'ABCD', vThresh: 0.1 };
+
+/** Where each projection's coefficient arrays sit in the genome. */
+export interface GenomeSlice {
+  readonly projection: string;
+  readonly key: (typeof PDLF_COEFFICIENTS)[number];
+  readonly offset: number;
+  readonly length: number;
+}
+
+export function validateSpikingPolicy(o: SpikingPolicyOptions): string[] {
+  const v = new Problems();
+  const size = (name: string, x: unknown) => v.add(Number.isSafeInteger(x) && (x as number) >= 1, `${name} must be an integer >= 1, got ${String(x)}`);
+  size('nIn', o.nIn);
+  size('nOut', o.nOut);
+  if (v.add(Array.isArray(o.hidden) && o.hidden.length >= 1, `hidden must be a non-empty array of layer sizes, got ${JSON.stringify(o.hidden)}`)) {
+    o.hidden.forEach((h, i) => size(`hidden[${i}]`, h));
+  }
+  v.oneOf('rule', o.rule, ['core/pdp', 'core/scp']);
+  v.add(typeof o.terms === 'string' && /^[ABCD]*$/.test(o.terms), `terms must be letters from "ABCD", got ${JSON.stringify(o.terms)}`);
+  v.nonNegative('vThresh', o.vThresh);
+  return v.list;
+}
+
+export class SpikingPolicy {
+  readonly options: SpikingPolicyOptions;
+  /** Layer names in order: 'in', 'h0', …, 'out'. */
+  readonly layers: readonly { readonly name: string; readonly n: number }[];
+  readonly slices: readonly GenomeSlice[];
+  /** Genome length. */
+  readonly dim: number;
+  private readonly registry: Registry;
+
+  constructor(options: Partial<SpikingPolicyOptions> = {}, registry?: Registry) {
+    const o = { ...SPIKING_POLICY_DEFAULTS, ...options };
+    const problems = validateSpikingPolicy(o);
+    if (problems.length) throw new PlasticityError('E_PARAM', `spiking policy: ${problems.join('; ')}`);
+    this.options = o;
+    this.layers = [{ name: 'in', n: o.nIn }, ...o.hidden.map((n, i) => ({ name: `h${i}`, n })), { name: 'out', n: o.nOut }];
+    const slices: GenomeSlice[] = [];
+    let offset = 0;
+    for (let l = 1; l < this.layers.length; l++) {
+      const projection = `${this.layers[l - 1]!.name}->${this.layers[l]!.name}`;
+      const length = this.layers[l - 1]!.n * this.layers[l]!.n;
+      for (const key of PDLF_COEFFICIENTS) { slices.push({ projection, key, offset, length }); offset += length; }
+    }
+    this.slices = slices;
+    this.dim = offset;
+    if (registry) this.registry = registry;
+    else { this.registry = createRegistry(); registerBuiltins(this.registry); }
+  }
+
+  /**
+   * A population network of `members` members, fast weights at zero. The rule sees the input and the
+   * readout raw and the hidden layers through the official trace (x/e + s·(1 − 1/e), τ = dt).
+   */
+  build(members: number, seed = 1): Network {
+    const o = this.options;
+    const net = new Network({ dtMs: 1, seed, registry: this.registry, members, fallback: 'error' });
+    net.addExternal('in', { n: o.nIn });
+    for (const layer of this.layers.slice(1)) {
+      net.addPopulation(layer.name, { n: layer.n, neuron: 'core/ternary-lif', params: { vThresh: o.vThresh } });
+    }
+    for (let l = 1; l < this.layers.length; l++) {
+      const pre = this.layers[l - 1]!, post = this.layers[l]!;
+      net.connect(pre.name, post.name, {
+        connection: { format: 'dense', random: { p: 1, seed: l, init: 0 } },
+        rule: o.rule,
+        ruleParams: { terms: o.terms, preTauMs: l > 1 ? 1 : 0, postTauMs: l < this.layers.length - 1 ? 1 : 0 },
+      });
+    }
+    return net;
+  }
+
+  /** Writes `genome`'s coefficients into one member of a network from `build`. */
+  setGenome(net: Network, genome: ArrayLike<number>, member: number): void {
+    if (genome?.length !== this.dim) throw new PlasticityError('E_SHAPE', `spiking policy: a genome has ${this.dim} values, got ${genome?.length}`);
+    const g = genome instanceof Float32Array ? genome : Float32Array.from(genome);
+    const options = net.members > 1 ? { member } : {};
+    for (const s of this.slices) net.setSynapseArray(s.projection, s.key, g.subarray(s.offset, s.offset + s.length), options);
+  }
+}

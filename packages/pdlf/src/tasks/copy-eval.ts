@@ -1,0 +1,72 @@
+import { PlasticityError, createRng } from '@plasticity/core';
+import type { SpikingPolicy } from '../policy/spiking.js';
+import { COPY_INPUTS, copyTrials, recallItem, scoreCopy, type CopyTaskOptions } from './copy.js';
+
+export interface CopyEvaluation {
+  /** Per genome: accuracy + 0.05·margin (accuracy decides; the margin breaks ties for the ES). */
+  readonly fitness: Float64Array;
+  /** Per genome: the fraction of recall items answered right (chance 0.5). */
+  readonly accuracy: Float64Array;
+}
+
+export interface CopyEvalOptions {
+  /** Seed of the trials (the same for every genome of a call: common random numbers). */
+  readonly seed: number;
+  /** Reset every membrane potential and trace after the delay, keeping the synapses (the memory test). */
+  readonly resetMembrane?: boolean;
+}
+
+/**
+ * Runs every genome on the same copying trials, each sequence with its own fast weights: the
+ * network has one member per (genome, sequence), all simulated together by the population engine.
+ * The readout is the input the readout neurons receive in a step (a linear readout of the last hidden
+ * layer's spikes), summed over each recall item's steps one step late (input → hidden → readout takes
+ * one step); its sign is the answer.
+ */
+export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly ArrayLike<number>[], task: Partial<CopyTaskOptions>, options: CopyEvalOptions): Promise<CopyEvaluation> {
+  if (policy.options.nIn !== COPY_INPUTS) {
+    throw new PlasticityError('E_SHAPE', `copy task: the policy must have nIn = ${COPY_INPUTS} (bit 1, bit 0, cue), got ${policy.options.nIn}`);
+  }
+  const trials = copyTrials(task, createRng(options.seed));
+  const { sequences: S, length } = trials.options;
+  const G = genomes.length;
+  const net = policy.build(G * S, options.seed);
+  try {
+    for (let g = 0; g < G; g++) for (let s = 0; s < S; s++) policy.setGenome(net, genomes[g]!, g * S + s);
+    const readout = new Float64Array(G * S * length);
+    const x = new Float32Array(COPY_INPUTS);
+    const members = net.members > 1;
+    let awaitNext = true; // the first step after building or a reset acquires the weights
+    for (let t = 0; t <= trials.steps; t++) {
+      for (let m = 0; m < G * S; m++) {
+        const s = m % S;
+        if (t < trials.steps) x.set(trials.inputs.subarray((t * S + s) * COPY_INPUTS, (t * S + s + 1) * COPY_INPUTS));
+        else x.fill(0);
+        net.setSpikes('in', x, members ? { member: m } : {});
+      }
+      if (awaitNext) { await net.step(); awaitNext = false; } else net.stepSync();
+      const item = recallItem(trials, t - 1);
+      if (item >= 0 && item < length) {
+        for (let m = 0; m < G * S; m++) {
+          const inp = net.state('out', members ? { member: m } : {}).inp!;
+          let sum = 0;
+          for (let j = 0; j < inp.length; j++) sum += inp[j]!;
+          readout[m * length + item]! += sum;
+        }
+      }
+      if (options.resetMembrane && t === trials.recallStart - 1) {
+        await net.reset({ weights: false });
+        awaitNext = true;
+      }
+    }
+    const fitness = new Float64Array(G), accuracy = new Float64Array(G);
+    for (let g = 0; g < G; g++) {
+      const score = scoreCopy(trials, readout.subarray(g * S * length, (g + 1) * S * length));
+      accuracy[g] = score.accuracy;
+      fitness[g] = score.accuracy + 0.05 * score.margin;
+    }
+    return { fitness, accuracy };
+  } finally {
+    net.dispose();
+  }
+}

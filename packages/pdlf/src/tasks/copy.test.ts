@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { createRng } from '@plasticity/core';
+import { expectPlasticityError } from '@plasticity/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SpikingPolicy } from '../policy/spiking.js';
+import { evaluateCopy } from './copy-eval.js';
+import { COPY_INPUTS, copyTrials, recallItem, scoreCopy } from './copy.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('the copying task', () => {
+  it('lays out sample, delay and recall: one bit channel per sample step, the cue in recall, silence between', () => {
+    const o = { length: 3, latency: 4, stimulusSteps: 2, sequences: 5 };
+    const tr = copyTrials(o, createRng(1));
+    expect(tr.steps).toBe(2 * 3 * 2 + 4);
+    expect(tr.recallStart).toBe(10);
+    const at = (t: number, s: number) => Array.from(tr.inputs.subarray((t * 5 + s) * COPY_INPUTS, (t * 5 + s + 1) * COPY_INPUTS));
+    for (let s = 0; s < 5; s++) {
+      for (let item = 0; item < 3; item++) {
+        const bit = tr.bits[s * 3 + item];
+        for (let k = 0; k < 2; k++) {
+          expect(at(item * 2 + k, s)).toEqual(bit ? [1, 0, 0] : [0, 1, 0]);
+          expect(at(10 + item * 2 + k, s)).toEqual([0, 0, 1]);
+          expect(recallItem(tr, 10 + item * 2 + k)).toBe(item);
+        }
+      }
+      for (let t = 6; t < 10; t++) expect(at(t, s)).toEqual([0, 0, 0]);
+    }
+    expect(recallItem(tr, 9)).toBe(-1);
+    // both bit values occur, and the same seed draws the same sequences
+    const many = copyTrials({ ...o, sequences: 50 }, createRng(2));
+    const ones = many.bits.reduce((a, b) => a + b, 0);
+    expect(ones).toBeGreaterThan(50);
+    expect(ones).toBeLessThan(100);
+    expect(copyTrials({ ...o, sequences: 50 }, createRng(2)).bits).toEqual(many.bits);
+  });
+
+  it('scores answers: perfect 1, inverted 0, a silent readout chance', () => {
+    const tr = copyTrials({ length: 8, sequences: 4 }, createRng(3));
+    const perfect = Float64Array.from(tr.bits, (b) => (b ? 2 : -2));
+    expect(scoreCopy(tr, perfect).accuracy).toBe(1);
+    expect(scoreCopy(tr, perfect).margin).toBeCloseTo(Math.tanh(2), 12);
+    expect(scoreCopy(tr, perfect.map((v) => -v)).accuracy).toBe(0);
+    const silent = scoreCopy(tr, new Float64Array(tr.bits.length));
+    expect(silent.accuracy).toBe(1 - tr.bits.reduce((a, b) => a + b, 0) / tr.bits.length);
+    expect(silent.margin).toBe(0);
+  });
+
+  it('rejects bad settings', () => {
+    expectPlasticityError(() => copyTrials({ length: 0 }, createRng(1)), 'E_PARAM', /length must be an integer >= 1, got 0/);
+    expectPlasticityError(() => copyTrials({ latency: -1, stimulusSteps: 1.5 }, createRng(1)), 'E_PARAM', /latency must be an integer >= 0.*stimulusSteps must be an integer >= 1/);
+  });
+});
+
+describe('the spiking policy', () => {
+  it('its genome is the five coefficients of every projection, written member by member', () => {
+    const policy = new SpikingPolicy({ hidden: [6], nOut: 2 });
+    expect(policy.dim).toBe(5 * (3 * 6 + 6 * 2));
+    expect(policy.slices.map((s) => `${s.projection}.${s.key}`).slice(0, 6)).toEqual(['in->h0.lr', 'in->h0.A', 'in->h0.B', 'in->h0.C', 'in->h0.D', 'h0->out.lr']);
+    const net = policy.build(3);
+    const genome = Float32Array.from({ length: policy.dim }, (_, k) => k);
+    policy.setGenome(net, genome, 2);
+    expect(Array.from(net.synapseArrays('h0->out', { member: 2 }).C!)).toEqual(Array.from({ length: 12 }, (_, k) => 90 + 36 + k));
+    expect(Array.from(net.synapseArrays('h0->out', { member: 1 }).C!)).toEqual(new Array(12).fill(0));
+    expectPlasticityError(() => policy.setGenome(net, new Float32Array(3), 0), 'E_SHAPE', /a genome has 150 values, got 3/);
+    net.dispose();
+    expectPlasticityError(() => new SpikingPolicy({ hidden: [], rule: 'core/stdp' as never }), 'E_PARAM', /hidden must be a non-empty array.*rule must be one of "core\/pdp", "core\/scp"/);
+  });
+
+  it('evaluates on the population engine: a genome scores the same alone as among others, and the same seed repeats', async () => {
+    const policy = new SpikingPolicy({ hidden: [16] });
+    const rng = createRng(7);
+    const genomes = [0, 1, 2].map(() => rng.normal(policy.dim, 0, 1));
+    const task = { length: 4, latency: 2, stimulusSteps: 2, sequences: 3 };
+    const all = await evaluateCopy(policy, genomes, task, { seed: 11 });
+    const alone = await evaluateCopy(policy, [genomes[1]!], task, { seed: 11 });
+    expect(alone.fitness[0]).toBe(all.fitness[1]);
+    expect(alone.accuracy[0]).toBe(all.accuracy[1]);
+    expect(Array.from((await evaluateCopy(policy, genomes, task, { seed: 11 })).fitness)).toEqual(Array.from(all.fitness));
+    for (const a of all.accuracy) { expect(a).toBeGreaterThanOrEqual(0); expect(a).toBeLessThanOrEqual(1); }
+    // a genome without plasticity (lr = 0) keeps its fast weights at zero: a silent readout, chance
+    const frozen = new Float32Array(policy.dim);
+    const silent = await evaluateCopy(policy, [frozen], task, { seed: 11 });
+    const trials = copyTrials(task, createRng(11));
+    expect(silent.accuracy[0]).toBe(1 - trials.bits.reduce((a, b) => a + b, 0) / trials.bits.length);
+    // the memory test resets membranes and traces after the delay; the synapses keep what they learned
+    const reset = await evaluateCopy(policy, genomes, task, { seed: 11, resetMembrane: true });
+    expect(reset.fitness.length).toBe(3);
+    expect(Array.from(reset.fitness)).not.toEqual(Array.from(all.fitness));
+  });
+});
