@@ -9,6 +9,10 @@ import { createRegistry } from '@plasticity/core';
  * or core/scp (control), with fast weights that start at zero. The genome is the per-synapse
  * coefficients lr, A, B, C, D of every projection (nothing else is evolved, as in the official code);
  * `build(members)` makes a population network whose members each run one genome.
+ *
+ * With `plastic: false` it is the weight-trained baseline of the same architecture (the official
+ * `MLPSnnPolicy`): no plasticity, and the genome is every projection's weights followed by a bias
+ * per neuron of each non-input layer (injected as input current every step).
  */
 export interface SpikingPolicyOptions {
   readonly nIn: number;
@@ -20,14 +24,17 @@ export interface SpikingPolicyOptions {
   readonly terms: string;
   /** Firing threshold of the ternary LIF neurons (the official 0.1). */
   readonly vThresh: number;
+  /** false: the weight-trained baseline (weights and biases evolved, no plasticity). */
+  readonly plastic: boolean;
 }
 
-export const SPIKING_POLICY_DEFAULTS: SpikingPolicyOptions = { nIn: 3, hidden: [128], nOut: 1, rule: 'core/pdp', terms: 'ABCD', vThresh: 0.1 };
+export const SPIKING_POLICY_DEFAULTS: SpikingPolicyOptions = { nIn: 3, hidden: [128], nOut: 1, rule: 'core/pdp', terms: 'ABCD', vThresh: 0.1, plastic: true };
 
-/** Where each projection's coefficient arrays sit in the genome. */
+/** Where each part of the genome goes: a projection's coefficient array (plastic), its weights or a layer's biases (baseline). */
 export interface GenomeSlice {
-  readonly projection: string;
-  readonly key: (typeof PDLF_COEFFICIENTS)[number];
+  /** A projection ('in->h0') or, for biases, a layer ('h0'). */
+  readonly target: string;
+  readonly key: (typeof PDLF_COEFFICIENTS)[number] | 'weights' | 'bias';
   readonly offset: number;
   readonly length: number;
 }
@@ -43,6 +50,7 @@ export function validateSpikingPolicy(o: SpikingPolicyOptions): string[] {
   v.oneOf('rule', o.rule, ['core/pdp', 'core/scp']);
   v.add(typeof o.terms === 'string' && /^[ABCD]*$/.test(o.terms), `terms must be letters from "ABCD", got ${JSON.stringify(o.terms)}`);
   v.nonNegative('vThresh', o.vThresh);
+  v.add(typeof o.plastic === 'boolean', `plastic must be true or false, got ${JSON.stringify(o.plastic)}`);
   return v.list;
 }
 
@@ -63,11 +71,14 @@ export class SpikingPolicy {
     this.layers = [{ name: 'in', n: o.nIn }, ...o.hidden.map((n, i) => ({ name: `h${i}`, n })), { name: 'out', n: o.nOut }];
     const slices: GenomeSlice[] = [];
     let offset = 0;
+    const add = (target: string, key: GenomeSlice['key'], length: number) => { slices.push({ target, key, offset, length }); offset += length; };
     for (let l = 1; l < this.layers.length; l++) {
-      const projection = `${this.layers[l - 1]!.name}->${this.layers[l]!.name}`;
+      const target = `${this.layers[l - 1]!.name}->${this.layers[l]!.name}`;
       const length = this.layers[l - 1]!.n * this.layers[l]!.n;
-      for (const key of PDLF_COEFFICIENTS) { slices.push({ projection, key, offset, length }); offset += length; }
+      if (o.plastic) for (const key of PDLF_COEFFICIENTS) add(target, key, length);
+      else add(target, 'weights', length);
     }
+    if (!o.plastic) for (const layer of this.layers.slice(1)) add(layer.name, 'bias', layer.n);
     this.slices = slices;
     this.dim = offset;
     if (registry) this.registry = registry;
@@ -87,8 +98,10 @@ export class SpikingPolicy {
     }
     for (let l = 1; l < this.layers.length; l++) {
       const pre = this.layers[l - 1]!, post = this.layers[l]!;
+      const connection = { format: 'dense', random: { p: 1, seed: l, init: 0 } } as const;
+      if (!o.plastic) { net.connect(pre.name, post.name, { connection }); continue; }
       net.connect(pre.name, post.name, {
-        connection: { format: 'dense', random: { p: 1, seed: l, init: 0 } },
+        connection,
         rule: o.rule,
         ruleParams: { terms: o.terms, preTauMs: l > 1 ? 1 : 0, postTauMs: l < this.layers.length - 1 ? 1 : 0 },
       });
@@ -96,11 +109,25 @@ export class SpikingPolicy {
     return net;
   }
 
-  /** Writes `genome`'s coefficients into one member of a network from `build`. */
-  setGenome(net: Network, genome: ArrayLike<number>, member: number): void {
-    if (genome?.length !== this.dim) throw new PlasticityError('E_SHAPE', `spiking policy: a genome has ${this.dim} values, got ${genome?.length}`);
-    const g = genome instanceof Float32Array ? genome : Float32Array.from(genome);
+  /** Writes `genome` into one member of a network from `build` (coefficients, or weights: biases go through `biases`). */
+  async setGenome(net: Network, genome: ArrayLike<number>, member: number): Promise<void> {
+    const g = this.check(genome);
     const options = net.members > 1 ? { member } : {};
-    for (const s of this.slices) net.setSynapseArray(s.projection, s.key, g.subarray(s.offset, s.offset + s.length), options);
+    for (const s of this.slices) {
+      const part = g.subarray(s.offset, s.offset + s.length);
+      if (s.key === 'weights') await net.setWeights(s.target, part, options);
+      else if (s.key !== 'bias') net.setSynapseArray(s.target, s.key, part, options);
+    }
+  }
+
+  /** The baseline's biases of `genome` by layer (none for the plastic policy): inject them every step. */
+  biases(genome: ArrayLike<number>): { layer: string; values: Float32Array }[] {
+    const g = this.check(genome);
+    return this.slices.filter((s) => s.key === 'bias').map((s) => ({ layer: s.target, values: g.slice(s.offset, s.offset + s.length) }));
+  }
+
+  private check(genome: ArrayLike<number>): Float32Array {
+    if (genome?.length !== this.dim) throw new PlasticityError('E_SHAPE', `spiking policy: a genome has ${this.dim} values, got ${genome?.length}`);
+    return genome instanceof Float32Array ? genome : Float32Array.from(genome);
   }
 }

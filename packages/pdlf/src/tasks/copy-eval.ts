@@ -32,7 +32,8 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
   const G = genomes.length;
   const net = policy.build(G * S, options.seed);
   try {
-    for (let g = 0; g < G; g++) for (let s = 0; s < S; s++) policy.setGenome(net, genomes[g]!, g * S + s);
+    for (let g = 0; g < G; g++) for (let s = 0; s < S; s++) await policy.setGenome(net, genomes[g]!, g * S + s);
+    const biases = genomes.map((g) => policy.biases(g)); // the weight-trained baseline's, every step
     const readout = new Float64Array(G * S * length);
     const x = new Float32Array(COPY_INPUTS);
     const members = net.members > 1;
@@ -43,6 +44,7 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
         if (t < trials.steps) x.set(trials.inputs.subarray((t * S + s) * COPY_INPUTS, (t * S + s + 1) * COPY_INPUTS));
         else x.fill(0);
         net.setSpikes('in', x, members ? { member: m } : {});
+        for (const b of biases[Math.floor(m / S)]!) net.setInput(b.layer, b.values, members ? { member: m } : {});
       }
       if (awaitNext) { await net.step(); awaitNext = false; } else net.stepSync();
       const item = recallItem(trials, t - 1);

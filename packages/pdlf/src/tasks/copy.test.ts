@@ -56,18 +56,38 @@ describe('the copying task', () => {
 });
 
 describe('the spiking policy', () => {
-  it('its genome is the five coefficients of every projection, written member by member', () => {
+  it('its genome is the five coefficients of every projection, written member by member', async () => {
     const policy = new SpikingPolicy({ hidden: [6], nOut: 2 });
     expect(policy.dim).toBe(5 * (3 * 6 + 6 * 2));
-    expect(policy.slices.map((s) => `${s.projection}.${s.key}`).slice(0, 6)).toEqual(['in->h0.lr', 'in->h0.A', 'in->h0.B', 'in->h0.C', 'in->h0.D', 'h0->out.lr']);
+    expect(policy.slices.map((s) => `${s.target}.${s.key}`).slice(0, 6)).toEqual(['in->h0.lr', 'in->h0.A', 'in->h0.B', 'in->h0.C', 'in->h0.D', 'h0->out.lr']);
     const net = policy.build(3);
     const genome = Float32Array.from({ length: policy.dim }, (_, k) => k);
-    policy.setGenome(net, genome, 2);
+    await policy.setGenome(net, genome, 2);
     expect(Array.from(net.synapseArrays('h0->out', { member: 2 }).C!)).toEqual(Array.from({ length: 12 }, (_, k) => 90 + 36 + k));
     expect(Array.from(net.synapseArrays('h0->out', { member: 1 }).C!)).toEqual(new Array(12).fill(0));
-    expectPlasticityError(() => policy.setGenome(net, new Float32Array(3), 0), 'E_SHAPE', /a genome has 150 values, got 3/);
+    expectPlasticityError(() => policy.biases(new Float32Array(3)), 'E_SHAPE', /a genome has 150 values, got 3/);
+    await expect(policy.setGenome(net, new Float32Array(3), 0)).rejects.toThrow(/a genome has 150 values, got 3/);
     net.dispose();
     expectPlasticityError(() => new SpikingPolicy({ hidden: [], rule: 'core/stdp' as never }), 'E_PARAM', /hidden must be a non-empty array.*rule must be one of "core\/pdp", "core\/scp"/);
+  });
+
+  it('the weight-trained baseline: weights and biases in the genome, no plasticity', async () => {
+    const policy = new SpikingPolicy({ hidden: [4], nOut: 1, plastic: false });
+    expect(policy.dim).toBe(3 * 4 + 4 * 1 + 4 + 1);
+    expect(policy.slices.map((s) => `${s.target}.${s.key}`)).toEqual(['in->h0.weights', 'h0->out.weights', 'h0.bias', 'out.bias']);
+    const net = policy.build(2);
+    expect(net.engineReport().map((r) => r.rule)).toEqual([null, null]);
+    const genome = Float32Array.from({ length: policy.dim }, (_, k) => k / 10);
+    await policy.setGenome(net, genome, 1);
+    expect(Array.from(await net.weights('h0->out', { member: 1 }))).toEqual(Array.from(genome.subarray(12, 16)));
+    expect(policy.biases(genome).map((b) => [b.layer, Array.from(b.values)])).toEqual([['h0', Array.from(genome.subarray(16, 20))], ['out', [genome[20]!]]]);
+    net.dispose();
+    // it learns nothing during a trial: its evaluation does not depend on the task's sequences' history
+    const task = { length: 3, latency: 1, stimulusSteps: 2, sequences: 2 };
+    const rng = createRng(3);
+    const gs = [0, 1].map(() => rng.normal(policy.dim, 0, 1));
+    const both = await evaluateCopy(policy, gs, task, { seed: 5 });
+    expect((await evaluateCopy(policy, [gs[1]!], task, { seed: 5 })).fitness[0]).toBe(both.fitness[1]);
   });
 
   it('evaluates on the population engine: a genome scores the same alone as among others, and the same seed repeats', async () => {
