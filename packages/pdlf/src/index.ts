@@ -26,3 +26,8 @@ export {
   copyTrials, scoreCopy, recallItem, validateCopyTask, COPY_DEFAULTS, COPY_INPUTS, type CopyTaskOptions, type CopyTrials,
 } from './tasks/copy.js';
 export { evaluateCopy, type CopyEvaluation, type CopyEvalOptions } from './tasks/copy-eval.js';
+export { lesion } from './policy/lesion.js';
+export {
+  evaluateReach, reachBound, validateReach, REACH_DEFAULTS, REACH_INPUTS, REACH_OUTPUTS, EIGHT_DIRECTIONS, HELD_OUT_DIRECTIONS,
+  type ReachOptions, type ReachEvaluation, type Injury,
+} from './tasks/reach.js';

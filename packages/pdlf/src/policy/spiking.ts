@@ -2,6 +2,7 @@ import { PlasticityError, Problems, type Registry } from '@plasticity/core';
 import { PDLF_COEFFICIENTS, registerBuiltins } from '@plasticity/rules';
 import { Network } from '@plasticity/snn';
 import { createRegistry } from '@plasticity/core';
+import { lesion } from './lesion.js';
 
 /**
  * The PDLF spiking policy: external input → one or more plastic hidden layers of ternary LIF
@@ -26,9 +27,11 @@ export interface SpikingPolicyOptions {
   readonly vThresh: number;
   /** false: the weight-trained baseline (weights and biases evolved, no plasticity). */
   readonly plastic: boolean;
+  /** Give every projection the `pdlf/lesion` transform, so that `block` can silence neurons for good. */
+  readonly lesion: boolean;
 }
 
-export const SPIKING_POLICY_DEFAULTS: SpikingPolicyOptions = { nIn: 3, hidden: [128], nOut: 1, rule: 'core/pdp', terms: 'ABCD', vThresh: 0.1, plastic: true };
+export const SPIKING_POLICY_DEFAULTS: SpikingPolicyOptions = { nIn: 3, hidden: [128], nOut: 1, rule: 'core/pdp', terms: 'ABCD', vThresh: 0.1, plastic: true, lesion: false };
 
 /** Where each part of the genome goes: a projection's coefficient array (plastic), its weights or a layer's biases (baseline). */
 export interface GenomeSlice {
@@ -50,7 +53,7 @@ export function validateSpikingPolicy(o: SpikingPolicyOptions): string[] {
   v.oneOf('rule', o.rule, ['core/pdp', 'core/scp']);
   v.add(typeof o.terms === 'string' && /^[ABCD]*$/.test(o.terms), `terms must be letters from "ABCD", got ${JSON.stringify(o.terms)}`);
   v.nonNegative('vThresh', o.vThresh);
-  v.add(typeof o.plastic === 'boolean', `plastic must be true or false, got ${JSON.stringify(o.plastic)}`);
+  for (const k of ['plastic', 'lesion'] as const) v.add(typeof o[k] === 'boolean', `${k} must be true or false, got ${JSON.stringify(o[k])}`);
   return v.list;
 }
 
@@ -83,6 +86,7 @@ export class SpikingPolicy {
     this.dim = offset;
     if (registry) this.registry = registry;
     else { this.registry = createRegistry(); registerBuiltins(this.registry); }
+    if (o.lesion) this.registry.register(lesion);
   }
 
   /**
@@ -99,9 +103,11 @@ export class SpikingPolicy {
     for (let l = 1; l < this.layers.length; l++) {
       const pre = this.layers[l - 1]!, post = this.layers[l]!;
       const connection = { format: 'dense', random: { p: 1, seed: l, init: 0 } } as const;
-      if (!o.plastic) { net.connect(pre.name, post.name, { connection }); continue; }
+      const transforms = o.lesion ? [lesion.name] : [];
+      if (!o.plastic) { net.connect(pre.name, post.name, { connection, transforms }); continue; }
       net.connect(pre.name, post.name, {
         connection,
+        transforms,
         rule: o.rule,
         ruleParams: { terms: o.terms, preTauMs: l > 1 ? 1 : 0, postTauMs: l < this.layers.length - 1 ? 1 : 0 },
       });
@@ -117,6 +123,31 @@ export class SpikingPolicy {
       const part = g.subarray(s.offset, s.offset + s.length);
       if (s.key === 'weights') await net.setWeights(s.target, part, options);
       else if (s.key !== 'bias') net.setSynapseArray(s.target, s.key, part, options);
+    }
+  }
+
+  /**
+   * Blocks `neurons` of a hidden layer in one member for good (a policy built with `lesion: true`):
+   * their incoming and outgoing weights are zeroed now and kept at zero by the lesion transform.
+   */
+  async block(net: Network, layer: string, neurons: readonly number[], member: number): Promise<void> {
+    if (!this.options.lesion) throw new PlasticityError('E_PARAM', 'spiking policy: block needs a policy built with lesion: true');
+    const at = this.layers.findIndex((l) => l.name === layer);
+    if (at <= 0 || at === this.layers.length - 1) throw new PlasticityError('E_PARAM', `spiking policy: block takes a hidden layer (${this.layers.slice(1, -1).map((l) => l.name).join(', ')}), got ${JSON.stringify(layer)}`);
+    const n = this.layers[at]!.n;
+    for (const i of neurons) if (!Number.isSafeInteger(i) || i < 0 || i >= n) throw new PlasticityError('E_PARAM', `spiking policy: neuron ${String(i)} is not in ${layer} (0..${n - 1})`);
+    const options = net.members > 1 ? { member } : {};
+    for (const [k, side] of [[at, 'post'], [at + 1, 'pre']] as const) {
+      const pre = this.layers[k - 1]!, post = this.layers[k]!, projection = `${pre.name}->${post.name}`;
+      const alive = net.synapseArrays(projection, options).alive!;
+      const w = await net.weights(projection, options);
+      for (const i of neurons) {
+        // dense W[pre, post]: the synapses of post neuron i are a column, those of pre neuron i a row
+        if (side === 'post') for (let r = 0; r < pre.n; r++) { alive[r * post.n + i] = 0; w[r * post.n + i] = 0; }
+        else for (let c = 0; c < post.n; c++) { alive[i * post.n + c] = 0; w[i * post.n + c] = 0; }
+      }
+      net.setSynapseArray(projection, 'alive', alive, options);
+      await net.setWeights(projection, w, options);
     }
   }
 
