@@ -28,6 +28,6 @@ export {
 export { evaluateCopy, type CopyEvaluation, type CopyEvalOptions } from './tasks/copy-eval.js';
 export { lesion } from './policy/lesion.js';
 export {
-  evaluateReach, reachBound, validateReach, REACH_DEFAULTS, REACH_INPUTS, REACH_OUTPUTS, EIGHT_DIRECTIONS, HELD_OUT_DIRECTIONS,
+  evaluateReach, reachReference, validateReach, REACH_DEFAULTS, REACH_INPUTS, REACH_OUTPUTS, EIGHT_DIRECTIONS, HELD_OUT_DIRECTIONS,
   type ReachOptions, type ReachEvaluation, type Injury,
 } from './tasks/reach.js';

@@ -4,7 +4,7 @@ import { createRng } from '@plasticity/core';
 import { expectPlasticityError } from '@plasticity/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpikingPolicy } from '../policy/spiking.js';
-import { EIGHT_DIRECTIONS, HELD_OUT_DIRECTIONS, evaluateReach, reachBound } from './reach.js';
+import { EIGHT_DIRECTIONS, HELD_OUT_DIRECTIONS, evaluateReach, reachReference } from './reach.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -14,11 +14,24 @@ const control = (o = {}) => new SpikingPolicy({ nIn: 4, nOut: 2, hidden: [12], r
 const task = { steps: 30, directions: EIGHT_DIRECTIONS.slice(0, 3) };
 
 describe('multi-task control (reach in a goal direction)', () => {
-  it('the best return is full thrust from the first step: Σ gain·(1 − dᵗ⁺¹)/(1 − d) − T·cost', () => {
-    const d = 0.9, g = 0.1, T = 30;
+  it('the reference return is the best constant action, found by brute force over a grid of actions too', () => {
+    const o = { steps: 30, directions: [0, Math.PI / 4, 2] };
+    const ret = (a: [number, number], theta: number) => {
+      let v = [0, 0], total = 0;
+      for (let t = 0; t < 30; t++) {
+        v = [0.9 * v[0]! + 0.1 * a[0], 0.9 * v[1]! + 0.1 * a[1]];
+        total += v[0]! * Math.cos(theta) + v[1]! * Math.sin(theta) - 0.05 * (a[0] ** 2 + a[1] ** 2);
+      }
+      return total;
+    };
     let want = 0;
-    for (let t = 0; t < T; t++) want += (g * (1 - d ** (t + 1))) / (1 - d) - 0.05;
-    expect(reachBound({ steps: T })).toBeCloseTo(want, 12);
+    for (const theta of o.directions) {
+      let best = -Infinity;
+      for (let x = -1; x <= 1.0001; x += 0.01) for (let y = -1; y <= 1.0001; y += 0.01) best = Math.max(best, ret([x, y], theta));
+      want += best / o.directions.length;
+    }
+    expect(reachReference(o)).toBeGreaterThanOrEqual(want - 1e-9);
+    expect(reachReference(o)).toBeCloseTo(want, 3);
     expect(HELD_OUT_DIRECTIONS[0]).toBeCloseTo(Math.PI / 8, 12);
   });
 

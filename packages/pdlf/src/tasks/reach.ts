@@ -8,8 +8,7 @@ import type { SpikingPolicy } from '../policy/spiking.js';
  * control cost, as in the direction-running locomotion tasks (ant_dir, swimmer_dir):
  *   a = tanh(readout)   v ← damping·v + gain·a   p ← p + v
  *   r = v·(cos θ, sin θ) − controlCost·|a|²
- * Observation (4 inputs): cos θ, sin θ, vx, vy. The largest return per step is gain/(1 − damping)·…
- * in the long run: a constant push of |a| = 1 along the goal gives v → gain/(1 − damping).
+ * Observation (4 inputs): cos θ, sin θ, vx, vy.
  */
 export interface ReachOptions {
   /** Steps per episode. */
@@ -116,11 +115,24 @@ export async function evaluateReach(policy: SpikingPolicy, genomes: readonly Arr
   }
 }
 
-/** The best possible return: full thrust along the goal from the first step (an upper bound for plots). */
-export function reachBound(task: Partial<ReachOptions> = {}): number {
+/**
+ * A reference return for plots: the mean over the task's directions of the best constant action's
+ * return. A constant a builds the velocity v_t = gain·a·(1 − dᵗ⁺¹)/(1 − d), so the return is
+ * (a·g)·S − cost·|a|²·T with S = Σ_t gain·(1 − dᵗ⁺¹)/(1 − d); each component is maximised at
+ * a_k = clip(g_k·S / (2·cost·T), −1, 1) (full thrust without a control cost). A policy that varies
+ * its action can do a little better, but not much.
+ */
+export function reachReference(task: Partial<ReachOptions> = {}): number {
   const o = { ...REACH_DEFAULTS, ...task };
-  let v = 0, total = 0;
-  for (let t = 0; t < o.steps; t++) { v = o.damping * v + o.gain; total += v - o.controlCost; }
-  return total;
+  let S = 0;
+  for (let t = 0; t < o.steps; t++) S += (o.gain * (1 - o.damping ** (t + 1))) / (1 - o.damping);
+  let total = 0;
+  for (const theta of o.directions) {
+    for (const g of [Math.cos(theta), Math.sin(theta)]) {
+      const a = o.controlCost > 0 ? Math.max(-1, Math.min(1, (g * S) / (2 * o.controlCost * o.steps))) : Math.sign(g);
+      total += a * g * S - o.controlCost * a * a * o.steps;
+    }
+  }
+  return total / o.directions.length;
 }
 
