@@ -10,7 +10,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const LIBRARIES = ['core', 'sparse', 'snn', 'rules', 'pdlf'];
+const LIBRARIES = ['core', 'sparse', 'snn', 'rules', 'pdlf', 'bio', 'spn'];
 const TFJS = ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', '@tensorflow/tfjs-backend-wasm@4.22.0'];
 const work = mkdtempSync(path.join(os.tmpdir(), 'plasticity-packed-'));
 const tarballDir = path.join(work, 'tarballs');
