@@ -1,0 +1,81 @@
+// The README's experiment sections, generated from experiments/results/*.json (between the
+// <!-- bio-exp-NAME:start --> and <!-- bio-exp-NAME:end --> markers), so their numbers are never copied
+// by hand. Each experiment script calls writeSection for its own section at the end of its run;
+//   node packages/bio/experiments/tables.mjs            rewrites all three from the committed JSON.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const RESULTS = new URL('./results/', import.meta.url);
+const README = new URL('../README.md', import.meta.url);
+const pm = (s, d = 3) => `${s.mean.toFixed(d)} ± ${s.sd.toFixed(d)}`;
+const row = (cells) => `| ${cells.join(' | ')} |`;
+const head = (cells) => [row(cells), row(cells.map(() => '---'))];
+const load = (d) => `load average ${d.loadavg.map((x) => x.toFixed(1)).join(' / ')}`;
+const ran = (r) => `${r.wallSeconds.toFixed(0)} s on ${r.machine.cpus} (${r.machine.cores} cores, ${load(r.machine)} at the end), ${r.date.slice(0, 10)}`;
+
+export const SECTIONS = {
+  classifier(r) {
+    const c = r.config;
+    const plain = r.summary['plain Adam'];
+    const lines = [
+      `${c.task}; MLP ${c.layers.join('-')} (ReLU), ${c.optimizer}, full batch, ${c.steps} steps, seeds ${c.seeds.join(', ')}, backend ${c.backend}; ${ran(r)}.`,
+      `Test accuracy (mean ± sd over seeds; chance ${(1 / c.classes).toFixed(3)}), the paired difference to plain Adam (same seed, same initial weights), and statistics of the hidden weights \`W2\` pooled over the seeds.`,
+      '',
+      ...head(['variant', 'test accuracy', 'Δ vs plain Adam', 'train loss', 'mean abs(W2)', 'W2 exactly 0', 'Dale rows with a wrong sign']),
+      ...Object.entries(r.summary).map(([k, s]) => row([
+        k, pm(s.accuracy), k === 'plain Adam' ? '–' : `${s.delta.mean >= 0 ? '+' : ''}${pm(s.delta)}`, pm(s.loss), s.meanAbsW2.toFixed(3),
+        `${(100 * s.zeroFractionW2).toFixed(1)}%`, s.daleViolations === null ? '–' : String(s.daleViolations),
+      ])),
+      '',
+      `Plain Adam reaches ${pm(plain.accuracy)}. ${r.verdict}`,
+    ];
+    return lines.join('\n');
+  },
+  continual(r) {
+    const c = r.config;
+    const lines = [
+      `${c.task}; MLP ${c.layers.join('-')} (ReLU), one shared head, ${c.optimizer}, ${c.stepsPerTask} full-batch steps on task A then ${c.stepsPerTask} on task B, seeds ${c.seeds.join(', ')}, backend ${c.backend}; ${ran(r)}.`,
+      `Test accuracy (mean ± sd over seeds; chance ${(1 / c.classes).toFixed(2)}). "A kept" is the accuracy on A after learning B divided by the accuracy on A before it.`,
+      '',
+      ...head(['optimizer', 'variant', 'A after A', 'A after B', 'A kept', 'B after B', 'mean of A and B after B']),
+      ...r.rows.map((x) => row([x.optimizer, x.variant, pm(x.aAfterA), pm(x.aAfterB), pm(x.retention), pm(x.bAfterB), pm(x.bothAfterB)])),
+      '',
+      r.verdict,
+      '',
+      `Mean of the accuracies on A and on B after learning B, highest first: ${[...new Set(r.rows.map((x) => x.optimizer))].map((opt) => `${opt}: ${r.rows.filter((x) => x.optimizer === opt).sort((a, b) => b.bothAfterB.mean - a.bothAfterB.mean).map((x) => `${x.variant} ${x.bothAfterB.mean.toFixed(3)}`).join(', ')}`).join('; ')}.`,
+    ];
+    return lines.join('\n');
+  },
+  snn(r) {
+    const c = r.config;
+    const lines = [
+      `${c.description}; ${c.durationMs} ms at dt ${c.dtMs} ms, ${c.seeds.length} seeds (${c.seeds.join(', ')}), weights checked every ${c.checkEveryMs} ms; ${ran(r)}.`,
+      '',
+      ...head(['projection (core/stdp + bio/dale)', 'sign', 'synapses (all seeds)', 'synapse checks with bio/dale', 'sign violations with bio/dale', 'wrong sign at the end without bio/dale', 'mean weight (mV): initial / end with Dale / end without']),
+      ...r.projections.map((p) => row([p.name, p.sign, String(p.synapses), p.checks.toLocaleString('en-US'), String(p.violationsWithDale), `${p.violationsWithoutDale} (${(100 * p.violationsWithoutDale / p.synapses).toFixed(1)}%)`,
+        `${p.meanWeightInitial.toFixed(3)} / ${p.meanWeight.toFixed(3)} / ${p.meanWeightWithoutDale.toFixed(3)}`])),
+      '',
+      ...head(['population', 'neurons', 'rate with bio/dale (Hz)', 'rate without (Hz)']),
+      ...r.populations.map((p) => row([p.name, String(p.n), pm(p.rateWithDale, 1), pm(p.rateWithoutDale, 1)])),
+      '',
+      r.verdict,
+    ];
+    return lines.join('\n');
+  },
+};
+
+/** Replaces the README section NAME with the markdown generated from results/NAME.json. */
+export function writeSection(name) {
+  const r = JSON.parse(readFileSync(new URL(`${name}.json`, RESULTS), 'utf8'));
+  const md = readFileSync(README, 'utf8');
+  const [START, END] = [`<!-- bio-exp-${name}:start -->`, `<!-- bio-exp-${name}:end -->`];
+  const i = md.indexOf(START), j = md.indexOf(END);
+  if (i < 0 || j < i) throw new Error(`packages/bio/README.md: no ${START} … ${END} markers`);
+  const body = `\n<!-- generated by node packages/bio/experiments/tables.mjs from experiments/results/${name}.json -->\n\n${SECTIONS[name](r)}\n\n`;
+  writeFileSync(README, md.slice(0, i + START.length) + body + md.slice(j));
+  console.log(`wrote the ${name} section of packages/bio/README.md`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const name of Object.keys(SECTIONS)) if (existsSync(new URL(`${name}.json`, RESULTS))) writeSection(name);
+}
