@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, initBackend } from '@plasticity/core';
-import { SynapticPlasticityNetwork } from '@plasticity/spn';
+import { SynapticPlasticityNetwork, sineRegime } from '@plasticity/spn';
 import { lineChart, writeFigure } from './plot.mjs';
 
 const arg = (name, fallback) => {
@@ -22,11 +22,6 @@ const N = 1000, CP = 500, HIDDEN = 32, BATCH = 32, LR = 1e-3;
 const backend = await initBackend('wasm');
 const here = new URL('./results/', import.meta.url);
 
-/** The blog's generate_time_series(1000, 500) with a seeded normal stream. */
-export function sineRegime(seed, length = N, changePoint = CP) {
-  const noise = createRng(seed).stream('series').normal(length, 0, 0.1);
-  return Float32Array.from({ length }, (_, t) => Math.sin(0.1 * t) + noise[t] + (t >= changePoint ? 0.5 * Math.sin(0.2 * t) : 0));
-}
 
 function splitMse(pred, target) {
   let [sb, nb, sa, na] = [0, 0, 0, 0];
@@ -93,7 +88,7 @@ const started = Date.now();
 const runs = [];
 let figure = null;
 for (let seed = 0; seed < SEEDS; seed++) {
-  const series = sineRegime(seed);
+  const series = sineRegime(seed, { length: N, changePoint: CP }); // the blog's generate_time_series(1000, 500)
   const x = tf.tensor2d(series.slice(0, N - 1), [N - 1, 1]);
   const y = tf.tensor2d(series.slice(1), [N - 1, 1]);
   const target = series.slice(1);

@@ -8,3 +8,4 @@ export { detach } from './detach.js';
 export { fitRows } from './batch-rows.js';
 export type { ArrayInput } from './inputs.js';
 export type { FitOptions, History, EpochLogs, PredictOptions } from './training.js';
+export { sineRegime, loadCurve, loadCurveMean, type SineRegimeOptions, type LoadCurveOptions } from './series.js';
