@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@plasticity/core';
-import { HELD_OUT_DIRECTIONS, InProcessEvaluator, PGPE, SpikingPolicy, evaluateReach, reachReference, search } from '@plasticity/pdlf';
+import { HELD_OUT_DIRECTIONS, InProcessEvaluator, PGPE, SpikingPolicy, evaluateReach, meanScpWindow, reachReference, search } from '@plasticity/pdlf';
 import { bars, lines, writeFigure } from './plot.mjs';
 
 await tf.setBackend('cpu');
@@ -26,6 +26,7 @@ const STEPS = 100;
 const INJURY = { from: 50, to: 60 }; // the official 501–549 of 1000 steps, scaled to this episode
 const FRACTIONS = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
 const BASELINE_INIT_STD = 0.5; // as in the working-memory experiment: at 0.04 the baseline stays silent
+const DTS = Array.from({ length: 21 }, (_, k) => k - 10); // pre/post intervals (steps) of the rule windows
 
 const policies = {
   PDLF: new SpikingPolicy({ nIn: 4, nOut: 2, hidden: [HIDDEN], rule: 'core/scp', lesion: true }),
@@ -42,12 +43,17 @@ if (process.argv.includes('--plot-only')) {
     console.log(name);
     const es = new PGPE({ dim: policy.dim, seed: 7, popSize: POP, ...(policy.options.plastic ? {} : { initStd: BASELINE_INIT_STD }) });
     const evaluator = new InProcessEvaluator({ batch: async (sols) => (await evaluateReach(policy, sols, { steps: STEPS })).fitness });
-    const curve = [];
+    const curve = [], windows = [];
+    const snapshot = new Set([1, Math.round(GENERATIONS / 4), Math.round(GENERATIONS / 2), GENERATIONS]);
     const t0 = performance.now();
     const r = await search({
       es, evaluator, maxGenerations: GENERATIONS,
       onProgress: (p) => {
         curve.push({ generation: p.generation, best: p.bestFitness, mean: p.meanFitness });
+        // the evolved rule, read as an STDP window (the mean over each projection's synapses of the centre)
+        if (policy.options.plastic && snapshot.has(p.generation)) {
+          windows.push({ generation: p.generation, ...Object.fromEntries(['in->h0', 'h0->out'].map((pr) => [pr, Array.from(meanScpWindow(es.centre, policy.slices, pr, DTS))])) });
+        }
         if (p.generation % 20 === 0 || p.generation === GENERATIONS) console.log(`  generation ${p.generation}/${GENERATIONS}: best ${p.bestFitness.toFixed(2)}, mean ${p.meanFitness.toFixed(2)}, ${p.evaluationsPerSecond.toFixed(0)} evaluations/s`);
       },
     });
@@ -68,18 +74,18 @@ if (process.argv.includes('--plot-only')) {
       }
       permanent.push(sum);
     }
-    results[name] = { train, heldOut, curve, intact: Array.from(intact.rewards), temporary: Array.from(hurt.rewards), permanent, wallS: (performance.now() - t0) / 1000 };
+    results[name] = { train, heldOut, curve, windows, intact: Array.from(intact.rewards), temporary: Array.from(hurt.rewards), permanent, wallS: (performance.now() - t0) / 1000 };
     console.log(`  return: training directions ${train.toFixed(2)}, held-out ${heldOut.toFixed(2)} (reference ${reachReference({ steps: STEPS }).toFixed(2)}); blocked ${FRACTIONS.map((f, k) => `${f * 100}%: ${permanent[k].toFixed(2)}`).join(', ')}`);
   }
 
   report = {
     budget: { generations: GENERATIONS, population: POP, hidden: HIDDEN, steps: STEPS, es: `PGPE, centre lr 0.01, std lr 0.07, init std 0.04 (baseline ${BASELINE_INIT_STD}), Adam` },
-    reference: reachReference({ steps: STEPS }), heldOutReference: reachReference({ steps: STEPS, directions: HELD_OUT_DIRECTIONS }), injury: INJURY, fractions: FRACTIONS, date: new Date().toISOString(), results,
+    windowDts: DTS, reference: reachReference({ steps: STEPS }), heldOutReference: reachReference({ steps: STEPS, directions: HELD_OUT_DIRECTIONS }), injury: INJURY, fractions: FRACTIONS, date: new Date().toISOString(), results,
   };
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 
 }
-const { results, reference, budget } = report;
+const { results, reference, budget, windowDts } = report;
 const names = Object.keys(results);
 const SHORT = { PDLF: 'PDLF', 'weight-trained SNN': 'weight-trained' };
 writeFigure(out, 'control-generalisation', bars({
@@ -100,3 +106,8 @@ writeFigure(out, 'control-permanent-injury', lines({
   series: names.map((n) => ({ label: n, x: FRACTIONS, y: results[n].permanent })), yMin: Math.min(0, ...names.flatMap((n) => results[n].permanent)),
 }));
 console.log(`wrote ${path.relative(process.cwd(), out)}/control.json and figures`);
+writeFigure(out, 'control-rule-windows', lines({
+  title: 'Evolved control rule as an STDP window (hidden → readout, mean)', xLabel: 'Δt = t_post − t_pre (steps)', yLabel: 'Δw per pair',
+  series: results.PDLF.windows.map((w) => ({ label: `generation ${w.generation}`, x: windowDts, y: w['h0->out'] })),
+  hLines: [{ y: 0, label: '' }],
+}));

@@ -6,7 +6,7 @@ import path from 'node:path';
 const W = 720, H = 380, M = { l: 64, r: 20, t: 40, b: 78 };
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#93c5fd', '#fca5a5'];
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
-const fmt = (v) => String(+v.toPrecision(2));
+const fmt = (v) => (v !== 0 && Math.abs(v) < 0.01 ? v.toExponential(1) : String(+v.toPrecision(2)));
 
 function frame({ title, xLabel, yLabel, yMin, yMax, body, legend, xTicks = '' }) {
   const y = (v) => M.t + (1 - (v - yMin) / (yMax - yMin)) * (H - M.t - M.b);

@@ -31,3 +31,4 @@ export {
   evaluateReach, reachReference, validateReach, REACH_DEFAULTS, REACH_INPUTS, REACH_OUTPUTS, EIGHT_DIRECTIONS, HELD_OUT_DIRECTIONS,
   type ReachOptions, type ReachEvaluation, type Injury,
 } from './tasks/reach.js';
+export { scpWindow, meanScpWindow, type RuleCoefficients } from './policy/window.js';
