@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InProcessEvaluator, PGPE, SpikingPolicy, evaluateCopy, search } from '@plasticity/pdlf';
+import { createNodeWorkerPool } from '@plasticity/pdlf/node';
 import { bars, lines, writeFigure } from './plot.mjs';
 
 await tf.setBackend('cpu');
@@ -19,10 +20,14 @@ const out = path.join(here, 'results');
 mkdirSync(out, { recursive: true });
 
 const GENERATIONS = Number(process.env.WM_GENERATIONS ?? 150);
+// WM_WORKERS > 1 spreads each generation over worker threads (each chunk one population network)
+const WORKERS = Number(process.env.WM_WORKERS ?? 1);
+// WM_CELLS=8:0,8:8 picks the Len:Lat cells
+const CELLS_ENV = process.env.WM_CELLS;
 const POP = Number(process.env.WM_POP ?? 64);
 const HIDDEN = 32;
 const SEQUENCES = 4; // per evaluation, each with its own fast weights
-const CELLS = [[4, 0], [4, 8], [8, 0], [8, 8]];
+const CELLS = CELLS_ENV ? CELLS_ENV.split(',').map((c) => c.split(':').map(Number)) : [[4, 0], [4, 8], [8, 0], [8, 8]];
 const TEST = { sequences: 128, seed: 1_000_003 };
 
 // At the official initial std (0.04) the weight-trained baseline's neurons never reach threshold: a
@@ -32,7 +37,9 @@ const BASELINE_INIT_STD = 0.5;
 
 async function evolve(label, policy, task) {
   const es = new PGPE({ dim: policy.dim, seed: 42, popSize: POP, ...(policy.options.plastic ? {} : { initStd: BASELINE_INIT_STD }) });
-  const evaluator = new InProcessEvaluator({ batch: async (sols, ctx) => (await evaluateCopy(policy, sols, task, { seed: ctx.generation })).fitness });
+  const evaluator = WORKERS > 1
+    ? createNodeWorkerPool({ size: WORKERS, fitness: { module: import.meta.resolve('@plasticity/pdlf/task-fitness'), exportName: 'copy', batch: true, data: { policy: policy.options, task } } })
+    : new InProcessEvaluator({ batch: async (sols, ctx) => (await evaluateCopy(policy, sols, task, { seed: ctx.generation })).fitness });
   const curve = [];
   const t0 = performance.now();
   const result = await search({
@@ -73,7 +80,7 @@ if (process.argv.includes('--plot-only')) {
     console.log(`  held-out accuracy: PDLF ${say(pdlf)}; baseline ${say(baseline)}`);
   }
   report = {
-    budget: { generations: GENERATIONS, population: POP, hidden: HIDDEN, sequencesPerEvaluation: SEQUENCES, testSequences: TEST.sequences, es: `PGPE, centre lr 0.01, std lr 0.07, init std 0.04 (baseline ${BASELINE_INIT_STD}), Adam` },
+    budget: { generations: GENERATIONS, population: POP, workers: WORKERS, hidden: HIDDEN, sequencesPerEvaluation: SEQUENCES, testSequences: TEST.sequences, es: `PGPE, centre lr 0.01, std lr 0.07, init std 0.04 (baseline ${BASELINE_INIT_STD}), Adam` },
     machine: `${process.version}, ${(await import('node:os')).cpus().length} cores`,
     date: new Date().toISOString(),
     rows,
