@@ -16,7 +16,8 @@ export interface BackendStatus {
   readonly reason?: string;
 }
 
-const WASM_PATHS = {
+/** Where the tfjs wasm binaries are (also used by the web workers of the PDLF page). */
+export const WASM_PATHS = {
   'tfjs-backend-wasm.wasm': wasmPlain,
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,

@@ -9,16 +9,13 @@ import { songMillerAbbottPage } from './pages/song-miller-abbott.js';
 import { sparseNetworkPage } from './pages/sparse-network.js';
 import { customRulePage } from './pages/custom-rule.js';
 import { saveLoadPage } from './pages/save-load.js';
+import { spnForecastPage } from './pages/spn-forecast.js';
+import { pdlfPage } from './pages/pdlf.js';
+import { bioTransformsPage } from './pages/bio-transforms.js';
 import { el } from './ui.js';
 
-const PAGES: readonly PageModule[] = [stdpWindowPage, songMillerAbbottPage, sparseNetworkPage, customRulePage, saveLoadPage];
+const PAGES: readonly PageModule[] = [stdpWindowPage, songMillerAbbottPage, sparseNetworkPage, spnForecastPage, pdlfPage, bioTransformsPage, customRulePage, saveLoadPage];
 
-/** Demos whose pages are not built yet: listed, honestly, with no page behind them. */
-const COMING: readonly { title: string; pkg: string; note: string }[] = [
-  { title: 'SPN forecasting', pkg: '@plasticity/spn', note: 'page not built yet (@plasticity/spn)' },
-  { title: 'PDLF working memory & injury', pkg: '@plasticity/pdlf', note: 'page not built yet (@plasticity/pdlf)' },
-  { title: 'Bio-transformations', pkg: '@plasticity/bio', note: 'page not built yet (@plasticity/bio)' },
-];
 
 const nav = document.getElementById('nav')!;
 const pageRoot = document.getElementById('page')!;
@@ -29,8 +26,6 @@ let mounting: Promise<void> = Promise.resolve();
 function renderNav(current: string): void {
   nav.replaceChildren(
     el('ul', {}, ...PAGES.map((p) => el('li', {}, el('a', { href: `#/${p.id}`, ...(p.id === current ? { 'aria-current': 'page' } : {}) }, p.title)))),
-    el('h4', {}, 'Coming'),
-    el('ul', { class: 'coming' }, ...COMING.map((c) => el('li', { title: `No playground page for ${c.pkg} yet.` }, c.title, el('small', {}, c.note)))),
   );
 }
 

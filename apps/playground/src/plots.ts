@@ -16,20 +16,73 @@ export interface LinePlot {
   destroy(): void;
 }
 
-/** Lines over a shared x axis (uPlot). */
-export function linePlot(host: HTMLElement, options: { series: string[]; xLabel: string; yLabel: string; height?: number; fromZero?: boolean }): LinePlot {
+/** A vertical line (`x`) or a shaded band (`x` to `x2`) drawn behind the lines, e.g. a change point. */
+export interface XMark {
+  readonly x: number;
+  readonly x2?: number;
+  readonly label?: string;
+}
+
+/** Draws the marks of a plot (uPlot draw hook, canvas pixels). */
+function drawMarks(u: uPlot, marks: () => readonly XMark[]): void {
+  const ctx = u.ctx;
+  const { top, height } = u.bbox;
+  ctx.save();
+  for (const m of marks()) {
+    const x = u.valToPos(m.x, 'x', true);
+    if (m.x2 !== undefined) {
+      ctx.fillStyle = 'rgba(220, 38, 38, 0.10)';
+      ctx.fillRect(x, top, u.valToPos(m.x2, 'x', true) - x, height);
+    } else {
+      ctx.strokeStyle = '#6b7280';
+      ctx.setLineDash([5, 4]);
+      ctx.lineWidth = devicePixelRatio;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+    }
+    if (m.label) {
+      ctx.fillStyle = '#374151';
+      ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+      ctx.fillText(m.label, x + 4 * devicePixelRatio, top + 12 * devicePixelRatio);
+    }
+  }
+  ctx.restore();
+}
+
+/** Lines over a shared x axis (uPlot); `marks` adds vertical lines or bands, `colors` overrides the palette. */
+export function linePlot(host: HTMLElement, options: {
+  series: string[]; xLabel: string; yLabel: string; height?: number; fromZero?: boolean;
+  marks?: readonly XMark[]; colors?: readonly string[]; dashed?: readonly boolean[]; yRange?: [number, number];
+  /** Series drawn as dots (e.g. values measured every few generations, null in between). */
+  points?: readonly boolean[];
+}): LinePlot & { setMarks(marks: readonly XMark[]): void } {
+  let marks = options.marks ?? [];
+  const yScale: uPlot.Scales = options.yRange
+    ? { y: { range: options.yRange } }
+    : options.fromZero ? { y: { range: (_u, _lo, hi) => [0, Math.max(1, hi * 1.1)] } } : {};
   const plot = new uPlot({
     width: width(host),
     height: options.height ?? 200,
     legend: { live: false },
-    scales: { x: { time: false }, ...(options.fromZero ? { y: { range: (_u, _lo, hi) => [0, Math.max(1, hi * 1.1)] } } : {}) },
+    scales: { x: { time: false }, ...yScale },
     axes: [{ label: options.xLabel }, { label: options.yLabel, size: 60 }],
-    series: [{ label: options.xLabel }, ...options.series.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
+    series: [{ label: options.xLabel }, ...options.series.map((label, i) => ({
+      label, stroke: (options.colors ?? COLORS)[i % (options.colors ?? COLORS).length], width: 1.5,
+      ...(options.dashed?.[i] ? { dash: [6, 4] } : {}),
+      ...(options.points?.[i] ? { paths: () => null, points: { show: true, size: 7, fill: (options.colors ?? COLORS)[i % (options.colors ?? COLORS).length] } } : {}),
+    }))],
+    hooks: { drawClear: [(u: uPlot) => drawMarks(u, () => marks)] },
   }, [[], ...options.series.map(() => [])], host);
   return {
     setData(x, ...ys) {
       plot.setData([Array.from(x), ...ys.map((y) => Array.from(y))] as uPlot.AlignedData);
       host.dataset.points = String(x.length);
+    },
+    setMarks(next) {
+      marks = next;
+      plot.redraw(false, false);
     },
     destroy: () => plot.destroy(),
   };

@@ -69,8 +69,12 @@ async function finish(page: Page, errors: string[], name: string): Promise<void>
   expect(errors, 'console errors').toEqual([]);
 }
 
+/** Run lengths of the pages whose models are many small tfjs ops (slow on SwiftShader's WebGPU). */
+const SPN_STEPS: Record<Backend, number> = { webgpu: 50, wasm: 300, cpu: 300 };
+const BIO_STEPS: Record<Backend, number> = { webgpu: 10, wasm: 60, cpu: 60 };
+
 /** The checks of each page after a short run (beyond loading cleanly). */
-const PAGES: Record<string, { prepare?: (page: Page) => Promise<void>; check: (page: Page) => Promise<void> }> = {
+const PAGES: Record<string, { prepare?: (page: Page, backend: Backend) => Promise<void>; check: (page: Page, backend: Backend) => Promise<void> }> = {
   'stdp-window': {
     prepare: (page) => page.fill('input[name="spacingMs"]', '4'),
     async check(page) {
@@ -106,6 +110,85 @@ const PAGES: Record<string, { prepare?: (page: Page) => Promise<void>; check: (p
       expect(await readout(page, 'throughput')).toMatch(/[kMG]\/s$/);
       expect(Number(await page.locator('.panel .plot').nth(2).getAttribute('data-points')), 'weight histogram bins').toBeGreaterThan(10);
       expect(await readout(page, 'engine')).toBe('input->lif: fused; lif->lif: fused');
+    },
+  },
+  'spn-forecast': {
+    // a tfjs op per layer and step: SwiftShader's WebGPU takes ~0.25 s a step, so the shortest series there
+    async prepare(page, backend) {
+      await page.fill('input[name="length"]', String(SPN_STEPS[backend]));
+      await page.fill('input[name="changePoint"]', String(SPN_STEPS[backend] / 2));
+    },
+    async check(page, backend) {
+      const plots = page.locator('.panel .plot');
+      const n = SPN_STEPS[backend];
+      // truth and prediction for every target, each prediction made before learning from it
+      expect(Number(await plots.nth(0).getAttribute('data-points')), 'forecast points').toBe(n);
+      expect(Number(await plots.nth(0).getAttribute('data-predicted')), 'predictions').toBe(n);
+      expect(Number(await plots.nth(1).getAttribute('data-points')), 'error trace').toBe(n);
+      expect(Number(await plots.nth(2).getAttribute('data-points')), 'MSE curve, one point per chunk of 25 steps').toBe(Math.ceil(n / 25));
+      for (const key of ['mse-before', 'mse-after']) {
+        const mse = Number(await page.getAttribute('article', `data-${key}`));
+        expect(mse, key).toBeGreaterThan(0);
+        expect(mse, key).toBeLessThan(2);
+      }
+      expect(await readout(page, 'plasticity')).toBe('on');
+    },
+  },
+  'pdlf': {
+    async prepare(page, backend) {
+      // cpu and webgpu evaluate on the page's thread, wasm in two web workers
+      await page.selectOption('select[name="evaluateIn"]', backend === 'wasm' ? 'web workers' : 'this thread');
+      await page.fill('input[name="workers"]', '2');
+      await page.fill('input[name="hidden"]', '8');
+      await page.fill('input[name="popSize"]', '8');
+      await page.fill('input[name="copyGenerations"]', '5');
+      await page.fill('input[name="reachGenerations"]', '2');
+      await page.fill('input[name="reachSteps"]', '40');
+      await page.fill('input[name="injuryFrom"]', '20');
+      await page.fill('input[name="injuryTo"]', '25');
+    },
+    async check(page, backend) {
+      const plots = page.locator('.panel .plot');
+      expect(Number(await plots.nth(0).getAttribute('data-points')), 'copy generations').toBe(5);
+      const best = (await page.getAttribute('article', 'data-best-fitness'))!.split(',').map(Number);
+      expect(best).toHaveLength(5);
+      // fitness = accuracy + 0.05·margin, in (−0.05, 1.05)
+      for (const f of best) {
+        expect(f).toBeGreaterThan(-0.05);
+        expect(f).toBeLessThan(1.05);
+      }
+      const heldOut = Number(await page.getAttribute('article', 'data-held-out'));
+      expect(heldOut).toBeGreaterThanOrEqual(0);
+      expect(heldOut).toBeLessThanOrEqual(1);
+      expect(await readout(page, 'copy: membranes reset after the delay')).toMatch(/^[01]\.\d{3}$/);
+      expect((await page.getAttribute('article', 'data-reach-best'))!.split(',').map(Number).every(Number.isFinite)).toBe(true);
+      expect(Number(await plots.nth(1).getAttribute('data-points')), 'reach generations').toBe(2);
+      expect(Number(await plots.nth(2).getAttribute('data-points')), 'injury steps').toBe(40);
+      const intact = Number(await page.getAttribute('article', 'data-return-intact'));
+      const injured = Number(await page.getAttribute('article', 'data-return-injured'));
+      expect(Number.isFinite(intact) && Number.isFinite(injured)).toBe(true);
+      expect(injured, 'the injury changes the episode').not.toBe(intact);
+      expect(await readout(page, 'evaluated in')).toContain(backend === 'wasm' ? '2 web workers (wasm)' : `this thread (${backend})`);
+    },
+  },
+  'bio-transforms': {
+    prepare: (page, backend) => page.fill('input[name="steps"]', String(BIO_STEPS[backend])),
+    async check(page, backend) {
+      const plots = page.locator('.panel .plot');
+      expect(Number(await plots.nth(0).getAttribute('data-points')), 'loss points').toBe(BIO_STEPS[backend]);
+      expect(Number(await plots.nth(1).getAttribute('data-points')), 'accuracy points, one per 10 steps').toBe(BIO_STEPS[backend] / 10);
+      expect(Number(await plots.nth(2).getAttribute('data-points')), 'nonzero histogram bins').toBeGreaterThan(5);
+      expect(Number(await plots.nth(3).getAttribute('data-points')), 'W2 cells, both models').toBe(2 * 32 * 32);
+      expect(Number(await plots.nth(4).getAttribute('data-points')), 'test points').toBe(300);
+      // Dale holds after every step: not one weight against its neuron's sign; plain Adam breaks many
+      expect(await page.getAttribute('article', 'data-dale-violations')).toBe('0');
+      expect(await readout(page, 'Dale sign violations, BioTrainer')).toBe('0');
+      expect(Number(await page.getAttribute('article', 'data-plain-violations'))).toBeGreaterThan(50);
+      for (const key of ['acc-plain', 'acc-bio']) {
+        const acc = Number(await page.getAttribute('article', `data-${key}`));
+        expect(acc, key).toBeGreaterThan(0.2);
+        expect(acc, key).toBeLessThanOrEqual(1);
+      }
     },
   },
   'custom-rule': {
@@ -181,9 +264,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`playground in headless Chromium${HAVE_CHROMIUM 
       expect(b.reason, b.name).toBeTruthy();
       expect(await page.textContent(`.backend-reasons li[data-backend="${b.name}"]`)).toContain(b.reason);
     }
-    // the nav lists the demos still to come, without pages behind them
-    expect(await page.locator('nav .coming li').count()).toBe(3);
-    expect(await page.locator('nav .coming a').count()).toBe(0);
+    // every capability has a page: no entries without one
+    expect(await page.locator('nav a').count()).toBe(8);
+    expect(await page.locator('nav .coming').count()).toBe(0);
     await finish(page, errors, 'picker');
   });
 
@@ -198,9 +281,9 @@ describe.skipIf(!HAVE_CHROMIUM)(`playground in headless Chromium${HAVE_CHROMIUM 
           return;
         }
         const { page, errors } = await open(pageId, backend);
-        await spec.prepare?.(page);
+        await spec.prepare?.(page, backend);
         await runToEnd(page);
-        await spec.check(page);
+        await spec.check(page, backend);
         await finish(page, errors, `${pageId}-${backend}`);
       });
     }
