@@ -1,11 +1,11 @@
-// SPN forecasting: the blog's noisy sine whose pattern changes at the change point, forecast one step
-// ahead by a SynapticPlasticityNetwork (@plasticity/spn) trained live. Online: predict x(t+1), then
+// SPN forecasting: the package's series with a change point (the blog's noisy sine whose pattern
+// changes, or a load curve whose level shifts), forecast one step ahead by a SynapticPlasticityNetwork
+// (@plasticity/spn) trained live. Online: predict x(t+1), then
 // learn from it, one step at a time through the series (adaptation through the change point); epochs:
 // the blog's training (batches of 32 in order, memory reset each epoch), the whole series predicted
 // after every epoch. Plasticity can be switched on and off during the run.
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '@plasticity/core';
-import { SynapticPlasticityNetwork, type SpnMode } from '@plasticity/spn';
+import { SynapticPlasticityNetwork, loadCurve, sineRegime, type SpnMode } from '@plasticity/spn';
 import type { PageModule } from '../page.js';
 import { linePlot, type XMark } from '../plots.js';
 import { RunPanel, type Simulation } from '../runner.js';
@@ -14,12 +14,6 @@ import { controls, el, panel, readout } from '../ui.js';
 /** Online steps per chunk (one trainStep each, ~2–6 ms). */
 const ONLINE_CHUNK = 25;
 const ROLLING = 25;
-
-/** The blog's generate_time_series(n, changePoint): sin(0.1t) + noise, plus 0.5·sin(0.2t) from the change point on. */
-export function sineRegime(length: number, changePoint: number, noiseSd: number, seed: number): Float32Array {
-  const noise = createRng(seed).stream('series').normal(length, 0, noiseSd);
-  return Float32Array.from({ length }, (_, t) => Math.sin(0.1 * t) + noise[t]! + (t >= changePoint ? 0.5 * Math.sin(0.2 * t) : 0));
-}
 
 /** MSE of the predictions of targets before and after the change point (target index t + 1). */
 function splitMse(pred: ArrayLike<number>, target: ArrayLike<number>, n: number, changePoint: number): { before: number; after: number } {
@@ -36,17 +30,18 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '–');
 export const spnForecastPage: PageModule = {
   id: 'spn-forecast',
   title: 'SPN forecasting',
-  blurb: 'One-step-ahead forecasting of the blog\'s noisy sine, whose pattern changes at the change point, by a Synaptic Plasticity Network (@plasticity/spn) trained live: online (predict x(t+1), then learn from it, step by step through the change) or in the blog\'s epochs. Plasticity can be switched off and on during the run.',
+  blurb: 'One-step-ahead forecasting of a series with a change point — the blog\'s noisy sine, whose pattern changes, or a daily load curve whose level jumps (@plasticity/spn\'s generators) — by a Synaptic Plasticity Network trained live: online (predict x(t+1), then learn from it, step by step through the change) or in the blog\'s epochs. Plasticity can be switched off and on during the run.',
   mount(root) {
     const params = controls({
+      series: { kind: 'choice', label: 'series', value: 'sine', options: ['sine', 'load curve'], title: 'sine: sin(0.1t) + noise, plus 0.5·sin(0.2t) from the change point; load curve: a 24-step daily cycle with AR(1) noise whose level jumps by 1' },
       training: { kind: 'choice', label: 'training', value: 'online', options: ['online', 'epochs'], title: 'online: predict, then learn, one step at a time; epochs: the blog\'s batches of 32 in order, whole series predicted after each epoch' },
-      mode: { kind: 'choice', label: 'SPN mode', value: 'faithful', options: ['faithful', 'plastic'], title: 'faithful: the blog\'s model; plastic: time axis, registry rule (core/oja)' },
+      mode: { kind: 'choice', label: 'SPN mode', value: 'plastic', options: ['faithful', 'plastic'], title: 'faithful: the blog\'s model; plastic: time axis, registry rule (core/oja)' },
       hidden: { label: 'hidden units', value: 32, min: 2, max: 512, step: 1 },
-      learningRate: { label: 'Adam lr', value: 0.003, min: 1e-5, max: 0.1, step: 0.0005 },
+      learningRate: { label: 'Adam lr', value: 0.001, min: 1e-5, max: 0.1, step: 0.0005 },
       epochs: { label: 'epochs (epochs mode)', value: 30, min: 1, max: 500, step: 1 },
       length: { label: 'series length', value: 1000, min: 50, max: 20000, step: 10 },
       changePoint: { label: 'change point', value: 500, min: 1, max: 20000, step: 10 },
-      noise: { label: 'noise sd', value: 0.1, min: 0, max: 2, step: 0.01 },
+      noise: { label: 'noise sd / σ', value: 0.1, min: 0, max: 2, step: 0.01, title: 'sine: sd of the i.i.d. noise; load curve: σ of the AR(1) noise (φ 0.6)' },
       seed: { label: 'seed', value: 0, min: 0, max: 2 ** 31, step: 1 },
     }, () => void runner.reset());
     const plasticityBox = el('input', { type: 'checkbox', name: 'plasticity' });
@@ -99,7 +94,10 @@ export const spnForecastPage: PageModule = {
       async setup() {
         p = params.values();
         if (p.changePoint >= p.length) throw new Error(`the change point (${p.changePoint}) must lie inside the series (length ${p.length})`);
-        series = sineRegime(p.length + 1, p.changePoint, p.noise, p.seed);
+        // one point more than the targets: x(t) → x(t+1) for t < length
+        series = p.series === 'sine'
+          ? sineRegime(p.seed, { length: p.length + 1, changePoint: p.changePoint, noise: p.noise })
+          : loadCurve(p.seed, { length: p.length + 1, changePoint: p.changePoint, sigma: p.noise });
         n = p.length;
         pred = new Float32Array(n).fill(NaN);
         net = new SynapticPlasticityNetwork({ mode: p.mode as SpnMode, inputDim: 1, hiddenDim: p.hidden, outputDim: 1, seed: p.seed });
@@ -185,11 +183,11 @@ export const spnForecastPage: PageModule = {
         info.set('MSE before the change', fmt(m.before));
         info.set('MSE after the change', fmt(m.after));
         info.set('persistence before / after', `${fmt(persistence.before)} / ${fmt(persistence.after)}`);
-        info.set('noise variance', fmt(p.noise ** 2));
+        info.set('noise variance', fmt(p.series === 'sine' ? p.noise ** 2 : p.noise ** 2 / (1 - 0.6 ** 2)));
         info.set('plasticity', `${plastic() ? 'on' : 'off'}${plasticityAt.length ? ` (switched ${plasticityAt.length}×)` : ''}`);
         info.set('training loss (last)', fmt(lastLoss));
         info.set(p.training === 'online' ? 'steps' : 'epochs', p.training === 'online' ? `${done} / ${n}` : `${done} / ${p.epochs}`);
-        info.set('model', `${p.mode} mode, hidden ${p.hidden}, Adam lr ${p.learningRate}`);
+        info.set('model', `${p.mode} mode${p.mode === 'plastic' ? ' (core/oja on W_SP)' : ' (the blog\'s update)'}, hidden ${p.hidden}, Adam lr ${p.learningRate}`);
         info.set('speed', p.training === 'online' ? `${(done / Math.max(wall / 1000, 1e-3)).toFixed(0)} steps/s` : `${(wall / Math.max(done, 1)).toFixed(0)} ms/epoch`);
         runner.say(p.training === 'online' ? `t = ${done} of ${n}` : `epoch ${done} of ${p.epochs}`);
       },
