@@ -11,14 +11,16 @@ const f3 = (x) => x.toFixed(3), f1 = (x) => x.toFixed(1);
 
 const wm = load('working-memory');
 const control = load('control');
+const wmNames = Object.keys(wm.rows[0].results);
 const lines = [
   `Working memory (copying task), held-out accuracy on ${wm.budget.testSequences} new sequences of the best solution found`,
-  `(chance 0.5; "reset": every membrane potential and trace reset after the delay). Budget: ${wm.budget.generations} generations,`,
-  `population ${wm.budget.population}, hidden ${wm.budget.hidden}, ${wm.budget.sequencesPerEvaluation} sequences per evaluation; ${wm.budget.es}; ${wm.date.slice(0, 10)}.`,
+  `(chance 0.5), and in brackets after the memory test (every membrane potential, trace and GRU state reset after`,
+  `the delay). Budget: ${wm.budget.generations} generations, population ${wm.budget.population}, SNN hidden ${wm.budget.hidden}, GRU ${wm.budget.gru},`,
+  `${wm.budget.sequencesPerEvaluation} sequences per evaluation; ${wm.budget.es}; ${wm.date.slice(0, 10)}.`,
   '',
-  '| Len | Lat | PDLF | PDLF, reset | weight-trained SNN | weight-trained, reset | wall time PDLF / baseline (s) |',
-  '|---|---|---|---|---|---|---|',
-  ...wm.rows.map((r) => `| ${r.length} | ${r.latency} | ${f3(r.pdlf.best.accuracy)} | ${f3(r.pdlf.best.resetAccuracy)} | ${f3(r.baseline.best.accuracy)} | ${f3(r.baseline.best.resetAccuracy)} | ${f1(r.pdlf.wallS)} / ${f1(r.baseline.wallS)} |`),
+  `| Len | Lat | ${wmNames.join(' | ')} | wall time (s) |`,
+  `|---|---|${wmNames.map(() => '---').join('|')}|---|`,
+  ...wm.rows.map((r) => `| ${r.length} | ${r.latency} | ${wmNames.map((n) => `${f3(r.results[n].best.accuracy)} (${f3(r.results[n].best.resetAccuracy)})`).join(' | ')} | ${wmNames.map((n) => f1(r.results[n].wallS)).join(' / ')} |`),
   '',
   `Multi-task control (reach), return per ${control.budget.steps}-step episode averaged over the directions (best constant action:`,
   `${f1(control.reference)} on the training directions, ${f1(control.heldOutReference)} held out). Budget: ${control.budget.generations} generations, population`,

@@ -32,3 +32,4 @@ export {
   type ReachOptions, type ReachEvaluation, type Injury,
 } from './tasks/reach.js';
 export { scpWindow, meanScpWindow, type RuleCoefficients } from './policy/window.js';
+export { GruBranch } from './policy/gru.js';

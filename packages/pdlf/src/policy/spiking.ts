@@ -2,6 +2,7 @@ import { PlasticityError, Problems, type Registry } from '@plasticity/core';
 import { PDLF_COEFFICIENTS, registerBuiltins } from '@plasticity/rules';
 import { Network } from '@plasticity/snn';
 import { createRegistry } from '@plasticity/core';
+import { GruBranch } from './gru.js';
 import { lesion } from './lesion.js';
 
 /**
@@ -14,6 +15,10 @@ import { lesion } from './lesion.js';
  * With `plastic: false` it is the weight-trained baseline of the same architecture (the official
  * `MLPSnnPolicy`): no plasticity, and the genome is every projection's weights followed by a bias
  * per neuron of each non-input layer (injected as input current every step).
+ *
+ * With `gru: H` an evolved, non-plastic GRU branch of H units reads the input and adds its output to
+ * the readout (the official working-memory policy); with `hidden: []` and `gru: H` the policy is that
+ * GRU alone (the official baseline, `GruPolicy`), with no spiking network.
  */
 export interface SpikingPolicyOptions {
   readonly nIn: number;
@@ -29,15 +34,17 @@ export interface SpikingPolicyOptions {
   readonly plastic: boolean;
   /** Give every projection the `pdlf/lesion` transform, so that `block` can silence neurons for good. */
   readonly lesion: boolean;
+  /** Units of an evolved GRU branch added to the readout (0: none). */
+  readonly gru: number;
 }
 
-export const SPIKING_POLICY_DEFAULTS: SpikingPolicyOptions = { nIn: 3, hidden: [128], nOut: 1, rule: 'core/pdp', terms: 'ABCD', vThresh: 0.1, plastic: true, lesion: false };
+export const SPIKING_POLICY_DEFAULTS: SpikingPolicyOptions = { nIn: 3, hidden: [128], nOut: 1, rule: 'core/pdp', terms: 'ABCD', vThresh: 0.1, plastic: true, lesion: false, gru: 0 };
 
 /** Where each part of the genome goes: a projection's coefficient array (plastic), its weights or a layer's biases (baseline). */
 export interface GenomeSlice {
   /** A projection ('in->h0') or, for biases, a layer ('h0'). */
   readonly target: string;
-  readonly key: (typeof PDLF_COEFFICIENTS)[number] | 'weights' | 'bias';
+  readonly key: (typeof PDLF_COEFFICIENTS)[number] | 'weights' | 'bias' | 'gru';
   readonly offset: number;
   readonly length: number;
 }
@@ -47,7 +54,9 @@ export function validateSpikingPolicy(o: SpikingPolicyOptions): string[] {
   const size = (name: string, x: unknown) => v.add(Number.isSafeInteger(x) && (x as number) >= 1, `${name} must be an integer >= 1, got ${String(x)}`);
   size('nIn', o.nIn);
   size('nOut', o.nOut);
-  if (v.add(Array.isArray(o.hidden) && o.hidden.length >= 1, `hidden must be a non-empty array of layer sizes, got ${JSON.stringify(o.hidden)}`)) {
+  v.add(Number.isSafeInteger(o.gru) && o.gru >= 0, `gru must be an integer >= 0 (units of the GRU branch), got ${String(o.gru)}`);
+  const gruOnly = Array.isArray(o.hidden) && o.hidden.length === 0 && o.gru > 0;
+  if (v.add(Array.isArray(o.hidden) && (o.hidden.length >= 1 || gruOnly), `hidden must be a non-empty array of layer sizes (or [] with a GRU branch), got ${JSON.stringify(o.hidden)}`)) {
     o.hidden.forEach((h, i) => size(`hidden[${i}]`, h));
   }
   v.oneOf('rule', o.rule, ['core/pdp', 'core/scp']);
@@ -64,6 +73,10 @@ export class SpikingPolicy {
   readonly slices: readonly GenomeSlice[];
   /** Genome length. */
   readonly dim: number;
+  /** The GRU branch (null without one). */
+  readonly gru: GruBranch | null;
+  /** False for the GRU alone: no spiking network to build. */
+  readonly spiking: boolean;
   private readonly registry: Registry;
 
   constructor(options: Partial<SpikingPolicyOptions> = {}, registry?: Registry) {
@@ -75,13 +88,16 @@ export class SpikingPolicy {
     const slices: GenomeSlice[] = [];
     let offset = 0;
     const add = (target: string, key: GenomeSlice['key'], length: number) => { slices.push({ target, key, offset, length }); offset += length; };
-    for (let l = 1; l < this.layers.length; l++) {
+    this.spiking = o.hidden.length > 0; // false: the GRU alone, no network and no network genome
+    for (let l = 1; l < this.layers.length && this.spiking; l++) {
       const target = `${this.layers[l - 1]!.name}->${this.layers[l]!.name}`;
       const length = this.layers[l - 1]!.n * this.layers[l]!.n;
       if (o.plastic) for (const key of PDLF_COEFFICIENTS) add(target, key, length);
       else add(target, 'weights', length);
     }
-    if (!o.plastic) for (const layer of this.layers.slice(1)) add(layer.name, 'bias', layer.n);
+    if (!o.plastic && this.spiking) for (const layer of this.layers.slice(1)) add(layer.name, 'bias', layer.n);
+    this.gru = o.gru > 0 ? new GruBranch(o.nIn, o.gru, o.nOut) : null;
+    if (this.gru) add('gru', 'gru', this.gru.dim);
     this.slices = slices;
     this.dim = offset;
     if (registry) this.registry = registry;
@@ -95,6 +111,7 @@ export class SpikingPolicy {
    */
   build(members: number, seed = 1): Network {
     const o = this.options;
+    if (!this.spiking) throw new PlasticityError('E_PARAM', 'spiking policy: a GRU-only policy has no network to build');
     const net = new Network({ dtMs: 1, seed, registry: this.registry, members, fallback: 'error' });
     net.addExternal('in', { n: o.nIn });
     for (const layer of this.layers.slice(1)) {
@@ -122,7 +139,7 @@ export class SpikingPolicy {
     for (const s of this.slices) {
       const part = g.subarray(s.offset, s.offset + s.length);
       if (s.key === 'weights') await net.setWeights(s.target, part, options);
-      else if (s.key !== 'bias') net.setSynapseArray(s.target, s.key, part, options);
+      else if (s.key !== 'bias' && s.key !== 'gru') net.setSynapseArray(s.target, s.key, part, options);
     }
   }
 
@@ -155,6 +172,12 @@ export class SpikingPolicy {
   biases(genome: ArrayLike<number>): { layer: string; values: Float32Array }[] {
     const g = this.check(genome);
     return this.slices.filter((s) => s.key === 'bias').map((s) => ({ layer: s.target, values: g.slice(s.offset, s.offset + s.length) }));
+  }
+
+  /** The GRU branch's parameters in `genome` (empty without a branch). */
+  gruParams(genome: ArrayLike<number>): Float32Array {
+    const g = this.check(genome), s = this.slices.find((x) => x.key === 'gru');
+    return s ? g.subarray(s.offset, s.offset + s.length) : new Float32Array(0);
   }
 
   private check(genome: ArrayLike<number>): Float32Array {

@@ -12,7 +12,7 @@ export interface CopyEvaluation {
 export interface CopyEvalOptions {
   /** Seed of the trials (the same for every genome of a call: common random numbers). */
   readonly seed: number;
-  /** Reset every membrane potential and trace after the delay, keeping the synapses (the memory test). */
+  /** Reset every membrane potential, trace and GRU state after the delay, keeping the synapses (the memory test). */
   readonly resetMembrane?: boolean;
 }
 
@@ -21,7 +21,8 @@ export interface CopyEvalOptions {
  * network has one member per (genome, sequence), all simulated together by the population engine.
  * The readout is the input the readout neurons receive in a step (a linear readout of the last hidden
  * layer's spikes), summed over each recall item's steps one step late (input → hidden → readout takes
- * one step); its sign is the answer.
+ * one step), plus the GRU branch's output when the policy has one (in the step it sees the input); its
+ * sign is the answer.
  */
 export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly ArrayLike<number>[], task: Partial<CopyTaskOptions>, options: CopyEvalOptions): Promise<CopyEvaluation> {
   if (policy.options.nIn !== COPY_INPUTS) {
@@ -29,36 +30,47 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
   }
   const trials = copyTrials(task, createRng(options.seed));
   const { sequences: S, length } = trials.options;
-  const G = genomes.length;
-  const net = policy.build(G * S, options.seed);
+  const G = genomes.length, M = G * S;
+  const net = policy.spiking ? policy.build(M, options.seed) : null;
   try {
-    for (let g = 0; g < G; g++) for (let s = 0; s < S; s++) await policy.setGenome(net, genomes[g]!, g * S + s);
+    if (net) for (let g = 0; g < G; g++) for (let s = 0; s < S; s++) await policy.setGenome(net, genomes[g]!, g * S + s);
     const biases = genomes.map((g) => policy.biases(g)); // the weight-trained baseline's, every step
-    const readout = new Float64Array(G * S * length);
+    const gru = policy.gru, gruParams = genomes.map((g) => policy.gruParams(g));
+    const gruH = new Float64Array(gru ? M * gru.hidden : 0), gruOut = new Float64Array(policy.options.nOut);
+    const readout = new Float64Array(M * length);
     const x = new Float32Array(COPY_INPUTS);
-    const members = net.members > 1;
+    const member = (m: number) => (net && net.members > 1 ? { member: m } : {});
     let awaitNext = true; // the first step after building or a reset acquires the weights
     for (let t = 0; t <= trials.steps; t++) {
-      for (let m = 0; m < G * S; m++) {
+      const now = recallItem(trials, t), late = recallItem(trials, t - 1);
+      for (let m = 0; m < M; m++) {
         const s = m % S;
         if (t < trials.steps) x.set(trials.inputs.subarray((t * S + s) * COPY_INPUTS, (t * S + s + 1) * COPY_INPUTS));
         else x.fill(0);
-        net.setSpikes('in', x, members ? { member: m } : {});
-        for (const b of biases[Math.floor(m / S)]!) net.setInput(b.layer, b.values, members ? { member: m } : {});
+        if (net) {
+          net.setSpikes('in', x, member(m));
+          for (const b of biases[Math.floor(m / S)]!) net.setInput(b.layer, b.values, member(m));
+        }
+        // the GRU branch answers in the step it sees the input
+        if (gru && t < trials.steps) {
+          gru.step(gruParams[Math.floor(m / S)]!, x, gruH.subarray(m * gru.hidden, (m + 1) * gru.hidden), gruOut);
+          if (now >= 0) for (let j = 0; j < gruOut.length; j++) readout[m * length + now]! += gruOut[j]!;
+        }
       }
-      if (awaitNext) { await net.step(); awaitNext = false; } else net.stepSync();
-      const item = recallItem(trials, t - 1);
-      if (item >= 0 && item < length) {
-        for (let m = 0; m < G * S; m++) {
-          const inp = net.state('out', members ? { member: m } : {}).inp!;
-          let sum = 0;
-          for (let j = 0; j < inp.length; j++) sum += inp[j]!;
-          readout[m * length + item]! += sum;
+      if (net) {
+        if (awaitNext) { await net.step(); awaitNext = false; } else net.stepSync();
+        if (late >= 0 && late < length) {
+          for (let m = 0; m < M; m++) {
+            const inp = net.state('out', member(m)).inp!;
+            let sum = 0;
+            for (let j = 0; j < inp.length; j++) sum += inp[j]!;
+            readout[m * length + late]! += sum;
+          }
         }
       }
       if (options.resetMembrane && t === trials.recallStart - 1) {
-        await net.reset({ weights: false });
-        awaitNext = true;
+        if (net) { await net.reset({ weights: false }); awaitNext = true; }
+        gruH.fill(0); // the GRU's memory is its state: the reset takes it too
       }
     }
     const fitness = new Float64Array(G), accuracy = new Float64Array(G);
@@ -69,6 +81,6 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
     }
     return { fitness, accuracy };
   } finally {
-    net.dispose();
+    net?.dispose();
   }
 }

@@ -105,10 +105,37 @@ describe('the spiking policy', () => {
     const frozen = new Float32Array(policy.dim);
     const silent = await evaluateCopy(policy, [frozen], task, { seed: 11 });
     const trials = copyTrials(task, createRng(11));
-    expect(silent.accuracy[0]).toBe(1 - trials.bits.reduce((a, b) => a + b, 0) / trials.bits.length);
+    expect(silent.accuracy[0]).toBeCloseTo(1 - trials.bits.reduce((a, b) => a + b, 0) / trials.bits.length, 12);
     // the memory test resets membranes and traces after the delay; the synapses keep what they learned
     const reset = await evaluateCopy(policy, genomes, task, { seed: 11, resetMembrane: true });
     expect(reset.fitness.length).toBe(3);
     expect(Array.from(reset.fitness)).not.toEqual(Array.from(all.fitness));
+  });
+});
+
+describe('the GRU branch on the copying task (the official pairing)', () => {
+  it('GRU alone and SNN + GRU: genome layout, a genome alone = among others, the reset clears the GRU', async () => {
+    const gruOnly = new SpikingPolicy({ hidden: [], gru: 4 });
+    expect(gruOnly.spiking).toBe(false);
+    expect(gruOnly.slices.map((s) => s.key)).toEqual(['gru']);
+    expect(gruOnly.dim).toBe(3 * 4 * 3 + 3 * 4 * 4 + 6 * 4 + 4 + 1);
+    const both = new SpikingPolicy({ hidden: [8], gru: 4 });
+    expect(both.slices.at(-1)).toMatchObject({ key: 'gru', length: gruOnly.dim });
+    expect(both.dim).toBe(5 * (3 * 8 + 8) + gruOnly.dim);
+    const task = { length: 4, latency: 3, stimulusSteps: 2, sequences: 3 };
+    const rng = createRng(21);
+    for (const policy of [gruOnly, both]) {
+      const genomes = [0, 1].map(() => rng.normal(policy.dim, 0, 1));
+      const all = await evaluateCopy(policy, genomes, task, { seed: 2 });
+      expect((await evaluateCopy(policy, [genomes[1]!], task, { seed: 2 })).fitness[0]).toBe(all.fitness[1]);
+      const reset = await evaluateCopy(policy, genomes, task, { seed: 2, resetMembrane: true });
+      expect(Array.from(reset.fitness)).not.toEqual(Array.from(all.fitness));
+    }
+    // a GRU with zero weights and output bias 0 answers nothing: a silent readout, chance
+    const silent = await evaluateCopy(gruOnly, [new Float32Array(gruOnly.dim)], task, { seed: 2 });
+    const trials = copyTrials(task, createRng(2));
+    expect(silent.accuracy[0]).toBeCloseTo(1 - trials.bits.reduce((a, b) => a + b, 0) / trials.bits.length, 12);
+    expectPlasticityError(() => new SpikingPolicy({ hidden: [] }), 'E_PARAM', /hidden must be a non-empty array of layer sizes \(or \[\] with a GRU branch\)/);
+    expect(() => gruOnly.build(1)).toThrow(/GRU-only policy has no network/);
   });
 });

@@ -28,7 +28,7 @@ describe('tasks in a worker pool', () => {
       const policy = new SpikingPolicy(c.policy);
       const rng = createRng(9);
       const genomes = Array.from({ length: 6 }, () => rng.normal(policy.dim, 0, 1));
-      const pool = createNodeWorkerPool({ size: 2, script: inject('workerScript'), fitness: { module: taskFitness, exportName: c.exportName, batch: true, data: { policy: c.policy, task: c.task, seed: 100 } } });
+      const pool = createNodeWorkerPool({ size: 2, script: inject('workerScript'), fitness: { module: taskFitness, exportName: c.exportName, batch: true, data: JSON.parse(JSON.stringify({ policy: c.policy, task: c.task, seed: 100 })) } });
       try {
         const pooled = await pool.evaluate(genomes, { generation: 4 });
         const here = c.exportName === 'copy'

@@ -63,6 +63,7 @@ export async function evaluateReach(policy: SpikingPolicy, genomes: readonly Arr
   const o = { ...REACH_DEFAULTS, ...task };
   const problems = validateReach(o);
   if (problems.length) throw new PlasticityError('E_PARAM', `reach task: ${problems.join('; ')}`);
+  if (!policy.spiking || policy.gru) throw new PlasticityError('E_PARAM', 'reach task: takes a spiking policy without a GRU branch');
   if (policy.options.nIn !== REACH_INPUTS || policy.options.nOut !== REACH_OUTPUTS) {
     throw new PlasticityError('E_SHAPE', `reach task: the policy must have nIn = ${REACH_INPUTS} and nOut = ${REACH_OUTPUTS}, got ${policy.options.nIn} and ${policy.options.nOut}`);
   }
