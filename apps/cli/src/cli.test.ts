@@ -27,6 +27,9 @@ describe('command line errors', () => {
     [['--backend'], 'error: --backend needs a value'],
     [['--backend', 'tpu'], 'error: --backend must be one of auto, webgpu, wasm, cpu, got "tpu"'],
     [['--quick=yes'], 'error: --quick takes no value'],
+    [['--budget', 'huge'], 'error: --budget must be one of quick, default, long, got "huge"'],
+    [['--budget'], 'error: --budget needs a value'],
+    [['--budget', 'long', '--quick'], 'error: --quick is --budget quick: it contradicts --budget long'],
     [['nosuchdemo'], 'error: unknown demo(s): nosuchdemo;'],
   ] as const) {
     it(`${args.join(' ')}: one line, the usage, exit code 2, no stack trace`, () => {
@@ -44,12 +47,14 @@ describe('command line errors', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^foundation\s/m);
     expect(r.stdout).toMatch(/^song-miller-abbott\s/m);
+    for (const name of ['spn-forecast', 'pdlf-working-memory', 'bio-transforms']) expect(r.stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
   });
 
   it('--help lists every backend it accepts', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--backend auto|webgpu|wasm|cpu');
+    expect(r.stdout).toContain('--budget quick|default|long');
   });
 });
 
@@ -73,6 +78,17 @@ describe('backends', () => {
 });
 
 describe('a run', () => {
+  it('records its budget, and the new packages\' demos write their figures', () => {
+    const r = cli('--budget', 'quick', '--backend', 'cpu', 'pdlf-working-memory', '--out', 'budget-out');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('quick budget');
+    const json = JSON.parse(readFileSync(path.join(work, 'budget-out', 'report.json'), 'utf8'));
+    expect(json.run).toMatchObject({ budget: 'quick', quick: true, demos: ['pdlf-working-memory'] });
+    expect(readFileSync(path.join(work, 'budget-out', 'report.md'), 'utf8')).toContain('Run: **quick** budget');
+    expect(existsSync(path.join(work, 'budget-out', 'pdlf-fitness.png'))).toBe(true);
+    expect(r.stdout).toMatch(/^pdlf-working-memory\s+held-out accuracy 0\.\d+, membranes reset 0\.\d+ .*\spass$/m);
+  });
+
   it('writes a consistent output folder and records its options', () => {
     const out = path.join(work, 'out');
     const first = cli('--quick', '--backend', 'cpu', 'foundation', 'sparse-events', '--out', 'out');
@@ -89,13 +105,13 @@ describe('a run', () => {
     expect(readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
 
     const report = readFileSync(path.join(out, 'report.md'), 'utf8');
-    expect(report).toContain('Run: **quick');
+    expect(report).toContain('Run: **quick** budget');
     expect(report).toContain('Demos: foundation only (a partial run)');
     expect(report).toContain('Backend: cpu (requested)');
     expect(report).toMatch(/Date: \d{4}-\d\d-\d\dT/);
     expect(report).not.toContain('sparse-timing');
     const json = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
-    expect(json.run).toMatchObject({ quick: true, backend: 'cpu', demos: ['foundation'], allDemos: false });
+    expect(json.run).toMatchObject({ budget: 'quick', quick: true, backend: 'cpu', demos: ['foundation'], allDemos: false });
     expect(json.files).toContain('rng-normal.png');
     expect(readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('<img src="rng-normal.svg"');
 

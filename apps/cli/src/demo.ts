@@ -1,10 +1,17 @@
 import type { BackendName } from '@plasticity/core';
 import type { Progress } from './progress.js';
 
+/** How much work each demo does: `quick` (smoke test, seconds), `default` (a few minutes for all), `long`. */
+export const BUDGETS = ['quick', 'default', 'long'] as const;
+export type Budget = (typeof BUDGETS)[number];
+
+/** The value for this budget: `byBudget(budget, 60, 300, 1200)`. */
+export const byBudget = <T>(budget: Budget, quick: T, normal: T, long: T): T => (budget === 'quick' ? quick : budget === 'long' ? long : normal);
+
 export interface DemoContext {
   readonly backend: BackendName;
-  /** Shorter runs (CI smoke tests); every demo still does its real computation. */
-  readonly quick: boolean;
+  /** The work budget; every demo does its real computation at each of them, only more or less of it. */
+  readonly budget: Budget;
   progress(label: string, total: number): Progress;
   /**
    * Saves a figure next to the report (SVG, and PNG where it can be rendered) and lists it there.

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseCommand, UsageError } from './args.js';
+import { byBudget } from './demo.js';
 import { DEMOS } from './demos/index.js';
 import { mdCell, summaryTable, type DemoRecord } from './report.js';
 import { chart, heatmap, histogram } from './svg.js';
@@ -11,7 +13,7 @@ describe('demos', () => {
       const figures: string[] = [];
       const log: string[] = [];
       const result = await demo.run({
-        backend: 'cpu', quick: true, progress: () => silent, log: (l) => log.push(l),
+        backend: 'cpu', budget: 'quick', progress: () => silent, log: (l) => log.push(l),
         figure: (name, svg) => { figures.push(name); expect(svg).toMatch(/^<svg/); expect(svg).not.toContain('NaN'); },
       });
       for (const [name, ok] of Object.entries(result.checks)) expect(ok, name).toBe(true);
@@ -22,6 +24,40 @@ describe('demos', () => {
       expect([...figures].sort()).toEqual([...demo.figures].sort());
       // Metrics are printed once by the CLI: log lines do not repeat them.
       for (const line of log) for (const key of Object.keys(result.metrics)) expect(line.startsWith(`${key}`), line).toBe(false);
+      const metric = (key: string) => {
+        const v = result.metrics[key];
+        expect(typeof v, key).toBe('number');
+        return v as number;
+      };
+      if (demo.name === 'spn-forecast') {
+        for (const model of ['SPN', 'plasticity off', 'persistence']) {
+          for (const part of ['before', 'after']) {
+            const mse = metric(`MSE ${part} the change, ${model}`);
+            expect(Number.isFinite(mse) && mse > 0 && mse < 1, `${part}, ${model}: ${mse}`).toBe(true);
+          }
+        }
+        // Persistence does not depend on the budget: the series' noise (variance 0.01) plus the change.
+        expect(metric('MSE after the change, persistence')).toBeCloseTo(0.0316, 3);
+        expect(result.summary.reference).toMatch(/persistence/);
+      }
+      if (demo.name === 'pdlf-working-memory') {
+        for (const key of ['held-out accuracy (best solution)', 'held-out accuracy, membranes reset after the delay']) {
+          const a = metric(key);
+          expect(a >= 0 && a <= 1, `${key}: ${a}`).toBe(true);
+        }
+        // Even the quick search (12 generations × 16) is above chance on 512 held-out recall items.
+        expect(metric('held-out accuracy (best solution)')).toBeGreaterThan(0.544);
+        expect(metric('generations')).toBe(12);
+      }
+      if (demo.name === 'bio-transforms') {
+        expect(metric('Dale sign violations (rows with both signs)')).toBe(0);
+        for (const key of ['test accuracy, plain Adam', 'test accuracy, BioTrainer (Dale + fuzzy-lr)']) {
+          const a = metric(key);
+          expect(a >= 0 && a <= 1, `${key}: ${a}`).toBe(true);
+          expect(a, key).toBeGreaterThan(1 / 3 + 0.1); // three classes: chance is 1/3
+        }
+        expect(metric('W2 exactly 0 under Dale')).toBeGreaterThan(0);
+      }
       if (demo.name === 'song-miller-abbott') {
         // The settled rate (second half of the run) is the one compared with Brian2's, and says over which window.
         expect(Object.keys(result.metrics).find((k) => k.startsWith('settled output rate'))).toMatch(/last 10 s/);
@@ -32,8 +68,37 @@ describe('demos', () => {
 
   it('the foundation log does not repeat the backend or the checkpoint size', async () => {
     const log: string[] = [];
-    await DEMOS.find((d) => d.name === 'foundation')!.run({ backend: 'cpu', quick: true, progress: () => silent, figure: () => {}, log: (l) => log.push(l) });
+    await DEMOS.find((d) => d.name === 'foundation')!.run({ backend: 'cpu', budget: 'quick', progress: () => silent, figure: () => {}, log: (l) => log.push(l) });
     expect(log.join('\n')).not.toMatch(/backend|bytes/);
+  });
+});
+
+describe('the budget', () => {
+  const names = DEMOS.map((d) => d.name);
+  const run = (...argv: string[]) => {
+    const c = parseCommand(argv, names);
+    if (c.kind !== 'run') throw new Error(c.kind);
+    return c;
+  };
+
+  it('is default unless --budget or --quick says otherwise; --quick is --budget quick', () => {
+    expect(run().budget).toBe('default');
+    for (const b of ['quick', 'default', 'long'] as const) {
+      expect(run('--budget', b).budget).toBe(b);
+      expect(run(`--budget=${b}`, 'spn-forecast').budget).toBe(b);
+    }
+    expect(run('--quick').budget).toBe('quick');
+    expect(run('--quick', '--budget', 'quick').budget).toBe('quick');
+  });
+
+  it('rejects a bad or missing value and a --quick that contradicts it', () => {
+    expect(() => run('--budget', 'huge')).toThrow(new UsageError('--budget must be one of quick, default, long, got "huge"'));
+    expect(() => run('--budget')).toThrow(UsageError);
+    expect(() => run('--quick', '--budget', 'long')).toThrow(/--quick is --budget quick/);
+  });
+
+  it('picks the value for the budget', () => {
+    expect(['quick', 'default', 'long'].map((b) => byBudget(b as 'quick', 1, 2, 3))).toEqual([1, 2, 3]);
   });
 });
 

@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   prepareOutDir(outDir, DEMOS.flatMap((d) => d.figures));
   pngRenderer();
   if (pngProblem()) console.error(`note: ${pngProblem()}`);
-  console.error(`plasticity demos on the ${backend} backend${command.quick ? ', quick run' : ''} → ${outDir}`);
+  console.error(`plasticity demos on the ${backend} backend, ${command.budget} budget → ${outDir}`);
 
   const records: DemoRecord[] = [];
   for (const demo of selected) {
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       const result = await demo.run({
         backend,
-        quick: command.quick,
+        budget: command.budget,
         progress: (label, total) => createProgress(label, total),
         figure: (name, svg, caption) => {
           if (!demo.figures.includes(name)) throw new Error(`figure ${JSON.stringify(name)} is not in ${demo.name}'s figures list`);
@@ -86,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const report = writeReport(outDir, {
     date: new Date().toISOString(),
-    quick: command.quick,
+    budget: command.budget,
+    quick: command.budget === 'quick',
     backendRequested: command.backend,
     backend,
     backendNotes: notes,

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DemoResult } from './demo.js';
+import type { Budget, DemoResult } from './demo.js';
 import { esc } from './svg.js';
 
 export interface DemoRecord {
@@ -18,6 +18,8 @@ export interface DemoRecord {
 /** The options of a run, recorded in every report so two reports can be told apart. */
 export interface RunInfo {
   readonly date: string;
+  readonly budget: Budget;
+  /** budget === 'quick' (kept for readers of report.json written before the budget flag). */
   readonly quick: boolean;
   readonly backendRequested: string;
   readonly backend: string;
@@ -34,9 +36,15 @@ export const passed = (r: DemoRecord): boolean => !r.error && !!r.result && Obje
 /** A Markdown table cell: `|` would end the cell and a newline the row. */
 export const mdCell = (v: unknown): string => String(v).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
+const BUDGET_NOTES: Record<Budget, string> = {
+  quick: '`--budget quick` or `--quick`: shorter simulations, a smoke test; full-length checks skipped',
+  default: 'the default: each demo at the size its reference was made at, or a small search',
+  long: '`--budget long`: longer simulations, more generations and epochs',
+};
+
 function runLines(run: RunInfo): string[] {
   return [
-    `- Run: **${run.quick ? 'quick (`--quick`: shorter simulations; full-length checks skipped)' : 'full'}**`,
+    `- Run: **${run.budget}** budget (${BUDGET_NOTES[run.budget]})`,
     `- Demos: ${run.allDemos ? `all (${run.demos.join(', ')})` : `${run.demos.join(', ')} only (a partial run)`}`,
     `- Backend: ${run.backend}${run.backendRequested === 'auto' ? ' (auto)' : ' (requested)'}${run.backendNotes.length ? `; ${run.backendNotes.join('; ')}` : ''}`,
     `- Date: ${run.date}; Node ${run.node}`,

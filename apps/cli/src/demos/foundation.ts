@@ -3,7 +3,7 @@ import {
   createRegistry, createRng, defineRule, fromConfig, loadCheckpoint, logGamma, randomTensor, saveCheckpoint, toConfig,
   type RngState,
 } from '@plasticity/core';
-import type { Demo } from '../demo.js';
+import { byBudget, type Demo } from '../demo.js';
 import { chart, histogram } from '../svg.js';
 
 /** A user-defined rule: decays every weight towards zero (written the way a user would). */
@@ -31,9 +31,9 @@ export const foundation: Demo = {
   title: 'Foundation: backends, seeded randomness, plugins and checkpoints',
   description: 'Starts the fastest backend, checks the seeded RNG against analytic distributions, registers a user rule and round-trips a checkpoint.',
   figures: ['rng-normal', 'rng-poisson'],
-  async run({ quick, progress, figure, log, backend }) {
+  async run({ budget, progress, figure, log, backend }) {
     const tensorsBefore = tf.memory().numTensors;
-    const n = quick ? 20_000 : 200_000;
+    const n = byBudget(budget, 20_000, 200_000, 1_000_000);
     const rng = createRng(2024);
     const bar = progress('sampling distributions', 3);
     const normal = rng.normal(n, 0, 1);

@@ -2,7 +2,7 @@ import { createRng } from '@plasticity/core';
 import { stdp } from '@plasticity/rules';
 import { DenseConnection } from '@plasticity/sparse';
 import { Network, conductanceLif } from '@plasticity/snn';
-import type { Demo } from '../demo.js';
+import { byBudget, type Demo } from '../demo.js';
 import { chart, heatmap, histogram } from '../svg.js';
 
 /** Brian2 2.5.1 cython, examples/synapses/STDP.py, seed 1, 100 s: w/gmax in 10 bins (packages/snn/fixtures). */
@@ -26,8 +26,8 @@ export const songMillerAbbott: Demo = {
   title: 'Song, Miller & Abbott (2000): STDP makes the weights bimodal',
   description: '1000 Poisson inputs at 15 Hz → one conductance LIF, additive STDP (gmax = 0.01, A− = 1.05·A+), dt = 0.1 ms, run by the fused engine with spike, state and weight monitors. The final w/gmax histogram is compared with Brian2\'s (seed 1, 100 s).',
   figures: ['sma-histogram', 'sma-evolution', 'sma-rate', 'sma-raster', 'sma-membrane', 'sma-weights'],
-  async run({ quick, progress, figure, log }) {
-    const seconds = quick ? 20 : 100;
+  async run({ budget, progress, figure, log }) {
+    const seconds = byBudget(budget, 20, 100, 100); // long: the 100 s of the Brian2 reference, no more
     const dtMs = 0.1;
     const totalSteps = Math.round((seconds * 1000) / dtMs);
     const gmax = 0.01;
@@ -155,7 +155,7 @@ export const songMillerAbbott: Demo = {
     net.dispose();
     const fracLow = low.at(-1)!;
     const fracHigh = high.at(-1)!;
-    const checks: Record<string, boolean> = quick
+    const checks: Record<string, boolean> = budget === 'quick'
       ? { 'weights within [0, gmax]': final.every((x) => x >= 0 && x <= 1), 'settled output rate between 10 and 60 Hz': settled > 10 && settled < 60 }
       : {
         'weights within [0, gmax]': final.every((x) => x >= 0 && x <= 1),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@plasticity/core';
 import { CSRConnection } from '@plasticity/sparse';
-import type { Demo } from '../demo.js';
+import { byBudget, type Demo } from '../demo.js';
 import { chart } from '../svg.js';
 
 /** Heaviside spike with a fast-sigmoid surrogate gradient, 1/(1 + 10|v|)², as a user would write it. */
@@ -23,11 +23,11 @@ export const sparseBackprop: Demo = {
   title: 'Training a sparse spiking layer by backprop (surrogate gradient through the CSR event kernel)',
   description: 'A 400 → 40 CSR layer (10% connectivity) learns to map 32 random input spike patterns to 32 random output spike patterns. The gradient flows through the event-propagation kernel to the stored weights; the structure never changes.',
   figures: ['sparse-backprop-loss'],
-  async run({ quick, progress, figure }) {
+  async run({ budget, progress, figure }) {
     const nIn = 400;
     const nOut = 40;
     const patterns = 32;
-    const steps = quick ? 60 : 300;
+    const steps = byBudget(budget, 60, 300, 1000);
     const tensorsBefore = tf.memory().numTensors;
     const rng = createRng(11);
     const conn = CSRConnection.random({ nPre: nIn, nPost: nOut, p: 0.1, seed: 12, init: { dist: 'normal', mean: 0, std: 0.1 } });

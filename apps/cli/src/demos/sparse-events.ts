@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@plasticity/core';
 import { COOConnection, CSRConnection, DenseConnection, type Connection } from '@plasticity/sparse';
-import type { Demo } from '../demo.js';
+import { byBudget, type Demo } from '../demo.js';
 import { chart, histogram } from '../svg.js';
 
 /**
@@ -13,10 +13,10 @@ export const sparseEvents: Demo = {
   title: 'Sparse connections: event-driven propagation and plastic updates on CSR, COO and Dense',
   description: 'A random connectivity receives Poisson spikes; each step propagates them and applies STDP-style updates through onPre/onPost. CSR, COO and Dense must agree; timings show the event-driven saving.',
   figures: ['sparse-weights', 'sparse-timing'],
-  async run({ quick, progress, figure, log, backend }) {
-    const n = quick ? 400 : 1000;
+  async run({ budget, progress, figure, log, backend }) {
+    const n = byBudget(budget, 400, 1000, 2000);
     const p = 0.05;
-    const steps = quick ? 40 : 200;
+    const steps = byBudget(budget, 40, 200, 500);
     const rate = 0.05;
     const bounds = { wMin: 0, wMax: 1 };
     const tensorsBefore = tf.memory().numTensors;

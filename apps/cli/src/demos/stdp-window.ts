@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRegistry, fromConfig, type Rule } from '@plasticity/core';
 import { registerBuiltins, releaseState, disposeState } from '@plasticity/rules';
 import { DenseConnection } from '@plasticity/sparse';
-import type { Demo } from '../demo.js';
+import { byBudget, type Demo } from '../demo.js';
 import { chart } from '../svg.js';
 
 const A_PLUS = 0.01;
@@ -41,11 +41,11 @@ export const stdpWindow: Demo = {
   title: 'STDP learning window: the core/stdp plugin against the analytic curve',
   description: `One pre and one post spike Δt apart on a single synapse (Bi & Poo-like parameters A+ = ${A_PLUS}, A− = ${A_MINUS}, τ+ = ${TAU_PLUS} ms, τ− = ${TAU_MINUS} ms). Each point runs the registered rule step by step; the line is the closed form.`,
   figures: ['stdp-window'],
-  async run({ quick, progress, figure }) {
+  async run({ budget, progress, figure }) {
     const registry = createRegistry();
     registerBuiltins(registry);
     const dtMs = 1;
-    const count = quick ? 25 : 61; // spacing 5 or 2 ms: both include +10 ms
+    const count = byBudget(budget, 25, 61, 121); // spacing 5, 2 or 1 ms: each includes +10 ms
     const deltas = Array.from({ length: count }, (_, k) => Math.round(-60 + (120 * k) / (count - 1))).filter((d) => d !== 0);
     const analytic = (d: number) => (d > 0 ? A_PLUS * Math.exp(-d / TAU_PLUS) : -A_MINUS * Math.exp(d / TAU_MINUS));
     const measured: Record<string, number[]> = {};
