@@ -45,7 +45,7 @@ export const stdpWindow: Demo = {
     const registry = createRegistry();
     registerBuiltins(registry);
     const dtMs = 1;
-    const count = byBudget(budget, 25, 61, 121); // spacing 5, 2 or 1 ms: each includes +10 ms
+    const count = byBudget(budget, 25, 61, 61); // spacing 5 or 2 ms, both include +10 ms (long: denser markers would only hide each other)
     const deltas = Array.from({ length: count }, (_, k) => Math.round(-60 + (120 * k) / (count - 1))).filter((d) => d !== 0);
     const analytic = (d: number) => (d > 0 ? A_PLUS * Math.exp(-d / TAU_PLUS) : -A_MINUS * Math.exp(d / TAU_MINUS));
     const measured: Record<string, number[]> = {};
