@@ -28,7 +28,7 @@ function drawMarks(u: uPlot, marks: () => readonly XMark[]): void {
   const ctx = u.ctx;
   const { top, height } = u.bbox;
   ctx.save();
-  for (const m of marks()) {
+  for (const [k, m] of marks().entries()) {
     const x = u.valToPos(m.x, 'x', true);
     if (m.x2 !== undefined) {
       ctx.fillStyle = 'rgba(220, 38, 38, 0.10)';
@@ -45,7 +45,8 @@ function drawMarks(u: uPlot, marks: () => readonly XMark[]): void {
     if (m.label) {
       ctx.fillStyle = '#374151';
       ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-      ctx.fillText(m.label, x + 4 * devicePixelRatio, top + 12 * devicePixelRatio);
+      // labels alternate between two rows, so that marks close together stay readable
+      ctx.fillText(m.label, x + 4 * devicePixelRatio, top + (12 + 13 * (k % 2)) * devicePixelRatio);
     }
   }
   ctx.restore();

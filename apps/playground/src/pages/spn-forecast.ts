@@ -74,8 +74,11 @@ export const spnForecastPage: PageModule = {
 
     const plastic = () => plasticityBox.checked;
     plasticityBox.onchange = () => {
-      if (!net) return;
+      info.set('plasticity', `${plastic() ? 'on' : 'off'}${plasticityAt.length ? ` (switched ${plasticityAt.length}×)` : ''}`);
+      // a switch applies to the rest of a run: none before it is built or after it ended
+      if (!net || done >= (p.training === 'online' ? n : p.epochs)) return;
       plasticityAt.push({ at: done, on: plastic() });
+      info.set('plasticity', `${plastic() ? 'on' : 'off'} (switched ${plasticityAt.length}×)`);
       marks = buildMarks();
       forecastPlot.setMarks(marks);
       errorPlot.setMarks(marks);
