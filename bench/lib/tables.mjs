@@ -1,5 +1,5 @@
 // Markdown tables from a results file, for the READMEs (so their figures are never copied by hand).
-//   node bench/lib/tables.mjs snn|engine|spn|root [path/to/results.json] [--write]   (root: the root README's rows)
+//   node bench/lib/tables.mjs snn|engine|spn|pdlf|root [path/to/results.json] [--write]   (root: the root README's rows)
 // prints the tables of bench/README.md's and packages/snn/README.md's snn (or engine) sections; --write
 // puts them between the <!-- NAME-bench:start --> and <!-- NAME-bench:end --> markers of both files.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -181,7 +181,32 @@ function spnTables() {
   return out.join('\n');
 }
 
+/** The PDLF policy population step against PyTorch (pdlf.json) and the worker pool's speed-up (pdlf-pool.json). */
+function pdlfTables() {
+  const d = doc.machineDetails;
+  const range = (xs) => `${sig(Math.min(...xs))}–${sig(Math.max(...xs))}`;
+  const out = [`Policy population step, run of ${doc.date.slice(0, 10)} on ${doc.machine.split(', linux')[0]}, load average ${d.loadavg.join(' / ')} at the end` +
+    (d.loadavg[0] > d.cores ? ' — more runnable processes than cores, so the timings are noisy.' : '.'), ''];
+  out.push(row(['case', 'ours (member-steps/s, median; range)', 'PyTorch 2 threads (range)', 'ratio (target ≥ 1×)', 'peak RSS ours / PyTorch']));
+  out.push(row(['---', '---', '---', '---', '---']));
+  for (const c of doc.cases) {
+    if (c.skipped) { out.push(row([c.case, '', skipNote(c), '', ''])); continue; }
+    out.push(row([c.case, `${sig(c.value)} (${range(c.samples)})`, c.baselineValue ? `${sig(c.baselineValue)} (${range(c.baselineSamples)})` : '–',
+      c.ratio ? times(c.ratio) : '–', c.peakRssMiB ? `${c.peakRssMiB.ours} / ${c.peakRssMiB.torch} MiB` : '–']));
+  }
+  let pool = null;
+  try { pool = JSON.parse(readFileSync(path.join(RESULTS_DIR, 'pdlf-pool.json'), 'utf8')); } catch { /* not measured yet */ }
+  const speed = pool?.cases.find((c) => c.speedup !== undefined);
+  if (speed) {
+    out.push('', `Worker pool, run of ${pool.date.slice(0, 10)}, load average ${pool.machineDetails.loadavg.join(' / ')} at the end: ${speed.case}, ` +
+      `**${speed.speedup.toFixed(2)}×** one worker's evaluations/s (target ≥ ${speed.target}×; CPU seconds per wall second ${speed.cpuPerWall.all} with all workers, ${speed.cpuPerWall.one} with one — ` +
+      `${speed.cpuPerWall.all < 0.8 * pool.machineDetails.cores ? 'the workers did not get the cores to themselves' : 'the workers ran side by side'}).`);
+  }
+  return out.join('\n');
+}
+
 const TABLES = {
+  pdlf: { make: pdlfTables, targets: [path.join(BENCH_DIR, 'README.md'), path.join(BENCH_DIR, '..', 'packages', 'pdlf', 'README.md')] },
   spn: { make: spnTables, targets: [path.join(BENCH_DIR, 'README.md'), path.join(BENCH_DIR, '..', 'packages', 'spn', 'README.md')] },
   snn: { make: snnTables, targets: [path.join(BENCH_DIR, 'README.md'), path.join(BENCH_DIR, '..', 'packages', 'snn', 'README.md')] },
   engine: { make: engineTables, targets: [path.join(BENCH_DIR, 'README.md'), path.join(BENCH_DIR, '..', 'packages', 'snn', 'README.md')] },
