@@ -34,6 +34,8 @@ export class Adam {
   step = 0;
   private m: tf.Tensor[];
   private v: tf.Tensor[];
+  /** The moments as host arrays while the host step path owns them (then `m` / `v` are empty). */
+  private host: { m: Float32Array[]; v: Float32Array[] } | null = null;
 
   constructor(variables: readonly tf.Variable[], options: AdamOptions) {
     checkAdamOptions(options);
@@ -46,6 +48,7 @@ export class Adam {
   /** One update with `grads[i]` for `variables[i]`; a missing gradient skips that variable, moments
    *  included (as PyTorch skips a parameter whose grad is None). Gradients are not disposed here. */
   apply(grads: readonly (tf.Tensor | undefined)[]): void {
+    this.materialize();
     const { learningRate, beta1, beta2, epsilon } = this.options;
     const t = this.step + 1;
     const stepSize = learningRate / (1 - beta1 ** t);
@@ -65,18 +68,61 @@ export class Adam {
   }
 
   getState(): { step: number; m: readonly tf.Tensor[]; v: readonly tf.Tensor[] } {
+    this.materialize();
     return { step: this.step, m: this.m, v: this.v };
   }
 
   /** Takes ownership of `m` and `v` (shapes must match the variables). */
   setState(state: { step: number; m: tf.Tensor[]; v: tf.Tensor[] }): void {
     tf.dispose([this.m, this.v]);
+    this.host = null;
     this.step = state.step;
     this.m = state.m;
     this.v = state.v;
   }
 
+  /**
+   * The moments as host arrays (the host step path): read once from the tensors, which are then dropped;
+   * the arrays are not to be written (a tensor of the cpu backend may share them).
+   */
+  hostMoments(): { m: readonly Float32Array[]; v: readonly Float32Array[] } {
+    if (this.host === null) {
+      const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+      this.host = { m: this.m.map(read), v: this.v.map(read) };
+      tf.dispose([this.m, this.v]);
+      this.m = [];
+      this.v = [];
+    }
+    return this.host;
+  }
+
+  /** One update done on the host: the new moments (owned by Adam from now on) and the step count. */
+  setHostState(step: number, m: Float32Array[], v: Float32Array[]): void {
+    if (this.host === null) {
+      tf.dispose([this.m, this.v]);
+      this.m = [];
+      this.v = [];
+    }
+    this.host = { m, v };
+    this.step = step;
+  }
+
+  /** The moments as they are, tensors or host arrays, for a checkpoint (nothing is created). */
+  momentValues(): { m: readonly (tf.Tensor | Float32Array)[]; v: readonly (tf.Tensor | Float32Array)[] } {
+    return this.host ?? { m: this.m, v: this.v };
+  }
+
+  /** Host moments back into tensors (before the tfjs path or `getState`). */
+  private materialize(): void {
+    if (this.host === null) return;
+    const { m, v } = this.host;
+    this.m = m.map((values, i) => tf.tensor(values, this.variables[i]!.shape, 'float32'));
+    this.v = v.map((values, i) => tf.tensor(values, this.variables[i]!.shape, 'float32'));
+    this.host = null;
+  }
+
   dispose(): void {
+    this.host = null;
     tf.dispose([this.m, this.v]);
     this.m = [];
     this.v = [];

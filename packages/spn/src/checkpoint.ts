@@ -23,11 +23,14 @@ interface Manifest {
 
 /** Serialises the network (async: tensors are read back without blocking). */
 export async function saveNetwork(net: SynapticPlasticityNetwork): Promise<Uint8Array> {
-  const arrays: Record<string, tf.Tensor | Float32Array | Int32Array | Uint8Array> = {};
+  const arrays: Record<string, tf.Tensor | Float32Array | Int32Array | Uint8Array | { data: Float32Array; shape: number[] }> = {};
   net.trainableVariables().forEach((v, i) => (arrays[`param/${PARAMETER_NAMES[i]}`] = v));
-  const moments = net.optimizerMoments();
-  moments.m.forEach((t, i) => (arrays[`adam/m/${PARAMETER_NAMES[i]}`] = t));
-  moments.v.forEach((t, i) => (arrays[`adam/v/${PARAMETER_NAMES[i]}`] = t));
+  // the moments as they are held (tensors, or host arrays after host-path steps): nothing is created
+  const moments = net.optimizerMomentValues();
+  const variables = net.trainableVariables();
+  const moment = (t: tf.Tensor | Float32Array, i: number) => (t instanceof tf.Tensor ? t : { data: t, shape: variables[i]!.shape });
+  moments.m.forEach((t, i) => (arrays[`adam/m/${PARAMETER_NAMES[i]}`] = moment(t, i)));
+  moments.v.forEach((t, i) => (arrays[`adam/v/${PARAMETER_NAMES[i]}`] = moment(t, i)));
   const activity = net.synapticLayer.activity;
   if (activity !== null) arrays['state/activity'] = activity;
   const memory = net.contextualLayer.state;

@@ -1,4 +1,4 @@
-export { SynapticPlasticityNetwork, PARAMETER_NAMES, type ParameterName, type NetworkInit, type NetworkState, type StepOptions, type TrainStepOptions, type TrainStepResult } from './network.js';
+export { SynapticPlasticityNetwork, PARAMETER_NAMES, HOST_PATH_MAX_MACS, type StepPath, type ParameterName, type NetworkInit, type NetworkState, type StepOptions, type TrainStepOptions, type TrainStepResult } from './network.js';
 export { SynapticPlasticityNeuron } from './layers/synaptic-plasticity-neuron.js';
 export { ContextualMemoryLayer, type MemoryState } from './layers/contextual-memory-layer.js';
 export { DynamicAttentionLayer } from './layers/dynamic-attention-layer.js';

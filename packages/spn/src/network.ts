@@ -21,6 +21,7 @@ import { DynamicAttentionLayer } from './layers/dynamic-attention-layer.js';
 import { SynapticPlasticityNeuron } from './layers/synaptic-plasticity-neuron.js';
 import { linearInit, variableFrom } from './linear-init.js';
 import { loadNetwork, saveNetwork } from './checkpoint.js';
+import { hostAdam, hostBackward, hostForward, type HostDims, type HostForward } from './host-step.js';
 import { dataTensor, evaluateNetwork, fitNetwork, predictRows, type FitOptions, type History, type PredictOptions } from './training.js';
 
 /** Options of one forward call. */
@@ -43,6 +44,21 @@ export interface TrainStepResult {
   /** The prediction made before the weights changed (the caller owns it). */
   readonly output: tf.Tensor;
 }
+
+/**
+ * Which implementation runs faithful-mode steps (`step`, `trainStep`, and so `fit`, `predict`, `evaluate`):
+ * `'host'` — plain JS over Float32Array (host-step.ts), `'tfjs'` — tfjs ops and gradients (the reference),
+ * `'auto'` (default) — host on the cpu backend, and on the wasm backend while a step is small (at most
+ * `HOST_PATH_MAX_MACS` multiply-adds per forward pass), else tfjs. Both give the same numbers within
+ * float32 rounding. The host path reads tensor inputs and state with `dataSync` (a memory copy on the
+ * cpu and wasm backends; on other backends 'auto' never takes it).
+ */
+export type StepPath = 'auto' | 'host' | 'tfjs';
+
+/** Largest forward pass (batch · hidden · (input + 3·hidden + output) multiply-adds) 'auto' runs on the host with wasm. */
+export const HOST_PATH_MAX_MACS = 1 << 20;
+
+type HostOperand = ReturnType<typeof hostInput>;
 
 /** The trainable arrays by name, W[pre, post] kernels: sp, cm, da, out × kernel, bias. */
 export const PARAMETER_NAMES = ['sp.kernel', 'sp.bias', 'cm.kernel', 'cm.bias', 'da.kernel', 'da.bias', 'out.kernel', 'out.bias'] as const;
@@ -113,6 +129,14 @@ export class SynapticPlasticityNetwork {
   private ruleStateBatch = 0;
   private optimizer: Adam;
   private disposed = false;
+  /** Faithful-mode implementation (see `StepPath`); may be changed between calls. */
+  stepPath: StepPath = 'auto';
+  /** Host copies of the parameters, valid while a variable still holds the data they were read from / written to. */
+  private hostWeights: { ids: unknown[]; data: Float32Array[] } = { ids: [], data: [] };
+  /** Host copies of the state tensors, valid while the layers hold the same tensors. */
+  private hostStates: Record<'activity' | 'memory' | 'previous', { tensor: tf.Tensor | null; data: Float32Array | null }> = {
+    activity: { tensor: null, data: null }, memory: { tensor: null, data: null }, previous: { tensor: null, data: null },
+  };
 
   constructor(options: SpnOptions | SpnConfig, init: NetworkInit = {}) {
     const config = resolveSpnConfig(options);
@@ -249,15 +273,25 @@ export class SynapticPlasticityNetwork {
     else checkShape(name, shape, [null, null, width], 'batch, time, features');
   }
 
-  /** A validated float32 tensor of `value` (a new tensor the caller disposes, or the caller's own). */
-  private toTensor(value: ArrayInput, name: string, width: number): { tensor: tf.Tensor; owned: boolean } {
+  /** `value` checked (shape; host arrays also for NaN / ±Infinity), not yet a tensor. */
+  private operand(value: ArrayInput, name: string, width: number): HostOperand {
     const host = hostInput(value, name);
     this.checkInput(name, host.shape, width);
+    if (host.tensor === null) checkFiniteHost(host.data!, name);
+    return host;
+  }
+
+  /** A float32 tensor of a checked operand (a new tensor the caller disposes, or the caller's own). */
+  private operandTensor(host: HostOperand): { tensor: tf.Tensor; owned: boolean } {
     if (host.tensor !== null) {
       return host.tensor.dtype === 'float32' ? { tensor: host.tensor, owned: false } : { tensor: tf.cast(host.tensor, 'float32'), owned: true };
     }
-    checkFiniteHost(host.data!, name);
     return { tensor: tf.tensor(host.data!, host.shape, 'float32'), owned: true };
+  }
+
+  /** A validated float32 tensor of `value` (a new tensor the caller disposes, or the caller's own). */
+  private toTensor(value: ArrayInput, name: string, width: number): { tensor: tf.Tensor; owned: boolean } {
+    return this.operandTensor(this.operand(value, name, width));
   }
 
   private assertLive(): void {
@@ -275,7 +309,9 @@ export class SynapticPlasticityNetwork {
    */
   step(x: ArrayInput, options: StepOptions = {}): tf.Tensor {
     this.assertLive();
-    const input = this.toTensor(x, 'x', this.config.inputDim);
+    const operand = this.operand(x, 'x', this.config.inputDim);
+    if (this.config.mode === 'faithful' && this.useHostPath(operand.shape[0]!)) return this.stepHost(operand, options.plasticity ?? false);
+    const input = this.operandTensor(operand);
     try {
       const plastic = options.plasticity ?? false;
       if (this.config.mode === 'faithful') {
@@ -307,26 +343,29 @@ export class SynapticPlasticityNetwork {
    */
   trainStep(x: ArrayInput, y: ArrayInput, options: TrainStepOptions = {}): TrainStepResult {
     this.assertLive();
-    const input = this.toTensor(x, 'x', this.config.inputDim);
+    const xOperand = this.operand(x, 'x', this.config.inputDim);
+    const yOperand = this.operand(y, 'y', this.config.outputDim);
+    const batchX = xOperand.shape.slice(0, -1).join(',');
+    const batchY = yOperand.shape.slice(0, -1).join(',');
+    if (batchX !== batchY) {
+      throw new PlasticityError('E_SHAPE', `y must have the leading shape of x [${batchX}], got [${batchY}]`);
+    }
+    if (options.learningRate !== undefined) {
+      const next: AdamOptions = { ...this.optimizer.options, learningRate: options.learningRate };
+      checkAdamOptions(next);
+      this.optimizer.options = next;
+    }
+    const plastic = options.plasticity ?? true;
+    if (this.config.mode === 'faithful' && this.useHostPath(xOperand.shape[0]!)) return this.trainFaithfulHost(xOperand, yOperand, plastic);
+    const input = this.operandTensor(xOperand);
     let target: { tensor: tf.Tensor; owned: boolean };
     try {
-      target = this.toTensor(y, 'y', this.config.outputDim);
+      target = this.operandTensor(yOperand);
     } catch (error) {
       if (input.owned) input.tensor.dispose();
       throw error;
     }
     try {
-      const batchX = input.tensor.shape.slice(0, -1).join(',');
-      const batchY = target.tensor.shape.slice(0, -1).join(',');
-      if (batchX !== batchY) {
-        throw new PlasticityError('E_SHAPE', `y must have the leading shape of x [${batchX}], got [${batchY}]`);
-      }
-      if (options.learningRate !== undefined) {
-        const next: AdamOptions = { ...this.optimizer.options, learningRate: options.learningRate };
-        checkAdamOptions(next);
-        this.optimizer.options = next;
-      }
-      const plastic = options.plasticity ?? true;
       return this.config.mode === 'faithful'
         ? this.trainFaithful(input.tensor as tf.Tensor2D, target.tensor as tf.Tensor2D, plastic)
         : this.trainPlastic(input.tensor as tf.Tensor3D, target.tensor as tf.Tensor3D, plastic);
@@ -366,6 +405,110 @@ export class SynapticPlasticityNetwork {
     tf.dispose(grads);
     this.commitFaithful({ kind: 'ema', memory: k.memory }, k.previous);
     return { loss: value, output: k.output };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // faithful mode on the host (host-step.ts)
+
+  /** Whether a faithful call with `batch` rows runs on the host (see `StepPath`). */
+  private useHostPath(batch: number): boolean {
+    if (this.stepPath !== 'auto') return this.stepPath === 'host';
+    const backend = tf.getBackend();
+    if (backend === 'cpu') return true;
+    if (backend !== 'wasm') return false;
+    const c = this.config;
+    return batch * c.hiddenDim * (c.inputDim + 3 * c.hiddenDim + c.outputDim) <= HOST_PATH_MAX_MACS;
+  }
+
+  private get hostDims(): HostDims {
+    return this.config;
+  }
+
+  /** An operand's values as float32 host data (tensors read with `dataSync`; not to be written). */
+  private static hostData(operand: HostOperand): Float32Array {
+    if (operand.data !== null) return operand.data;
+    const values = operand.tensor!.dataSync();
+    return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  }
+
+  /** The parameters as host arrays (read back only when a variable changed outside the host path). */
+  private readHostWeights(): Float32Array[] {
+    const cache = this.hostWeights;
+    return this.trainableVariables().map((v, i) => {
+      if (cache.ids[i] !== v.dataId) {
+        cache.ids[i] = v.dataId;
+        cache.data[i] = v.dataSync() as Float32Array;
+      }
+      return cache.data[i]!;
+    });
+  }
+
+  private writeHostWeight(i: number, data: Float32Array): void {
+    const v = this.trainableVariables()[i]!;
+    const t = tf.tensor(data, v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+    this.hostWeights.ids[i] = v.dataId;
+    this.hostWeights.data[i] = data;
+  }
+
+  private readHostState(slot: 'activity' | 'memory' | 'previous', tensor: tf.Tensor | null): Float32Array | null {
+    if (tensor === null) return null;
+    const cache = this.hostStates[slot];
+    if (cache.tensor !== tensor || tensor.isDisposed) {
+      cache.tensor = tensor;
+      cache.data = tensor.dataSync() as Float32Array;
+    }
+    return cache.data;
+  }
+
+  private writeHostState(slot: 'activity' | 'memory' | 'previous', data: Float32Array, width: number): tf.Tensor2D {
+    const t = tf.keep(tf.tensor2d(data, [data.length / width, width], 'float32'));
+    this.hostStates[slot] = { tensor: t, data };
+    return t;
+  }
+
+  /** The blog update and the forward pass on the host from the current state (nothing is written). */
+  private hostForwardStep(x: Float32Array, batch: number, plastic: boolean): { forward: HostForward; weights: Float32Array[] } {
+    const c = this.config;
+    const weights = this.readHostWeights();
+    const state = {
+      activity: this.readHostState('activity', this.synapticLayer.activity),
+      memory: this.readHostState('memory', this.contextualLayer.state.memory),
+      previous: this.readHostState('previous', this.attentionLayer.previous),
+    };
+    const forward = hostForward(this.hostDims, weights, state, x, batch, { plastic, eta: c.plasticityRate, activityDecay: c.activityDecay, memoryDecay: c.memoryDecay });
+    return { forward, weights };
+  }
+
+  private commitHostState(f: HostForward): void {
+    const { inputDim, hiddenDim } = this.config;
+    this.synapticLayer.setActivity(this.writeHostState('activity', f.activity, inputDim));
+    this.commitFaithful({ kind: 'ema', memory: this.writeHostState('memory', f.memory, hiddenDim) }, this.writeHostState('previous', f.u, hiddenDim));
+  }
+
+  private stepHost(operand: HostOperand, plastic: boolean): tf.Tensor {
+    const batch = operand.shape[0]!;
+    const { forward } = this.hostForwardStep(SynapticPlasticityNetwork.hostData(operand), batch, plastic);
+    if (plastic) this.writeHostWeight(0, forward.spKernel);
+    this.commitHostState(forward);
+    return tf.tensor2d(forward.output, [batch, this.config.outputDim], 'float32');
+  }
+
+  private trainFaithfulHost(xOperand: HostOperand, yOperand: HostOperand, plastic: boolean): TrainStepResult {
+    const batch = xOperand.shape[0]!;
+    const x = SynapticPlasticityNetwork.hostData(xOperand);
+    const y = SynapticPlasticityNetwork.hostData(yOperand);
+    const { forward, weights } = this.hostForwardStep(x, batch, plastic);
+    const params = [forward.spKernel, ...weights.slice(1)];
+    const { loss, grads } = hostBackward(this.hostDims, params, forward, x, y, batch);
+    const moments = this.optimizer.hostMoments();
+    const t = this.optimizer.step + 1;
+    const next = hostAdam(params, grads, { ...this.optimizer.options, t, m: moments.m, v: moments.v });
+    this.optimizer.setHostState(t, next.m, next.v);
+    next.weights.forEach((w, i) => this.writeHostWeight(i, w));
+    this.commitHostState(forward);
+    return { loss: tf.scalar(loss, 'float32'), output: tf.tensor2d(forward.output, [batch, this.config.outputDim], 'float32') };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -524,6 +667,11 @@ export class SynapticPlasticityNetwork {
   setOptimizerState(state: { step: number; learningRate: number; m: tf.Tensor[]; v: tf.Tensor[] }): void {
     this.optimizer.options = { ...this.optimizer.options, learningRate: state.learningRate };
     this.optimizer.setState(state);
+  }
+
+  /** Adam's moments as held: tensors, or host arrays after host-path steps (for checkpoints; read-only). */
+  optimizerMomentValues(): { m: readonly (tf.Tensor | Float32Array)[]; v: readonly (tf.Tensor | Float32Array)[] } {
+    return this.optimizer.momentValues();
   }
 
   /** Adam's moments (owned by the network). */

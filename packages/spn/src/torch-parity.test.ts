@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '@plasticity/testing';
-import { PARAMETER_NAMES, SynapticPlasticityNetwork, type ParameterName } from './index.js';
+import { PARAMETER_NAMES, SynapticPlasticityNetwork, type ParameterName, type StepPath } from './index.js';
 
 // Golden fixtures from the PyTorch peer (bench/peers/spn_torch.py), written by scripts/make-fixtures.py.
 type Params = Record<ParameterName, number[] | number[][]>;
@@ -26,10 +26,12 @@ async function expectParams(net: SynapticPlasticityNetwork, expected: Params, wh
   }
 }
 
-describe('faithful mode equals the PyTorch peer', () => {
+// both implementations of faithful mode: the host path (plain JS) and the tfjs reference
+describe.each(['host', 'tfjs'] as StepPath[])('faithful mode (%s path) equals the PyTorch peer', (path) => {
   it('over batches 4, 4, 2, 5, 5, 1, 3, 3 | reset | 3, 6, 2, 2: outputs, losses, weights and state within 1e-5', async () => {
     const c = steps.config;
     const net = new SynapticPlasticityNetwork({ inputDim: c.inputDim!, hiddenDim: c.hiddenDim!, outputDim: c.outputDim!, plasticityRate: c.plasticityRate! });
+    net.stepPath = path;
     net.setWeights(steps.initial);
     let index = 0;
     for (const step of steps.steps) {
@@ -63,6 +65,7 @@ describe('faithful mode equals the PyTorch peer', () => {
       series: number[]; initial: Params; losses: number[]; final: Params; predictions: number[];
     };
     const net = new SynapticPlasticityNetwork({ inputDim: 1, hiddenDim: 32, outputDim: 1, plasticityRate: 0.01 });
+    net.stepPath = path;
     net.setWeights(ex.initial);
     const n = ex.series.length - 1;
     const x = tf.tensor2d(ex.series.slice(0, n), [n, 1]);
