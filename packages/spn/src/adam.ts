@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlasticityError, describeValue } from '@plasticity/core';
+import { readInMemory } from './host-read.js';
 
 /** Adam's hyper-parameters (PyTorch's defaults). */
 export interface AdamOptions {
@@ -87,8 +88,7 @@ export class Adam {
    */
   hostMoments(): { m: readonly Float32Array[]; v: readonly Float32Array[] } {
     if (this.host === null) {
-      const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
-      this.host = { m: this.m.map(read), v: this.v.map(read) };
+      this.host = { m: this.m.map(readInMemory), v: this.v.map(readInMemory) };
       tf.dispose([this.m, this.v]);
       this.m = [];
       this.v = [];

@@ -21,6 +21,7 @@ import { DynamicAttentionLayer } from './layers/dynamic-attention-layer.js';
 import { SynapticPlasticityNeuron } from './layers/synaptic-plasticity-neuron.js';
 import { linearInit, variableFrom } from './linear-init.js';
 import { loadNetwork, saveNetwork } from './checkpoint.js';
+import { inMemoryBackend, readInMemory } from './host-read.js';
 import { hostAdam, hostBackward, hostForward, type HostDims, type HostForward } from './host-step.js';
 import { dataTensor, evaluateNetwork, fitNetwork, predictRows, type FitOptions, type History, type PredictOptions } from './training.js';
 
@@ -50,13 +51,13 @@ export interface TrainStepResult {
  * `'host'` — plain JS over Float32Array (host-step.ts), `'tfjs'` — tfjs ops and gradients (the reference),
  * `'auto'` (default) — host on the cpu backend, and on the wasm backend while a step is small (at most
  * `HOST_PATH_MAX_MACS` multiply-adds per forward pass), else tfjs. Both give the same numbers within
- * float32 rounding. The host path reads tensor inputs and state with `dataSync` (a memory copy on the
- * cpu and wasm backends; on other backends 'auto' never takes it).
+ * float32 rounding. The host path runs on the cpu and wasm backends only, where a synchronous read of a
+ * tensor is a memory copy, not a device readback; on any other backend every path is tfjs.
  */
 export type StepPath = 'auto' | 'host' | 'tfjs';
 
 /** Largest forward pass (batch · hidden · (input + 3·hidden + output) multiply-adds) 'auto' runs on the host with wasm. */
-export const HOST_PATH_MAX_MACS = 1 << 20;
+export const HOST_PATH_MAX_MACS = 1 << 19;
 
 type HostOperand = ReturnType<typeof hostInput>;
 
@@ -380,7 +381,7 @@ export class SynapticPlasticityNetwork {
 
   /** The forward after the blog update: the output and the next memory and attention state (new tensors). */
   private faithfulForward(x: tf.Tensor2D): { output: tf.Tensor2D; memory: MemoryState; previous: tf.Tensor2D } {
-    const h = this.synapticLayer.apply(x);
+    const h = this.synapticLayer.applyToData(x);
     const { output: z, state: memory } = this.contextualLayer.step(h, this.contextualLayer.state, true);
     const u = this.attentionLayer.apply(z, this.attentionLayer.previous);
     return { output: dense(u, this.outputLayer, false), memory, previous: u };
@@ -412,10 +413,8 @@ export class SynapticPlasticityNetwork {
 
   /** Whether a faithful call with `batch` rows runs on the host (see `StepPath`). */
   private useHostPath(batch: number): boolean {
-    if (this.stepPath !== 'auto') return this.stepPath === 'host';
-    const backend = tf.getBackend();
-    if (backend === 'cpu') return true;
-    if (backend !== 'wasm') return false;
+    if (this.stepPath === 'tfjs' || !inMemoryBackend()) return false;
+    if (this.stepPath === 'host' || tf.getBackend() === 'cpu') return true;
     const c = this.config;
     return batch * c.hiddenDim * (c.inputDim + 3 * c.hiddenDim + c.outputDim) <= HOST_PATH_MAX_MACS;
   }
@@ -426,9 +425,7 @@ export class SynapticPlasticityNetwork {
 
   /** An operand's values as float32 host data (tensors read with `dataSync`; not to be written). */
   private static hostData(operand: HostOperand): Float32Array {
-    if (operand.data !== null) return operand.data;
-    const values = operand.tensor!.dataSync();
-    return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+    return operand.data ?? readInMemory(operand.tensor!);
   }
 
   /** The parameters as host arrays (read back only when a variable changed outside the host path). */
@@ -437,7 +434,7 @@ export class SynapticPlasticityNetwork {
     return this.trainableVariables().map((v, i) => {
       if (cache.ids[i] !== v.dataId) {
         cache.ids[i] = v.dataId;
-        cache.data[i] = v.dataSync() as Float32Array;
+        cache.data[i] = readInMemory(v);
       }
       return cache.data[i]!;
     });
@@ -457,7 +454,7 @@ export class SynapticPlasticityNetwork {
     const cache = this.hostStates[slot];
     if (cache.tensor !== tensor || tensor.isDisposed) {
       cache.tensor = tensor;
-      cache.data = tensor.dataSync() as Float32Array;
+      cache.data = readInMemory(tensor);
     }
     return cache.data;
   }
@@ -528,7 +525,7 @@ export class SynapticPlasticityNetwork {
       const hidden: tf.Tensor2D[] = [];
       for (let t = 0; t < time; t++) {
         const xt = tf.reshape(tf.slice(x, [0, t, 0], [batch, 1, this.config.inputDim]), [batch, this.config.inputDim]) as tf.Tensor2D;
-        const h = this.synapticLayer.apply(xt);
+        const h = this.synapticLayer.applyToData(xt);
         const step = this.contextualLayer.step(h, memory, false);
         const u = this.attentionLayer.apply(step.output, previous);
         outputs.push(dense(u, this.outputLayer, false));

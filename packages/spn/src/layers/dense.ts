@@ -37,6 +37,25 @@ const linear = custom((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.
   };
 });
 
+// the network's first layer: x is data, never a variable, so its gradient (a product and a transpose of W)
+// is not computed; zeros stand in for it
+const linearReluData = custom((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const y = tf.fused.matMul({ a: x, b: w, bias: b, activation: 'relu' });
+  save([x, y]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor2D, [xs, ys]: tf.Tensor2D[]) => {
+      const dz = reluBack(dy, ys!);
+      return [tf.zerosLike(xs!), tf.matMul(tf.transpose(xs!), dz), tf.sum(dz, 0)];
+    },
+  };
+});
+
+/** ReLU(x @ W + b) for data x: gradients for W and b only (x's is zero). */
+export function denseReluOnData(x: tf.Tensor2D, params: DenseParams): tf.Tensor2D {
+  return linearReluData(x, params.kernel, params.bias) as tf.Tensor2D;
+}
+
 /** x @ W + b, optionally through ReLU. */
 export function dense(x: tf.Tensor2D, params: DenseParams, relu: boolean): tf.Tensor2D {
   return (relu ? linearRelu : linear)(x, params.kernel, params.bias) as tf.Tensor2D;

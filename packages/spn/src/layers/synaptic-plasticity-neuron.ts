@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseConnection } from '@plasticity/sparse';
 import { fitRows } from '../batch-rows.js';
-import { dense } from './dense.js';
+import { dense, denseReluOnData } from './dense.js';
 
 /**
  * `SynapticPlasticityNeuron` — f_SP(x) = ReLU(x·W + b), W[pre, post] of shape [inputDim, outputDim].
@@ -37,6 +37,11 @@ export class SynapticPlasticityNeuron {
   /** ReLU(x·W + b) for x [batch, inputDim]; changes nothing. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return dense(x, { kernel: this.kernel, bias: this.bias }, true);
+  }
+
+  /** `apply` for network inputs (data, not a function of any variable): no gradient is computed for x. */
+  applyToData(x: tf.Tensor2D): tf.Tensor2D {
+    return denseReluOnData(x, { kernel: this.kernel, bias: this.bias });
   }
 
   /**
