@@ -1,14 +1,17 @@
 // `pnpm bench spn`: training-step time (blog update + forward + MSE + gradient + Adam) of @plasticity/spn's
 // faithful mode against the PyTorch peer (bench/peers/spn_torch.py through peers/spn_step.py, Debian's
 // python3-torch, 2 threads), each measurement in its own process (peak RSS per configuration), A B A B.
+// Variants: backend and step path ('auto': the host path for small steps, else tfjs; 'tfjs': the reference).
+// Besides the median / min over rounds, each variant's paired ratios (its run / the PyTorch run of the same
+// round, median over rounds) are recorded: under a changing load they compare runs made side by side.
 // Writes bench/results/spn.json; `node bench/lib/tables.mjs spn --write` puts the table in the READMEs.
 import path from 'node:path';
 import { BENCH_DIR, entry, machine, median, printTable, runChild, skipped, writeResults } from './lib/harness.mjs';
 
 const CONFIGS = [
-  { name: 'seed config (batch 32, input 1, hidden 32)', batch: 32, input: 1, hidden: 32, steps: 300, target: 1.0, backends: ['wasm', 'cpu'] },
-  // the cpu backend's matMul runs at ~0.5 GFLOP/s here (a step takes seconds): wasm only
-  { name: 'large (batch 256, input 64, hidden 512)', batch: 256, input: 64, hidden: 512, steps: 10, target: 0.25, backends: ['wasm'] },
+  { name: 'seed config (batch 32, input 1, hidden 32)', batch: 32, input: 1, hidden: 32, steps: 300, target: 1.0, variants: ['wasm/auto', 'cpu/auto', 'wasm/tfjs'] },
+  // the cpu backend's matMul runs at ~0.5 GFLOP/s here (a step takes seconds): wasm only ('auto' takes tfjs at this size)
+  { name: 'large (batch 256, input 64, hidden 512)', batch: 256, input: 64, hidden: 512, steps: 10, target: 0.25, variants: ['wasm/auto'] },
 ];
 const ROUNDS = Number(process.env.SPN_BENCH_ROUNDS ?? 3);
 const python = '/usr/bin/python3';
@@ -27,14 +30,15 @@ const torchReason = torchCheck.ok ? null : `python3-torch is not importable with
 const cases = [];
 const loadBefore = machine().details.loadavg;
 for (const c of CONFIGS) {
-  const ours = Object.fromEntries(c.backends.map((b) => [b, []]));
+  const ours = Object.fromEntries(c.variants.map((v) => [v, []]));
   const torch = [];
   let failure = null;
   for (let round = 0; round < ROUNDS && failure === null; round++) {
-    for (const backend of c.backends) {
-      const r = parse(runChild(process.execPath, [path.join(BENCH_DIR, 'lib', 'spn-child.mjs'), backend, c.batch, c.input, c.hidden, c.steps].map(String)), `ours/${backend}`);
+    for (const variant of c.variants) {
+      const [backend, stepPath] = variant.split('/');
+      const r = parse(runChild(process.execPath, [path.join(BENCH_DIR, 'lib', 'spn-child.mjs'), backend, c.batch, c.input, c.hidden, c.steps, stepPath].map(String)), `ours/${variant}`);
       if (r.error) failure = r.error;
-      else ours[backend].push(r);
+      else ours[variant].push(r);
     }
     if (torchReason === null) {
       const r = parse(runChild(python, [path.join(BENCH_DIR, 'peers', 'spn_step.py'), c.batch, c.input, c.hidden, c.steps, 2].map(String)), 'torch');
@@ -48,17 +52,19 @@ for (const c of CONFIGS) {
     continue;
   }
   const summary = (runs) => ({ median: median(runs.map((r) => r.step_ms_median)), min: Math.min(...runs.map((r) => r.step_ms_min)), peak: Math.max(...runs.map((r) => r.peak_rss_MB)) });
-  const byBackend = Object.entries(ours).map(([backend, runs]) => ({ backend, ...summary(runs) }));
+  const paired = (runs, key) => +median(runs.map((r, i) => r[key] / torch[i][key])).toFixed(3);
+  const byBackend = Object.entries(ours).map(([variant, runs]) => ({ backend: variant.split('/')[0], variant, path: runs[0].path, runs, ...summary(runs) }));
   const fastest = byBackend.reduce((a, b) => (b.median < a.median ? b : a));
   const peer = torch.length ? summary(torch) : null;
   for (const b of byBackend) {
-    const extra = { backend: b.backend, stepMsMin: +b.min.toFixed(3), peakRssMB: +b.peak.toFixed(1), target: c.target, fastest: b === fastest, rounds: ROUNDS, stepsPerRound: c.steps,
-      ...(peer ? { baselineStepMsMin: +peer.min.toFixed(3), baselinePeakRssMB: +peer.peak.toFixed(1), minRatio: +(b.min / peer.min).toFixed(3) } : {}) };
-    cases.push(peer ? entry(c.name, `plasticity/${b.backend}`, 'step_ms', +b.median.toFixed(3), 'pytorch-2-threads', +peer.median.toFixed(3), extra)
-      : Object.assign(entry(c.name, `plasticity/${b.backend}`, 'step_ms', +b.median.toFixed(3)), extra));
+    const extra = { backend: b.backend, stepPath: b.variant.split('/')[1], pathTaken: b.path, stepMsMin: +b.min.toFixed(3), peakRssMB: +b.peak.toFixed(1), target: c.target, fastest: b === fastest, rounds: ROUNDS, stepsPerRound: c.steps,
+      ...(peer ? { baselineStepMsMin: +peer.min.toFixed(3), baselinePeakRssMB: +peer.peak.toFixed(1), minRatio: +(b.min / peer.min).toFixed(3),
+        pairedMedianRatio: paired(b.runs, 'step_ms_median'), pairedMinRatio: paired(b.runs, 'step_ms_min') } : {}) };
+    cases.push(peer ? entry(c.name, `plasticity/${b.variant}`, 'step_ms', +b.median.toFixed(3), 'pytorch-2-threads', +peer.median.toFixed(3), extra)
+      : Object.assign(entry(c.name, `plasticity/${b.variant}`, 'step_ms', +b.median.toFixed(3)), extra));
   }
   if (!peer) cases.push(skipped(c.name, 'pytorch-2-threads', 'step_ms', torchReason));
 }
-const file = writeResults('spn', cases, { loadavgBefore: loadBefore, torch: torchCheck.ok ? torchCheck.stdout.trim() : null });
+const file = writeResults('spn', cases, { loadavgBefore: loadBefore, rounds: ROUNDS, torch: torchCheck.ok ? torchCheck.stdout.trim() : null });
 printTable(cases);
 console.log(`wrote ${path.relative(process.cwd(), file)}`);

@@ -1,15 +1,18 @@
 // One process per measurement (so the peak RSS is this configuration's): the training step of
 // @plasticity/spn's faithful mode — blog update, forward, MSE, gradient, Adam — on fixed random data.
-//   node bench/lib/spn-child.mjs BACKEND BATCH INPUT HIDDEN STEPS
-// prints {"step_ms_median", "step_ms_min", "samples_ms", "peak_rss_MB", "backend"}.
+//   node bench/lib/spn-child.mjs BACKEND BATCH INPUT HIDDEN STEPS [PATH]
+// PATH: the network's stepPath, auto (default) | host | tfjs.
+// prints {"step_ms_median", "step_ms_min", "samples_ms", "peak_rss_MB", "backend", "path"} (path: the one taken).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '@plasticity/core';
 import { SynapticPlasticityNetwork } from '@plasticity/spn';
 
 const [backend, batch, input, hidden, steps] = [process.argv[2], ...process.argv.slice(3, 7).map(Number)];
+const stepPath = process.argv[7] ?? 'auto';
 await initBackend(backend, { strict: true });
 const net = new SynapticPlasticityNetwork({ inputDim: input, hiddenDim: hidden, outputDim: 1, seed: 0 });
+net.stepPath = stepPath;
 const x = tf.randomNormal([batch, input], 0, 1, 'float32', 1);
 const y = tf.randomNormal([batch, 1], 0, 1, 'float32', 2);
 const step = () => {
@@ -22,6 +25,8 @@ for (let i = 0; i < 3; i++) {
   await loss.data();
   loss.dispose();
 }
+// the host path keeps Adam's moments as host arrays: tells which path 'auto' took
+const taken = net.optimizerMomentValues().m[0] instanceof Float32Array ? 'host' : 'tfjs';
 const samples = [];
 for (let i = 0; i < steps; i++) {
   const t0 = performance.now();
@@ -32,5 +37,5 @@ for (let i = 0; i < steps; i++) {
 }
 const s = [...samples].sort((a, b) => a - b);
 const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-console.log(JSON.stringify({ step_ms_median: median, step_ms_min: s[0], samples_ms: samples, peak_rss_MB: process.resourceUsage().maxRSS / 1024, backend: tf.getBackend() }));
+console.log(JSON.stringify({ step_ms_median: median, step_ms_min: s[0], samples_ms: samples, peak_rss_MB: process.resourceUsage().maxRSS / 1024, backend: tf.getBackend(), path: taken }));
 net.dispose();

@@ -167,16 +167,18 @@ function spnTables() {
   const before = doc.loadavgBefore ?? [];
   const out = [`Run of ${doc.date.slice(0, 10)} on ${doc.machine.split(', linux')[0]}, load average ${before.join(' / ')} before and ${d.loadavg.join(' / ')} after the run` +
     (Math.max(...before, ...d.loadavg) > d.cores ? ' — more runnable processes than cores (other work shared the 2 CPUs), so the timings are noisy.' : '.'),
-    '', row(['training step (forward + backward + Adam)', 'backend', 'ours, median (min)', 'PyTorch 2 threads, median (min)', 'ratio of medians (of mins)', 'target', 'peak RSS ours / PyTorch']),
-    row(['---', '---', '---', '---', '---', '---', '---'])];
+    '', row(['training step (forward + backward + Adam)', 'backend', 'ours, median (min)', 'PyTorch 2 threads, median (min)', 'ratio of medians (of mins)', 'paired ratio: median over rounds of ours / PyTorch of the same round, medians (mins)', 'target', 'peak RSS ours / PyTorch']),
+    row(['---', '---', '---', '---', '---', '---', '---', '---'])];
   for (const c of doc.cases) {
     if (c.skipped) {
-      out.push(row([c.case, c.impl, skipNote(c), '', '', '', '']));
+      out.push(row([c.case, c.impl, skipNote(c), '', '', '', '', '']));
       continue;
     }
-    out.push(row([c.case, c.backend + (c.fastest ? ' (fastest)' : ''), `${sig(c.value)} ms (${sig(c.stepMsMin)})`,
+    const stepPath = c.pathTaken ? `, ${c.pathTaken} path${c.stepPath === 'auto' ? ' (auto)' : ''}` : '';
+    out.push(row([c.case, c.backend + stepPath + (c.fastest ? ' (fastest)' : ''), `${sig(c.value)} ms (${sig(c.stepMsMin)})`,
       c.baselineValue ? `${sig(c.baselineValue)} ms (${sig(c.baselineStepMsMin)})` : '–',
-      c.ratio ? `${times(c.ratio)} (${sig(c.minRatio)}×)` : '–', `≤ ${c.target}×`, `${sig(c.peakRssMB)} / ${sig(c.baselinePeakRssMB)} MB`]));
+      c.ratio ? `${times(c.ratio)} (${sig(c.minRatio)}×)` : '–',
+      c.pairedMedianRatio ? `${sig(c.pairedMedianRatio)}× (${sig(c.pairedMinRatio)}×)` : '–', `≤ ${c.target}×`, `${sig(c.peakRssMB)} / ${sig(c.baselinePeakRssMB)} MB`]));
   }
   return out.join('\n');
 }
