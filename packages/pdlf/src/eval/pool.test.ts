@@ -52,7 +52,7 @@ describe('WorkerPool on worker threads', () => {
   for (const [name, exportName, extra] of [
     ['throws', 'crashFirst', {}],
     ['exits (process.exit in the worker)', 'exitFirst', {}],
-    ['hangs (past taskTimeoutMs)', 'hangFirst', { taskTimeoutMs: 400 }],
+    ['hangs (past taskTimeoutMs)', 'hangFirst', { taskTimeoutMs: 1000 }],
   ] as const) {
     it(`replaces a worker that ${name} and re-runs its evaluations`, async () => {
       const xs = population(16);
