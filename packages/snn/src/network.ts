@@ -707,6 +707,25 @@ export class Network {
     g.source.set(spikes, options.member === undefined ? undefined : this.member(options));
   }
 
+  /** Spikes for the next step of every member of an external population at once (closed-loop tasks
+   *  with a population): a vector of length members·n, member-major; non-zero entries spike with that value. */
+  setMemberSpikes(population: PopulationHandle | string, values: ArrayLike<number>): void {
+    const g = this.group(population, 'population');
+    if (!(g.source instanceof ExternalSource)) throw new PlasticityError('E_PARAM', `population ${JSON.stringify(g.name)} is not external (addExternal)`);
+    g.source.setAll(values);
+  }
+
+  /**
+   * One state variable of every member of a population (member-major, length members·n), without a
+   * copy: the engine's own array, current after every step. Read it; `state()` gives copies.
+   */
+  memberState(population: PopulationHandle | string, variable: string): Float32Array {
+    const g = this.group(population, 'population');
+    const a = g.arrays?.[variable];
+    if (!a) throw new PlasticityError('E_PARAM', `population ${JSON.stringify(g.name)} has no state variable ${JSON.stringify(variable)}${g.arrays ? ` (it has ${Object.keys(g.arrays).join(', ')})` : ''}`);
+    return a;
+  }
+
   /**
    * Adds `values` (length n) to a neuron population's input channel for the next step, as a projection
    * would (e.g. injected currents of a task); of one member, or of every member when none is given.

@@ -38,19 +38,17 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
     const gru = policy.gru, gruParams = genomes.map((g) => policy.gruParams(g));
     const gruH = new Float64Array(gru ? M * gru.hidden : 0), gruOut = new Float64Array(policy.options.nOut);
     const readout = new Float64Array(M * length);
-    const x = new Float32Array(COPY_INPUTS);
+    const xs = new Float32Array(M * COPY_INPUTS); // every member's input of a step, member-major
     const member = (m: number) => (net && net.members > 1 ? { member: m } : {});
+    const nOut = policy.options.nOut;
     let awaitNext = true; // the first step after building or a reset acquires the weights
     for (let t = 0; t <= trials.steps; t++) {
       const now = recallItem(trials, t), late = recallItem(trials, t - 1);
       for (let m = 0; m < M; m++) {
-        const s = m % S;
+        const s = m % S, x = xs.subarray(m * COPY_INPUTS, (m + 1) * COPY_INPUTS);
         if (t < trials.steps) x.set(trials.inputs.subarray((t * S + s) * COPY_INPUTS, (t * S + s + 1) * COPY_INPUTS));
         else x.fill(0);
-        if (net) {
-          net.setSpikes('in', x, member(m));
-          for (const b of biases[Math.floor(m / S)]!) net.setInput(b.layer, b.values, member(m));
-        }
+        if (net) for (const b of biases[Math.floor(m / S)]!) net.setInput(b.layer, b.values, member(m));
         // the GRU branch answers in the step it sees the input
         if (gru && t < trials.steps) {
           gru.step(gruParams[Math.floor(m / S)]!, x, gruH.subarray(m * gru.hidden, (m + 1) * gru.hidden), gruOut);
@@ -58,12 +56,13 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
         }
       }
       if (net) {
+        net.setMemberSpikes('in', xs);
         if (awaitNext) { await net.step(); awaitNext = false; } else net.stepSync();
         if (late >= 0 && late < length) {
+          const inp = net.memberState('out', 'inp');
           for (let m = 0; m < M; m++) {
-            const inp = net.state('out', member(m)).inp!;
             let sum = 0;
-            for (let j = 0; j < inp.length; j++) sum += inp[j]!;
+            for (let j = 0; j < nOut; j++) sum += inp[m * nOut + j]!;
             readout[m * length + late]! += sum;
           }
         }

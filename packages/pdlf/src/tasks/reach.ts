@@ -76,7 +76,7 @@ export async function evaluateReach(policy: SpikingPolicy, genomes: readonly Arr
     const biases = genomes.map((g) => policy.biases(g));
     const vel = new Float64Array(2 * M), act = new Float64Array(2 * M);
     const total = new Float64Array(G), rewards = options.recordRewards ? new Float64Array(G * o.steps) : undefined;
-    const obs = new Float32Array(REACH_INPUTS);
+    const obs = new Float32Array(M * REACH_INPUTS); // every member's observation, member-major
     const member = (m: number) => (M > 1 ? { member: m } : {});
     let awaitNext = true;
     for (let t = 0; t < o.steps; t++) {
@@ -89,18 +89,18 @@ export async function evaluateReach(policy: SpikingPolicy, genomes: readonly Arr
         awaitNext = true;
       }
       for (let m = 0; m < M; m++) {
-        const theta = o.directions[m % D]!;
-        obs[0] = Math.cos(theta); obs[1] = Math.sin(theta); obs[2] = vel[2 * m]!; obs[3] = vel[2 * m + 1]!;
-        net.setSpikes('in', obs, member(m));
+        const theta = o.directions[m % D]!, at = m * REACH_INPUTS;
+        obs[at] = Math.cos(theta); obs[at + 1] = Math.sin(theta); obs[at + 2] = vel[2 * m]!; obs[at + 3] = vel[2 * m + 1]!;
         for (const b of biases[Math.floor(m / D)]!) net.setInput(b.layer, b.values, member(m));
       }
+      net.setMemberSpikes('in', obs);
       if (awaitNext) { await net.step(); awaitNext = false; } else net.stepSync();
+      const inp = net.memberState('out', 'inp');
       for (let m = 0; m < M; m++) {
-        const inp = net.state('out', member(m)).inp!;
         const theta = o.directions[m % D]!;
         let cost = 0;
         for (let k = 0; k < 2; k++) {
-          act[2 * m + k] = Math.tanh(inp[k]!);
+          act[2 * m + k] = Math.tanh(inp[m * REACH_OUTPUTS + k]!);
           vel[2 * m + k] = o.damping * vel[2 * m + k]! + o.gain * act[2 * m + k]!;
           cost += act[2 * m + k]! ** 2;
         }

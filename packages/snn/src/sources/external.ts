@@ -56,6 +56,23 @@ export class ExternalSource implements SpikeSource {
     }
   }
 
+  /** Every member's spikes of the next step at once: a vector of length members·n, member-major, whose
+   *  non-zero entries spike with that value. Checked before anything changes. */
+  setAll(values: ArrayLike<number>): void {
+    if (!values || typeof values.length !== 'number') throw new PlasticityError('E_PARAM', `spikes must be a vector of length ${this.n} (members × n), got ${describeValue(values)}`);
+    check.length('spikes', values.length, this.n);
+    for (let k = 0; k < this.n; k++) if (!Number.isFinite(values[k])) throw new PlasticityError('E_PARAM', `spikes[${k}] must be finite, got ${describeValue(values[k])}`);
+    for (let m = 0; m < this.members; m++) {
+      const off = m * this.block;
+      let count = 0;
+      for (let i = 0; i < this.block; i++) {
+        const v = values[off + i]!;
+        if (v !== 0) { this.pending[off + count] = i; this.pendingValue[off + count++] = v; }
+      }
+      this.counts[m] = count;
+    }
+  }
+
   bind(dtMs: number): void {
     check.positive('dtMs', dtMs);
   }
