@@ -159,7 +159,32 @@ function rootRows() {
       `SMA ${r(e('SMA', 'lazy').ratio)}× (its direct kernel ${r(e('SMA', 'direct').ratio)}×, bit-identical weights); 10^6 synapses ${r(e('scaled', 'direct').ratio)}× the direct kernel, ${r(e('scaled', 'lazy').ratio)}× the default lazy-potentiation SIMD kernel`]),
     row(['64-member population network (64 → 128 → 2, per-synapse rule)', 'the 64 networks one after another',
       `${r(pop.ratio)}× the member-steps/s (no speed-up yet; see packages/snn)`]),
+    ...packageRows(load, r),
   ].join('\n');
+}
+
+/** Rows of the packages built on the engine (pdlf, spn, bio), from their results files when present. */
+function packageRows(load, r) {
+  const rows = [];
+  const tryLoad = (n) => { try { return load(n); } catch { return null; } };
+  const pdlf = tryLoad('pdlf')?.find((c) => c.ratio);
+  if (pdlf) rows.push(row(['PDLF working-memory policy, 256 members (16 → 128 → 2 ternary LIF, per-synapse rule), forward + plastic update', 'the same arithmetic batched in PyTorch, 2 threads', `${r(pdlf.ratio)}× the member-steps/s (target ≥ 1×)`]));
+  const spn = tryLoad('spn');
+  if (spn) {
+    const best = (prefix) => spn.filter((c) => c.case.startsWith(prefix) && c.minRatio).sort((a, b) => a.minRatio - b.minRatio)[0];
+    const seed = best('seed'), large = best('large');
+    if (seed && large) {
+      rows.push(row(['SPN training step (forward + backward + Adam)', 'the fixed PyTorch model, 2 threads',
+        `seed config ${r(seed.minRatio)}× PyTorch's time (target ≤ 1×), batch 256 / hidden 512 ${r(large.minRatio)}× (target ≤ 0.25×), on minimum times`]));
+    }
+  }
+  const bio = tryLoad('bio');
+  if (bio) {
+    const all = (prefix) => bio.find((c) => c.case.startsWith(prefix) && /^all\b/.test(c.impl));
+    const dense = all('dense'), csr = all('CSR');
+    if (dense && csr) rows.push(row(['every bio transform together per training step', 'the plain Adam step', `${r(dense.ratio)}× (1024 × 1024 dense), ${r(csr.ratio)}× (10^6-synapse CSR); target ≤ 1.5×`]));
+  }
+  return rows;
 }
 
 function spnTables() {
