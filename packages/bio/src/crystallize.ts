@@ -1,6 +1,7 @@
 import { defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { fromHost, hostData, useHost } from './host.js';
 
 export interface CrystallizeParams {
   [key: string]: number;
@@ -42,6 +43,7 @@ export const crystallize: Transform<CrystallizeParams, CrystallizeState> = defin
     const { weights, gradient } = input;
     layoutOf('bio/crystallize', input, true);
     checkStateSize('bio/crystallize', 'factors', state.factors, weights.size);
+    if (useHost()) return crystallizeHost(hostData(weights), hostData(gradient!), state.factors, p, weights.shape);
     const out = tf.tidy(() => {
       const ag = tf.abs(gradient!);
       const aw = tf.abs(weights);
@@ -53,3 +55,25 @@ export const crystallize: Transform<CrystallizeParams, CrystallizeState> = defin
     return { gradient: out.g, state: { factors: out.factors } };
   },
 });
+
+/** The host kernel: the same comparisons and products in float32 (mean |w| summed in float64). */
+function crystallizeHost(w: Float32Array, g: Float32Array, factors: tf.Tensor, p: CrystallizeParams, shape: readonly number[]) {
+  const f = hostData(factors);
+  const n = w.length;
+  const f32 = Math.fround;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.abs(w[i]!);
+  const meanAbs = f32(sum / n);
+  const thr = f32(p.crystalThresh);
+  const damp = f32(p.dampeningFactor);
+  const gOut = new Float32Array(n);
+  const fOut = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const fi = f[i]!;
+    gOut[i] = gi * fi;
+    const ag = Math.abs(gi);
+    fOut[i] = ag < f32(Math.abs(w[i]!) * thr) || ag > meanAbs ? fi * damp : fi;
+  }
+  return { gradient: fromHost(gOut, shape), state: { factors: fromHost(fOut, shape) } };
+}

@@ -1,6 +1,7 @@
 import { createRng, defineTransform, PlasticityError, type Rng, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { fromHost, hostData, useHost } from './host.js';
 
 export interface DaleParams {
   [key: string]: string | number | boolean;
@@ -92,6 +93,11 @@ export const dale: Transform<DaleParams, DaleState> = defineTransform<DaleParams
       sign = state.sign;
     }
     const flip = p.initialize && state.initialized === 0;
+    if (useHost()) {
+      const stride = layout.kind === 'dense' ? (p.axis === 'pre' ? layout.nPost : 1) : 1;
+      const period = layout.kind === 'dense' && p.axis === 'post' ? layout.nPost : 0;
+      return { weights: fromHost(daleHost(hostData(input.weights), hostData(sign), stride, period, flip), input.weights.shape), state: { ...state, initialized: 1 } };
+    }
     const w = tf.tidy(() => (flip ? tf.mul(tf.abs(input.weights), sign) : tf.mul(tf.relu(tf.mul(input.weights, sign)), sign)));
     return { weights: w, state: { ...state, initialized: 1 } };
   },
@@ -121,4 +127,28 @@ export const dale: Transform<DaleParams, DaleState> = defineTransform<DaleParams
 /** Per-synapse signs of a connection's stored synapses from one sign per presynaptic neuron. */
 export function synapseSigns(pre: Int32Array, signs: Float32Array): Float32Array {
   return Float32Array.from(pre, (i) => signs[i]!);
+}
+
+/**
+ * The host kernel: w·s·relu-projected (or |w|·s when flipping) with the sign of weight k at
+ * s[floor(k / stride)] (period 0), or s[k % period] (dense axis 'post'); the same numbers as the tensor
+ * form (multiplying by ±1 is exact; relu keeps NaN).
+ */
+function daleHost(w: Float32Array, s: Float32Array, stride: number, period: number, flip: boolean): Float32Array {
+  const n = w.length;
+  const out = new Float32Array(n);
+  let k = 0;
+  const step = period > 0 ? period : stride;
+  for (let r = 0; k < n; r++) {
+    for (let j = 0; j < step && k < n; j++, k++) {
+      const sk = period > 0 ? s[j]! : s[r]!;
+      const v = w[k]!;
+      if (flip) out[k] = Math.abs(v) * sk;
+      else {
+        const y = v * sk;
+        out[k] = (y < 0 ? 0 : y) * sk;
+      }
+    }
+  }
+  return out;
 }

@@ -10,20 +10,72 @@ export function unit(rng: Rng): number {
   return (rng.nextUint32() + 0.5) * TWO_POW_M32;
 }
 
+/**
+ * The next n raw 32-bit outputs of `rng` (the same outputs, in the same order, as n calls of
+ * rng.nextUint32()), written into `out` (grown when too short; default: a scratch buffer shared by this
+ * module, valid until the next call) and returned with the stream advanced past them. The generator runs
+ * on local variables, several times faster than one method call per output.
+ */
+export function rawUint32(rng: Rng, n: number, out?: Uint32Array): Uint32Array {
+  const buf = out && out.length >= n ? out : scratchOf(n);
+  const st = rng.getState();
+  let s0 = st.s[0], s1 = st.s[1], s2 = st.s[2], s3 = st.s[3];
+  for (let i = 0; i < n; i++) {
+    const m = Math.imul(s1, 5);
+    buf[i] = Math.imul((m << 7) | (m >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+  }
+  rng.setState({ algorithm: st.algorithm, s: [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0], root: st.root });
+  return buf;
+}
+
+let scratch = new Uint32Array(0);
+function scratchOf(n: number): Uint32Array {
+  if (scratch.length < n) scratch = new Uint32Array(Math.max(n, Math.ceil(scratch.length * 1.25)));
+  return scratch;
+}
+
+/** unit() of a raw output already drawn. */
+export function unitOf(x: number): number {
+  return (x + 0.5) * TWO_POW_M32;
+}
+
+/** How many raw outputs normalArray(rng, n, …) consumes (two per pair; an odd n uses half of the last pair). */
+export function normalDraws(n: number): number {
+  return n + (n & 1);
+}
+
 /** n uniform float32 values in (lo, hi). One 32-bit output per value. */
 export function uniformArray(rng: Rng, n: number, lo: number, hi: number): Float32Array {
   const out = new Float32Array(n);
+  const raw = rawUint32(rng, n);
   const span = hi - lo;
-  for (let i = 0; i < n; i++) out[i] = lo + span * unit(rng);
+  for (let i = 0; i < n; i++) out[i] = lo + span * ((raw[i]! + 0.5) * TWO_POW_M32);
   return out;
+}
+
+/** The standard normal value i of normalArray(…, 0, 1) from the raw outputs it was drawn from (`raw[at]`
+ *  onwards): Box–Muller, cos for even i, sin for odd i; a double (store it as float32 to get the array's). */
+export function normalAt(raw: Uint32Array, at: number, i: number): number {
+  const j = at + (i & ~1);
+  const r = Math.sqrt(-2 * Math.log((raw[j]! + 0.5) * TWO_POW_M32));
+  const theta = 2 * Math.PI * ((raw[j + 1]! + 0.5) * TWO_POW_M32);
+  return i & 1 ? r * Math.sin(theta) : r * Math.cos(theta);
 }
 
 /** n normal float32 values N(mean, std) by Box–Muller (both values of each pair used). */
 export function normalArray(rng: Rng, n: number, mean: number, std: number): Float32Array {
   const out = new Float32Array(n);
+  const raw = rawUint32(rng, normalDraws(n));
   for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(unit(rng)));
-    const theta = 2 * Math.PI * unit(rng);
+    const r = Math.sqrt(-2 * Math.log((raw[i]! + 0.5) * TWO_POW_M32));
+    const theta = 2 * Math.PI * ((raw[i + 1]! + 0.5) * TWO_POW_M32);
     out[i] = mean + std * r * Math.cos(theta);
     if (i + 1 < n) out[i + 1] = mean + std * r * Math.sin(theta);
   }

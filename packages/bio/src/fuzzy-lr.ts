@@ -2,6 +2,7 @@ import { createRng, defineTransform, PlasticityError, type Rng, type Transform }
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { normalArray, rngFields, rngFrom, uniformArray, unit } from './draws.js';
+import { fromHost, hostData, useHost } from './host.js';
 
 export const FUZZY_DISTRIBUTIONS = [
   'baseline', 'uniform', 'normal', 'lognormal', 'gamma', 'beta', 'layer-adaptive', 'weight-adaptive', 'temporal', 'activity',
@@ -152,6 +153,7 @@ export const fuzzyLr: Transform<FuzzyLrParams, FuzzyLrState> = defineTransform<F
     const n = weights.size;
     const shape = weights.shape;
     const clamp = (f: tf.Tensor) => tf.clipByValue(f, p.min, p.max);
+    const host = useHost();
     const out = tf.tidy(() => {
       let factors = state.factors;
       let counts = state.counts;
@@ -174,10 +176,18 @@ export const fuzzyLr: Transform<FuzzyLrParams, FuzzyLrState> = defineTransform<F
           factors = clamp(tf.add(1, tf.mul(tf.mul(u, p.nu), tf.sub(2, perPost(af, input)))));
         }
       }
-      const g = tf.mul(gradient!, factors);
-      return { g, factors, counts };
-    });
+      return host ? { factors, counts } : { g: tf.mul(gradient!, factors), factors, counts };
+    }) as { g?: tf.Tensor; factors: tf.Tensor; counts: tf.Tensor | number };
+    const g = out.g ?? mulHost(hostData(gradient!), hostData(out.factors), gradient!.shape);
     const next: FuzzyLrState = { ...state, factors: out.factors, calls: calls + 1, counts: out.counts, ...rngFields(rng) };
-    return { gradient: out.g, state: next };
+    return { gradient: g, state: next };
   },
 });
+
+/** g·F elementwise (float32 products: the same numbers as tf.mul). */
+export function mulHost(g: Float32Array, f: Float32Array, shape: readonly number[]): tf.Tensor {
+  const n = g.length;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = g[i]! * f[i]!;
+  return fromHost(out, shape);
+}

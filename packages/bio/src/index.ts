@@ -1,6 +1,6 @@
 export { registerBuiltins, bioTransforms } from './builtins.js';
 export { ParamProblems, type BioInput, type SizedSynapses } from './checks.js';
-export { unit, uniformArray, normalArray, rngFields, rngFrom, type RngFields } from './draws.js';
+export { unit, uniformArray, normalArray, rawUint32, normalAt, normalDraws, unitOf, rngFields, rngFrom, type RngFields } from './draws.js';
 export {
   fuzzyLr, initialFactors, layerNu, validateFuzzyLr, FUZZY_DISTRIBUTIONS, FUZZY_LR_DEFAULTS,
   type FuzzyDistribution, type FuzzyLrParams, type FuzzyLrState,
@@ -8,7 +8,7 @@ export {
 export { volumeLr, volumeMeanFactor, validateVolumeLr, VOLUME_LR_DEFAULTS, type VolumeLrParams, type VolumeLrState } from './volume-lr.js';
 export { crystallize, validateCrystallize, CRYSTALLIZE_DEFAULTS, type CrystallizeParams, type CrystallizeState } from './crystallize.js';
 export {
-  rejuvenate, rejuvenateInPlace, rejuvenateFused, lognormalMoments, validateRejuvenate, REJUVENATE_DEFAULTS,
+  rejuvenate, rejuvenateInPlace, rejuvenateFused, rejuvenateHost, lognormalMoments, validateRejuvenate, REJUVENATE_DEFAULTS,
   type RejuvenateParams, type RejuvenateState,
 } from './rejuvenate.js';
 export { dale, daleSigns, synapseSigns, validateDale, DALE_DEFAULTS, DALE_SIGN, type DaleParams, type DaleState } from './dale.js';
@@ -19,3 +19,4 @@ export { weightSplitting, splitOutputs, checkSplit, validateWeightSplitting, WEI
 export { rewire, rewireSynapses, type RewireOptions, type RewiredSynapses, type RewirableConnection } from './structural.js';
 export { BioTrainer, GRADIENT_ORDER, WEIGHT_ORDER_FIRST, WEIGHT_ORDER_LAST, type BioTrainerOptions, type StepOptions, type TransformSpec } from './trainer.js';
 export { resolveTarget, type BioTarget, type ConnectionLike, type LayersModelLike, type WeightSlot } from './targets.js';
+export { setHostKernels, useHost as hostKernelsActive, type HostKernelsMode } from './host.js';

@@ -2,7 +2,8 @@ import { createRng, defineTransform, type Rng, type Transform } from '@plasticit
 import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { normalArray, rngFields, rngFrom, uniformArray, unit, type RngFields } from './draws.js';
+import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, type RngFields } from './draws.js';
+import { fromHost, hostData, useHost } from './host.js';
 
 export interface RejuvenateParams {
   [key: string]: string | number | boolean;
@@ -73,6 +74,7 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     const calls = state.calls + 1;
     if (calls % p.everySteps !== 0) return { state: { ...state, calls } };
     const rng = rngFrom(state);
+    if (useHost()) return { weights: fromHost(rejuvenateHost(hostData(weights), p, rng), weights.shape), state: { calls, ...rngFields(rng) } };
     const n = weights.size;
     const shape = weights.shape;
     const u = tf.tensor(uniformArray(rng, n, 0, 1), shape, 'float32');
@@ -196,4 +198,71 @@ export function rejuvenateInPlace(w: Float32Array, p: RejuvenateParams, rng: Rng
     }
   }
   return replaced;
+}
+
+const TWO_POW_M32 = 1 / 4294967296;
+
+/**
+ * The host kernel of the transform (not of the spiking form above, which draws differently): the same
+ * draws in the same order — u = U(0, 1)[n]; lognormal: N(0, 1)[n] then, unless compat, U(−1, 1)[n] for the
+ * signs; classic: U(−1, 1)[n] then N(0, 1)[n] — as raw outputs, of which only those used are turned into
+ * numbers (a normal only where a weight is replaced), and the same decisions and formulas as the tensor
+ * form, in one pass in float64 (statistics summed in float64).
+ */
+export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: Rng): Float32Array {
+  const n = weights.length;
+  const lognormal = p.mode === 'lognormal';
+  const nDraw = lognormal ? normalDraws(n) : n;
+  const nThird = lognormal ? (p.compat ? 0 : n) : normalDraws(n);
+  const raw = rawUint32(rng, n + nDraw + nThird);
+  const atDraw = n, atThird = n + nDraw;
+  const f32 = Math.fround;
+  const w = new Float32Array(n);
+  let nan: Uint8Array | null = null;
+  let sum = 0, sumAbs = 0, maxAbs = 0;
+  for (let k = 0; k < n; k++) {
+    let v = weights[k]!;
+    if (v !== v) { (nan ??= new Uint8Array(n))[k] = 1; v = 0; }
+    if (p.limit > 0) v = v > p.limit ? p.limit : v < -p.limit ? -p.limit : v;
+    w[k] = v;
+    sum += v;
+    const a = Math.abs(v);
+    sumAbs += a;
+    if (a > maxAbs) maxAbs = a;
+  }
+  const limit = f32(p.limit);
+  if (lognormal) {
+    const mw = sum / n;
+    const ma = sumAbs / n;
+    let vw = 0, va = 0;
+    for (let k = 0; k < n; k++) {
+      const v = w[k]!;
+      vw += (v - mw) * (v - mw);
+      va += (Math.abs(v) - ma) * (Math.abs(v) - ma);
+    }
+    const sdw = Math.sqrt(vw / n);
+    const sw = sdw > 0 ? sdw : 1e-8;
+    const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
+    const k0 = -p.dre / sw;
+    for (let k = 0; k < n; k++) {
+      const v = w[k]!;
+      const prob = Math.min(1, Math.exp(k0 * Math.abs(v)));
+      if (f32((raw[k]! + 0.5) * TWO_POW_M32) < prob || (nan !== null && nan[k] === 1)) {
+        let mag = Math.exp(logMean + logSigma * f32(normalAt(raw, atDraw, k)));
+        if (p.limit > 0 && mag > limit) mag = limit;
+        if (p.compat) w[k] = mag;
+        else {
+          const sign = v > 0 ? 1 : v < 0 ? -1 : -1 + 2 * ((raw[atThird + k]! + 0.5) * TWO_POW_M32) > 0 ? 1 : -1;
+          w[k] = sign * mag;
+        }
+      }
+    }
+  } else {
+    const sigma = f32(f32(maxAbs) / p.dre + 1e-13);
+    for (let k = 0; k < n; k++) {
+      const t = Math.abs(f32(normalAt(raw, atThird, k)) * sigma);
+      if (t > Math.abs(w[k]!) || (nan !== null && nan[k] === 1)) w[k] = f32(-1 + 2 * ((raw[atDraw + k]! + 0.5) * TWO_POW_M32)) * maxAbs;
+    }
+  }
+  return w;
 }

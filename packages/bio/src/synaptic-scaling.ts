@@ -2,6 +2,7 @@ import { defineTransform, PlasticityError, type Transform } from '@plasticity/co
 import { forEachInColumn } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { fromHost, hostData, hostInts, useHost } from './host.js';
 
 export interface SynapticScalingParams {
   [key: string]: string | number;
@@ -58,6 +59,10 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
       if (!a || a.rank !== 2 || a.shape[1] !== nPost) throw new PlasticityError('E_SHAPE', `bio/synaptic-scaling: mode 'rate' needs the postsynaptic activity [batch, ${nPost}] of this step, got ${a ? `[${a.shape.join(', ')}]` : 'none'}`);
       if (state.rate instanceof tf.Tensor) checkStateSize('bio/synaptic-scaling', 'rate', state.rate, nPost);
     }
+    if (p.mode === 'total' && useHost()) {
+      const post = layout.kind === 'dense' ? null : hostInts(layout.synapses.post);
+      return { weights: scaleTotalHost(hostData(input.weights), post, nPost, p, input.weights.shape), state: { rate: state.rate } };
+    }
     const out = tf.tidy(() => {
       const w = input.weights;
       let current: tf.Tensor1D;
@@ -97,3 +102,24 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
     },
   },
 });
+
+/** The host kernel of mode 'total': Σ|W[:, j]| per postsynaptic neuron (float64), the factor as the
+ *  tensor form computes it, then W[:, j]·factor_j in float32. `post`: the stored synapses' posts (sparse). */
+function scaleTotalHost(w: Float32Array, post: Int32Array | null, nPost: number, p: SynapticScalingParams, shape: readonly number[]): tf.Tensor {
+  const n = w.length;
+  const total = new Float64Array(nPost);
+  if (post) for (let k = 0; k < n; k++) { const j = post[k]!; total[j] = total[j]! + Math.abs(w[k]!); }
+  else for (let k = 0; k < n;) for (let j = 0; j < nPost; j++, k++) total[j] = total[j]! + Math.abs(w[k]!);
+  const floor = p.target / p.maxFactor ** (1 / p.strength);
+  const factor = new Float32Array(nPost);
+  for (let j = 0; j < nPost; j++) {
+    const ratio = p.target / Math.max(Math.fround(total[j]!), floor);
+    factor[j] = Math.min(p.maxFactor, Math.max(1 / p.maxFactor, ratio ** p.strength));
+  }
+  const out = new Float32Array(n);
+  if (post) for (let k = 0; k < n; k++) out[k] = w[k]! * factor[post[k]!]!;
+  else {
+    for (let k = 0; k < n;) for (let j = 0; j < nPost; j++, k++) out[k] = w[k]! * factor[j]!;
+  }
+  return fromHost(out, shape);
+}

@@ -1,7 +1,8 @@
-import { createRng, defineTransform, type Transform } from '@plasticity/core';
+import { createRng, defineTransform, type Rng, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { normalArray, rngFields, rngFrom, type RngFields } from './draws.js';
+import { normalArray, normalDraws, rawUint32, rngFields, rngFrom, type RngFields } from './draws.js';
+import { fromHost, hostData, useHost } from './host.js';
 
 export interface VolumeLrParams {
   [key: string]: number;
@@ -46,6 +47,7 @@ export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransfor
     const { weights, gradient } = input;
     layoutOf('bio/volume-lr', input, true);
     const rng = rngFrom(state);
+    if (useHost()) return { gradient: volumeLrHost(hostData(weights), hostData(gradient!), rng, p, weights.shape), state: rngFields(rng) };
     const z = normalArray(rng, weights.size, 0, 1);
     const g = tf.tidy(() => {
       const a = tf.abs(weights);
@@ -56,3 +58,27 @@ export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransfor
     return { gradient: g, state: rngFields(rng) };
   },
 });
+
+const TWO_POW_M32 = 1 / 4294967296;
+
+/** The host kernel: the same draws (z as float32, as normalArray stores them) and the same formula, in
+ *  one pass, computed in float64 and rounded once (the tfjs ops round after each op). */
+function volumeLrHost(w: Float32Array, g: Float32Array, rng: Rng, p: VolumeLrParams, shape: readonly number[]): tf.Tensor {
+  const n = w.length;
+  const raw = rawUint32(rng, normalDraws(n));
+  const out = new Float32Array(n);
+  const { baseLr, lrVariability } = p;
+  const negSf = -p.stabilityFactor;
+  const f32 = Math.fround;
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log((raw[i]! + 0.5) * TWO_POW_M32));
+    const theta = 2 * Math.PI * ((raw[i + 1]! + 0.5) * TWO_POW_M32);
+    const a0 = Math.abs(w[i]!);
+    out[i] = g[i]! * Math.abs(baseLr * Math.exp(negSf * (a0 / (a0 + 1))) * (1 + lrVariability * f32(r * Math.cos(theta))));
+    if (i + 1 < n) {
+      const a1 = Math.abs(w[i + 1]!);
+      out[i + 1] = g[i + 1]! * Math.abs(baseLr * Math.exp(negSf * (a1 / (a1 + 1))) * (1 + lrVariability * f32(r * Math.sin(theta))));
+    }
+  }
+  return fromHost(out, shape);
+}

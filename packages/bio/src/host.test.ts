@@ -1,0 +1,233 @@
+import { createRng, resolveParams, type Params, type PluginState, type Transform } from '@plasticity/core';
+import { useBackend } from '@plasticity/testing';
+import { CSRConnection } from '@plasticity/sparse';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { crystallize } from './crystallize.js';
+import { dale, DALE_SIGN } from './dale.js';
+import { normalArray, normalAt, rawUint32, rngFields, rngFrom, uniformArray, unit } from './draws.js';
+import { fuzzyLr } from './fuzzy-lr.js';
+import { setHostKernels } from './host.js';
+import { rejuvenate } from './rejuvenate.js';
+import { synapticScaling } from './synaptic-scaling.js';
+import { BioTrainer } from './trainer.js';
+import { volumeLr } from './volume-lr.js';
+
+// The host kernels (typed-array passes on cpu/wasm) against the tensor form they replace (the reference):
+// same draws, same decisions, values equal up to float32 rounding (the tensor form rounds after every op).
+
+afterEach(() => {
+  setHostKernels('auto');
+});
+
+/** The draws as they were made before the bulk generator: one method call per output. */
+function refUniform(rng: ReturnType<typeof createRng>, n: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * unit(rng);
+  return out;
+}
+function refNormal(rng: ReturnType<typeof createRng>, n: number, mean: number, std: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(unit(rng)));
+    const theta = 2 * Math.PI * unit(rng);
+    out[i] = mean + std * r * Math.cos(theta);
+    if (i + 1 < n) out[i + 1] = mean + std * r * Math.sin(theta);
+  }
+  return out;
+}
+
+function expectAllClose(a: ArrayLike<number>, b: ArrayLike<number>, rel = 2e-6, abs = 1e-12): void {
+  expect(a.length).toBe(b.length);
+  let bad = -1;
+  for (let i = 0; i < a.length && bad < 0; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) { if (!(Number.isNaN(x) && Number.isNaN(y))) bad = i; continue; }
+    if (Math.abs(x - y) > abs + rel * Math.max(Math.abs(x), Math.abs(y))) bad = i;
+  }
+  expect(bad < 0 ? 'all close' : `index ${bad}: ${a[bad]} vs ${b[bad]}`).toBe('all close');
+}
+
+/** apply() of a transform with host kernels on and off, from the same state; returns both outputs. */
+async function both<P extends Params>(t: Transform<P, any>, input: Record<string, unknown>, state: () => PluginState, params: Partial<P> = {}) {
+  const p = resolveParams(t, params as P);
+  const run = async (mode: 'on' | 'off') => {
+    setHostKernels(mode);
+    const s = state();
+    const out = t.apply(input as never, s as never, p);
+    const res = {
+      gradient: out.gradient ? Array.from(await out.gradient.data()) : null,
+      weights: out.weights ? Array.from(await out.weights.data()) : null,
+      state: Object.fromEntries(await Promise.all(Object.entries(out.state ?? {}).map(async ([k, v]) => [k, v instanceof tf.Tensor ? Array.from(await v.data()) : v]))),
+    };
+    tf.dispose([out.gradient, out.weights].filter((x): x is tf.Tensor => !!x && !Object.values(s).includes(x) && x !== input.weights));
+    for (const v of Object.values(out.state ?? {})) if (v instanceof tf.Tensor && !Object.values(s).includes(v)) v.dispose();
+    for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose();
+    return res;
+  };
+  const host = await run('on');
+  const ref = await run('off');
+  return { host, ref };
+}
+
+const randn = (n: number, seed: number, std = 0.05) => createRng(seed).normal(n, 0, std);
+
+describe('bulk draws', () => {
+  it('rawUint32 gives the outputs of nextUint32 in order and leaves the stream where they would', () => {
+    for (const n of [0, 1, 7, 1000]) {
+      const a = createRng(5), b = createRng(5);
+      const raw = Array.from(rawUint32(a, n).subarray(0, n));
+      expect(raw).toEqual(Array.from({ length: n }, () => b.nextUint32()));
+      expect(a.getState()).toEqual(b.getState());
+    }
+    const out = new Uint32Array(10);
+    expect(rawUint32(createRng(1), 4, out)).toBe(out);
+  });
+
+  it('uniformArray and normalArray draw exactly what one call per output drew (odd and even n)', () => {
+    for (const n of [1, 2, 9, 1001]) {
+      const a = createRng(11), b = createRng(11);
+      expect(uniformArray(a, n, -0.3, 2)).toEqual(refUniform(b, n, -0.3, 2));
+      expect(normalArray(a, n, 1, 0.16)).toEqual(refNormal(b, n, 1, 0.16));
+      expect(a.getState()).toEqual(b.getState());
+      const raw = rawUint32(createRng(3), n + (n & 1)).slice();
+      const z = normalArray(createRng(3), n, 0, 1);
+      expect(Float32Array.from({ length: n }, (_, i) => normalAt(raw, 0, i))).toEqual(z);
+    }
+  });
+});
+
+describe('host kernels = tensor form', () => {
+  const shape = [24, 10];
+  const n = 240;
+
+  it('bio/volume-lr (dense and stored synapses): same draws, same factors up to float32 rounding', async () => {
+    const w = tf.tensor2d(randn(n, 1, 0.8), [24, 10]);
+    const g = tf.tensor2d(randn(n, 2), [24, 10]);
+    const { host, ref } = await both(volumeLr, { weights: w, gradient: g }, () => volumeLr.init!(shape, resolveParams(volumeLr, {}), 9));
+    expectAllClose(host.gradient!, ref.gradient!);
+    expect(host.state).toEqual(ref.state); // the stream advanced alike
+    const odd = await both(volumeLr, { weights: tf.slice(tf.reshape(w, [n]), 0, 239), gradient: tf.slice(tf.reshape(g, [n]), 0, 239), synapses: { pre: tf.zeros([239], 'int32'), post: tf.zeros([239], 'int32'), params: {} } },
+      () => volumeLr.init!([239], resolveParams(volumeLr, {}), 9));
+    expectAllClose(odd.host.gradient!, odd.ref.gradient!);
+    expect(odd.host.state).toEqual(odd.ref.state);
+    tf.dispose([w, g]);
+  });
+
+  it('bio/fuzzy-lr: g·F bit-identical (uniform, and temporal on an update step)', async () => {
+    const w = tf.tensor2d(randn(n, 1), [24, 10]);
+    const g = tf.tensor2d(randn(n, 2), [24, 10]);
+    const p = resolveParams(fuzzyLr, {});
+    const { host, ref } = await both(fuzzyLr, { weights: w, gradient: g }, () => fuzzyLr.init!(shape, p, 4));
+    expect(host.gradient).toEqual(ref.gradient);
+    expect(host.state).toEqual(ref.state);
+    const pt = { distribution: 'temporal', updateFreq: 1 } as const;
+    const t = await both(fuzzyLr, { weights: w, gradient: g }, () => ({ ...fuzzyLr.init!(shape, resolveParams(fuzzyLr, pt), 4), calls: 9 }), pt);
+    expect(t.host.gradient).toEqual(t.ref.gradient);
+    expect(t.host.state).toEqual(t.ref.state);
+    tf.dispose([w, g]);
+  });
+
+  it('bio/crystallize: same damped synapses, bit-identical gradient and factors', async () => {
+    const wv = randn(n, 1);
+    const gv = Float32Array.from(randn(n, 2, 0.02), (x, i) => (i % 7 === 0 ? x * 1e-6 : i % 11 === 0 ? 0.5 : x));
+    wv[3] = 0; gv[3] = 0;
+    const w = tf.tensor2d(wv, [24, 10]);
+    const g = tf.tensor2d(gv, [24, 10]);
+    const f0 = uniformArray(createRng(8), n, 0.5, 1);
+    const { host, ref } = await both(crystallize, { weights: w, gradient: g }, () => ({ factors: tf.tensor2d(f0, [24, 10]) }));
+    expect(host.gradient).toEqual(ref.gradient);
+    expect(host.state).toEqual(ref.state);
+    expect((host.state.factors as number[]).filter((x, i) => x !== f0[i]).length).toBeGreaterThan(20);
+    tf.dispose([w, g]);
+  });
+
+  it("bio/synaptic-scaling mode 'total' (dense, and stored synapses with repeated posts)", async () => {
+    const w = tf.tensor2d(randn(n, 1, 0.3), [24, 10]);
+    const d = await both(synapticScaling, { weights: w }, () => ({ rate: 0 }));
+    expectAllClose(d.host.weights!, d.ref.weights!);
+    const nnz = 300;
+    const rng = createRng(2);
+    const post = tf.tensor1d(rng.integers(nnz, 0, 12), 'int32');
+    const pre = tf.tensor1d(rng.integers(nnz, 0, 30), 'int32');
+    const ws = tf.tensor1d(randn(nnz, 3, 0.5));
+    const s = await both(synapticScaling, { weights: ws, synapses: { pre, post, params: {}, nPre: 30, nPost: 12 } }, () => ({ rate: 0 }), { strength: 0.7 });
+    expectAllClose(s.host.weights!, s.ref.weights!);
+    tf.dispose([w, ws, pre, post]);
+  });
+
+  for (const params of [{}, { compat: true }, { mode: 'classic' }, { dre: 1, limit: 0 }] as const) {
+    it(`bio/rejuvenate ${JSON.stringify(params)}: same weights replaced, same new values up to float32 rounding`, async () => {
+      const wv = randn(1001, 6, 0.2);
+      wv[0] = NaN; wv[5] = 0; wv[6] = 0; wv[7] = 3; wv[8] = -2.5; wv[9] = NaN;
+      const w = tf.tensor1d(wv);
+      const sy = { pre: tf.zeros([1001], 'int32'), post: tf.zeros([1001], 'int32'), params: {} };
+      const { host, ref } = await both(rejuvenate, { weights: w, synapses: sy }, () => rejuvenate.init!([1001], resolveParams(rejuvenate, params as never), 21), params as never);
+      const changed = (a: number[]) => a.map((x, i) => (Object.is(x, wv[i]) ? 0 : 1));
+      expect(changed(host.weights!)).toEqual(changed(ref.weights!));
+      expect(changed(host.weights!).filter((c) => c === 1).length).toBeGreaterThan(20);
+      expectAllClose(host.weights!, ref.weights!, 1e-5);
+      expect(host.weights!.map(Math.sign)).toEqual(ref.weights!.map(Math.sign));
+      expect(host.state).toEqual(ref.state);
+      tf.dispose([w, sy.pre, sy.post]);
+    });
+  }
+
+  it("bio/dale: projection and flip, axis 'pre' and 'post', dense and per-synapse signs: bit-identical", async () => {
+    const wv = randn(n, 4, 0.3);
+    wv[2] = NaN;
+    const w = tf.tensor2d(wv, [24, 10]);
+    for (const axis of ['pre', 'post'] as const) {
+      for (const initialized of [0, 1]) {
+        const p = resolveParams(dale, { axis });
+        const { host, ref } = await both(dale, { weights: w }, () => ({ ...dale.init!(shape, p, 3), initialized }), { axis });
+        expect(host.weights!.map((x) => x + 0)).toEqual(ref.weights!.map((x) => x + 0)); // +0: −0 and 0 alike
+      }
+    }
+    const sign = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => ((i * 7) % 3 === 0 ? -1 : 1)));
+    const sy = { pre: tf.zeros([n], 'int32'), post: tf.zeros([n], 'int32'), params: { [DALE_SIGN]: sign } };
+    const ws = tf.reshape(w, [n]);
+    const s = await both(dale, { weights: ws, synapses: sy }, () => ({ sign: 0, initialized: 1 }));
+    expect(s.host.weights!.map((x) => x + 0)).toEqual(s.ref.weights!.map((x) => x + 0));
+    tf.dispose([w, ws, sign, sy.pre, sy.post]);
+  });
+
+  it('BioTrainer with every transform: host kernels and tensor form train to the same weights (a dense W and a CSR connection), on cpu and wasm', async () => {
+    const run = async (mode: 'on' | 'off') => {
+      setHostKernels(mode);
+      const w = tf.variable(tf.tensor2d(randn(400, 12, 0.1), [20, 20]));
+      const x = tf.tensor2d(randn(160, 13, 1), [8, 20]);
+      const conn = CSRConnection.random({ nPre: 20, nPost: 15, p: 0.3, seed: 4, init: { dist: 'normal', mean: 0, std: 0.2 } });
+      const trainer = new BioTrainer({
+        target: { w, c: conn },
+        transforms: ['bio/volume-lr', 'bio/fuzzy-lr', 'bio/crystallize', 'bio/synaptic-scaling', { transform: 'bio/rejuvenate', params: { dre: 4 } }, 'bio/dale'],
+        optimizer: tf.train.adam(1e-2),
+        seed: 5,
+      });
+      for (let s = 0; s < 5; s++) trainer.stepWith(() => tf.add(tf.mean(tf.square(tf.matMul(x, w))), tf.mean(tf.square(conn.propagate(tf.matMul(x, w), { mode: 'float' })))) as tf.Scalar).dispose();
+      const out = [...Array.from(await w.data()), ...Array.from(await conn.makeTrainable().data())];
+      trainer.dispose();
+      conn.dispose();
+      tf.dispose([w, x]);
+      return out;
+    };
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      try {
+        const host = await run('on');
+        const ref = await run('off');
+        expect(host.map(Math.sign)).toEqual(ref.map(Math.sign));
+        expectAllClose(host, ref, 1e-4, 1e-7);
+      } finally {
+        await useBackend('cpu');
+      }
+    }
+  });
+
+  it('rngFields/rngFrom round trip still resumes the bulk stream', () => {
+    const a = createRng(2);
+    rawUint32(a, 5);
+    const b = rngFrom(rngFields(a));
+    expect(rawUint32(b, 3).slice(0, 3)).toEqual(rawUint32(a, 3).slice(0, 3));
+  });
+});
