@@ -1,7 +1,7 @@
 import { defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { fromHost, hostData, useHost } from './host.js';
+import { hostKernel, useHost } from './host.js';
 
 export interface CrystallizeParams {
   [key: string]: number;
@@ -43,7 +43,10 @@ export const crystallize: Transform<CrystallizeParams, CrystallizeState> = defin
     const { weights, gradient } = input;
     layoutOf('bio/crystallize', input, true);
     checkStateSize('bio/crystallize', 'factors', state.factors, weights.size);
-    if (useHost()) return crystallizeHost(hostData(weights), hostData(gradient!), state.factors, p, weights.shape);
+    if (useHost()) {
+      const [g, factors] = hostKernel([weights, gradient!, state.factors], [weights.shape, weights.shape], ([w, gr, f], [gOut, fOut]) => crystallizeHost(w as Float32Array, gr as Float32Array, f as Float32Array, p, gOut!, fOut!));
+      return { gradient: g!, state: { factors: factors! } };
+    }
     const out = tf.tidy(() => {
       const ag = tf.abs(gradient!);
       const aw = tf.abs(weights);
@@ -57,8 +60,7 @@ export const crystallize: Transform<CrystallizeParams, CrystallizeState> = defin
 });
 
 /** The host kernel: the same comparisons and products in float32 (mean |w| summed in float64). */
-function crystallizeHost(w: Float32Array, g: Float32Array, factors: tf.Tensor, p: CrystallizeParams, shape: readonly number[]) {
-  const f = hostData(factors);
+function crystallizeHost(w: Float32Array, g: Float32Array, f: Float32Array, p: CrystallizeParams, gOut: Float32Array, fOut: Float32Array): void {
   const n = w.length;
   const f32 = Math.fround;
   let sum = 0;
@@ -66,8 +68,6 @@ function crystallizeHost(w: Float32Array, g: Float32Array, factors: tf.Tensor, p
   const meanAbs = f32(sum / n);
   const thr = f32(p.crystalThresh);
   const damp = f32(p.dampeningFactor);
-  const gOut = new Float32Array(n);
-  const fOut = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const gi = g[i]!;
     const fi = f[i]!;
@@ -75,5 +75,4 @@ function crystallizeHost(w: Float32Array, g: Float32Array, factors: tf.Tensor, p
     const ag = Math.abs(gi);
     fOut[i] = ag < f32(Math.abs(w[i]!) * thr) || ag > meanAbs ? fi * damp : fi;
   }
-  return { gradient: fromHost(gOut, shape), state: { factors: fromHost(fOut, shape) } };
 }

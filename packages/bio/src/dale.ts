@@ -1,7 +1,7 @@
 import { createRng, defineTransform, PlasticityError, type Rng, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { fromHost, hostData, useHost } from './host.js';
+import { hostKernel, useHost } from './host.js';
 
 export interface DaleParams {
   [key: string]: string | number | boolean;
@@ -96,7 +96,8 @@ export const dale: Transform<DaleParams, DaleState> = defineTransform<DaleParams
     if (useHost()) {
       const stride = layout.kind === 'dense' ? (p.axis === 'pre' ? layout.nPost : 1) : 1;
       const period = layout.kind === 'dense' && p.axis === 'post' ? layout.nPost : 0;
-      return { weights: fromHost(daleHost(hostData(input.weights), hostData(sign), stride, period, flip), input.weights.shape), state: { ...state, initialized: 1 } };
+      const [w] = hostKernel([input.weights, sign], [input.weights.shape], ([wv, sv], [out]) => daleHost(wv as Float32Array, sv as Float32Array, stride, period, flip, out!));
+      return { weights: w!, state: { ...state, initialized: 1 } };
     }
     const w = tf.tidy(() => (flip ? tf.mul(tf.abs(input.weights), sign) : tf.mul(tf.relu(tf.mul(input.weights, sign)), sign)));
     return { weights: w, state: { ...state, initialized: 1 } };
@@ -134,9 +135,8 @@ export function synapseSigns(pre: Int32Array, signs: Float32Array): Float32Array
  * s[floor(k / stride)] (period 0), or s[k % period] (dense axis 'post'); the same numbers as the tensor
  * form (multiplying by ±1 is exact; relu keeps NaN).
  */
-function daleHost(w: Float32Array, s: Float32Array, stride: number, period: number, flip: boolean): Float32Array {
+function daleHost(w: Float32Array, s: Float32Array, stride: number, period: number, flip: boolean, out: Float32Array): void {
   const n = w.length;
-  const out = new Float32Array(n);
   let k = 0;
   const step = period > 0 ? period : stride;
   for (let r = 0; k < n; r++) {
@@ -150,5 +150,4 @@ function daleHost(w: Float32Array, s: Float32Array, stride: number, period: numb
       }
     }
   }
-  return out;
 }

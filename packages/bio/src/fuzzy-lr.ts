@@ -2,7 +2,7 @@ import { createRng, defineTransform, PlasticityError, type Rng, type Transform }
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { normalArray, rngFields, rngFrom, uniformArray, unit } from './draws.js';
-import { fromHost, hostData, useHost } from './host.js';
+import { hostKernel, useHost } from './host.js';
 
 export const FUZZY_DISTRIBUTIONS = [
   'baseline', 'uniform', 'normal', 'lognormal', 'gamma', 'beta', 'layer-adaptive', 'weight-adaptive', 'temporal', 'activity',
@@ -178,16 +178,15 @@ export const fuzzyLr: Transform<FuzzyLrParams, FuzzyLrState> = defineTransform<F
       }
       return host ? { factors, counts } : { g: tf.mul(gradient!, factors), factors, counts };
     }) as { g?: tf.Tensor; factors: tf.Tensor; counts: tf.Tensor | number };
-    const g = out.g ?? mulHost(hostData(gradient!), hostData(out.factors), gradient!.shape);
+    const g = out.g ?? mulHost(gradient!, out.factors);
     const next: FuzzyLrState = { ...state, factors: out.factors, calls: calls + 1, counts: out.counts, ...rngFields(rng) };
     return { gradient: g, state: next };
   },
 });
 
 /** g·F elementwise (float32 products: the same numbers as tf.mul). */
-export function mulHost(g: Float32Array, f: Float32Array, shape: readonly number[]): tf.Tensor {
-  const n = g.length;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = g[i]! * f[i]!;
-  return fromHost(out, shape);
+function mulHost(gradient: tf.Tensor, factors: tf.Tensor): tf.Tensor {
+  return hostKernel([gradient, factors], [gradient.shape], ([g, f], [out]) => {
+    for (let i = 0; i < out!.length; i++) out![i] = g![i]! * f![i]!;
+  })[0]!;
 }

@@ -2,7 +2,7 @@ import { createRng, resolveParams, type Params, type PluginState, type Transform
 import { useBackend } from '@plasticity/testing';
 import { CSRConnection } from '@plasticity/sparse';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crystallize } from './crystallize.js';
 import { dale, DALE_SIGN } from './dale.js';
 import { normalArray, normalAt, rawUint32, rngFields, rngFrom, uniformArray, unit } from './draws.js';
@@ -97,7 +97,10 @@ describe('bulk draws', () => {
   });
 });
 
-describe('host kernels = tensor form', () => {
+for (const backend of ['cpu', 'wasm'] as const) describe(`host kernels = tensor form (${backend}: ${backend === 'wasm' ? 'views of the wasm memory' : 'the backend arrays'})`, () => {
+  beforeEach(async () => { await useBackend(backend); });
+  afterAll(async () => { await useBackend('cpu'); });
+
   const shape = [24, 10];
   const n = 240;
 
@@ -192,6 +195,9 @@ describe('host kernels = tensor form', () => {
     tf.dispose([w, ws, sign, sy.pre, sy.post]);
   });
 
+});
+
+describe('host kernels in the trainer', () => {
   it('BioTrainer with every transform: host kernels and tensor form train to the same weights (a dense W and a CSR connection), on cpu and wasm', async () => {
     const run = async (mode: 'on' | 'off') => {
       setHostKernels(mode);

@@ -29,35 +29,46 @@ export function useHost(): boolean {
   return b === 'cpu' || b === 'wasm';
 }
 
-// Keyed by the tensor's dataId (the buffer, which tfjs never changes in place): a variable that is
-// assigned a new value gets a new dataId, so a stale entry is never read, and entries go with their data.
-const cache = new WeakMap<object, Float32Array | Int32Array>();
-
-/** The values of `t` (read-only: on cpu this may be the backend's own buffer). */
-export function hostData(t: tf.Tensor): Float32Array {
-  return hostValues(t) as Float32Array;
+interface WasmLike {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+  dataIdMap: { has(dataId: object): boolean };
 }
 
-/** The values of an int32 tensor (read-only). */
-export function hostInts(t: tf.Tensor): Int32Array {
-  return hostValues(t) as Int32Array;
+function wasmBackend(): WasmLike | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const b = tf.backend() as unknown as Partial<WasmLike>;
+  return typeof b.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function' && b.dataIdMap ? (b as WasmLike) : null;
 }
 
-function hostValues(t: tf.Tensor): Float32Array | Int32Array {
-  const id = t.dataId as object;
-  let v = cache.get(id);
-  if (!v) {
-    // the host kernels run where tensors live in host memory (cpu: no copy, wasm: a memcpy); 'on' elsewhere is opt-in
-    // eslint-disable-next-line no-restricted-properties
-    v = t.dataSync() as Float32Array | Int32Array;
-    cache.set(id, v);
+type Values = Float32Array | Int32Array;
+
+/**
+ * Runs `body` on the values of `inputs` (read-only) and fresh float32 outputs of `outShapes`, which it must
+ * fill completely, and returns the output tensors. On wasm both are views of the backend's memory (no copy:
+ * outputs are allocated first, so that no allocation moves the memory under the views while `body` runs;
+ * `body` must not run tfjs ops); on cpu the backend's own arrays; elsewhere a read-back and an upload.
+ */
+export function hostKernel(inputs: readonly tf.Tensor[], outShapes: readonly (readonly number[])[], body: (ins: Values[], outs: Float32Array[]) => void): tf.Tensor[] {
+  const wasm = wasmBackend();
+  if (wasm && inputs.every((t) => wasm.dataIdMap.has(t.dataId as object))) {
+    const infos = outShapes.map((shape) => wasm.makeOutput([...shape], 'float32'));
+    const tensors = infos.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+    try {
+      const ins = inputs.map((t) => wasm.typedArrayFromHeap(t));
+      const outs = infos.map((info) => wasm.typedArrayFromHeap(info) as Float32Array);
+      body(ins, outs);
+    } catch (error) {
+      tf.dispose(tensors);
+      throw error;
+    }
+    return tensors;
   }
-  return v;
-}
-
-/** A float32 tensor of `values` (which the caller must not change afterwards). */
-export function fromHost(values: Float32Array, shape: readonly number[]): tf.Tensor {
-  const t = tf.tensor(values, [...shape], 'float32');
-  cache.set(t.dataId as object, values);
-  return t;
+  // the host kernels run where tensors live in host memory (cpu: no copy); 'on' elsewhere is opt-in
+  // eslint-disable-next-line no-restricted-properties
+  const ins = inputs.map((t) => t.dataSync() as Values);
+  const outs = outShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  body(ins, outs);
+  return outs.map((v, i) => tf.tensor(v, [...outShapes[i]!], 'float32'));
 }

@@ -3,7 +3,7 @@ import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, type RngFields } from './draws.js';
-import { fromHost, hostData, useHost } from './host.js';
+import { hostKernel, useHost } from './host.js';
 
 export interface RejuvenateParams {
   [key: string]: string | number | boolean;
@@ -74,7 +74,10 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     const calls = state.calls + 1;
     if (calls % p.everySteps !== 0) return { state: { ...state, calls } };
     const rng = rngFrom(state);
-    if (useHost()) return { weights: fromHost(rejuvenateHost(hostData(weights), p, rng), weights.shape), state: { calls, ...rngFields(rng) } };
+    if (useHost()) {
+      const [w] = hostKernel([weights], [weights.shape], ([wv], [out]) => { rejuvenateHost(wv as Float32Array, p, rng, out); });
+      return { weights: w!, state: { calls, ...rngFields(rng) } };
+    }
     const n = weights.size;
     const shape = weights.shape;
     const u = tf.tensor(uniformArray(rng, n, 0, 1), shape, 'float32');
@@ -209,7 +212,7 @@ const TWO_POW_M32 = 1 / 4294967296;
  * numbers (a normal only where a weight is replaced), and the same decisions and formulas as the tensor
  * form, in one pass in float64 (statistics summed in float64).
  */
-export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: Rng): Float32Array {
+export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: Rng, out?: Float32Array): Float32Array {
   const n = weights.length;
   const lognormal = p.mode === 'lognormal';
   const nDraw = lognormal ? normalDraws(n) : n;
@@ -217,7 +220,7 @@ export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: 
   const raw = rawUint32(rng, n + nDraw + nThird);
   const atDraw = n, atThird = n + nDraw;
   const f32 = Math.fround;
-  const w = new Float32Array(n);
+  const w = out ?? new Float32Array(n);
   let nan: Uint8Array | null = null;
   let sum = 0, sumAbs = 0, maxAbs = 0;
   for (let k = 0; k < n; k++) {

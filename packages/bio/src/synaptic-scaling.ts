@@ -2,7 +2,7 @@ import { defineTransform, PlasticityError, type Transform } from '@plasticity/co
 import { forEachInColumn } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { fromHost, hostData, hostInts, useHost } from './host.js';
+import { hostKernel, useHost } from './host.js';
 
 export interface SynapticScalingParams {
   [key: string]: string | number;
@@ -60,8 +60,9 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
       if (state.rate instanceof tf.Tensor) checkStateSize('bio/synaptic-scaling', 'rate', state.rate, nPost);
     }
     if (p.mode === 'total' && useHost()) {
-      const post = layout.kind === 'dense' ? null : hostInts(layout.synapses.post);
-      return { weights: scaleTotalHost(hostData(input.weights), post, nPost, p, input.weights.shape), state: { rate: state.rate } };
+      const ins = layout.kind === 'dense' ? [input.weights] : [input.weights, layout.synapses.post];
+      const [w] = hostKernel(ins, [input.weights.shape], ([wv, post], [out]) => scaleTotalHost(wv as Float32Array, (post ?? null) as Int32Array | null, nPost, p, out!));
+      return { weights: w!, state: { rate: state.rate } };
     }
     const out = tf.tidy(() => {
       const w = input.weights;
@@ -105,7 +106,7 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
 
 /** The host kernel of mode 'total': Σ|W[:, j]| per postsynaptic neuron (float64), the factor as the
  *  tensor form computes it, then W[:, j]·factor_j in float32. `post`: the stored synapses' posts (sparse). */
-function scaleTotalHost(w: Float32Array, post: Int32Array | null, nPost: number, p: SynapticScalingParams, shape: readonly number[]): tf.Tensor {
+function scaleTotalHost(w: Float32Array, post: Int32Array | null, nPost: number, p: SynapticScalingParams, out: Float32Array): void {
   const n = w.length;
   const total = new Float64Array(nPost);
   if (post) for (let k = 0; k < n; k++) { const j = post[k]!; total[j] = total[j]! + Math.abs(w[k]!); }
@@ -116,10 +117,8 @@ function scaleTotalHost(w: Float32Array, post: Int32Array | null, nPost: number,
     const ratio = p.target / Math.max(Math.fround(total[j]!), floor);
     factor[j] = Math.min(p.maxFactor, Math.max(1 / p.maxFactor, ratio ** p.strength));
   }
-  const out = new Float32Array(n);
   if (post) for (let k = 0; k < n; k++) out[k] = w[k]! * factor[post[k]!]!;
   else {
     for (let k = 0; k < n;) for (let j = 0; j < nPost; j++, k++) out[k] = w[k]! * factor[j]!;
   }
-  return fromHost(out, shape);
 }

@@ -1,8 +1,8 @@
-import { createRng, defineTransform, type Rng, type Transform } from '@plasticity/core';
+import { createRng, defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { normalArray, normalDraws, rawUint32, rngFields, rngFrom, type RngFields } from './draws.js';
-import { fromHost, hostData, useHost } from './host.js';
+import { hostKernel, useHost } from './host.js';
 
 export interface VolumeLrParams {
   [key: string]: number;
@@ -47,7 +47,11 @@ export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransfor
     const { weights, gradient } = input;
     layoutOf('bio/volume-lr', input, true);
     const rng = rngFrom(state);
-    if (useHost()) return { gradient: volumeLrHost(hostData(weights), hostData(gradient!), rng, p, weights.shape), state: rngFields(rng) };
+    if (useHost()) {
+      const raw = rawUint32(rng, normalDraws(weights.size));
+      const [g] = hostKernel([weights, gradient!], [weights.shape], ([w, gr], [out]) => volumeLrHost(w as Float32Array, gr as Float32Array, raw, p, out!));
+      return { gradient: g!, state: rngFields(rng) };
+    }
     const z = normalArray(rng, weights.size, 0, 1);
     const g = tf.tidy(() => {
       const a = tf.abs(weights);
@@ -63,10 +67,8 @@ const TWO_POW_M32 = 1 / 4294967296;
 
 /** The host kernel: the same draws (z as float32, as normalArray stores them) and the same formula, in
  *  one pass, computed in float64 and rounded once (the tfjs ops round after each op). */
-function volumeLrHost(w: Float32Array, g: Float32Array, rng: Rng, p: VolumeLrParams, shape: readonly number[]): tf.Tensor {
+function volumeLrHost(w: Float32Array, g: Float32Array, raw: Uint32Array, p: VolumeLrParams, out: Float32Array): void {
   const n = w.length;
-  const raw = rawUint32(rng, normalDraws(n));
-  const out = new Float32Array(n);
   const { baseLr, lrVariability } = p;
   const negSf = -p.stabilityFactor;
   const f32 = Math.fround;
@@ -80,5 +82,4 @@ function volumeLrHost(w: Float32Array, g: Float32Array, rng: Rng, p: VolumeLrPar
       out[i + 1] = g[i + 1]! * Math.abs(baseLr * Math.exp(negSf * (a1 / (a1 + 1))) * (1 + lrVariability * f32(r * Math.sin(theta))));
     }
   }
-  return fromHost(out, shape);
 }
