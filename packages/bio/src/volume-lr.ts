@@ -1,7 +1,7 @@
 import { createRng, defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { normalArray, normalDraws, rawUint32, rngFields, rngFrom, type RngFields } from './draws.js';
+import { cosSinUnit, normalArray, normalDraws, rawUint32, rngFields, rngFrom, type RngFields } from './draws.js';
 import { hostKernel, useHost } from './host.js';
 
 export interface VolumeLrParams {
@@ -65,8 +65,9 @@ export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransfor
 
 const TWO_POW_M32 = 1 / 4294967296;
 
-/** The host kernel: the same draws (z as float32, as normalArray stores them) and the same formula, in
- *  one pass, computed in float64 and rounded once (the tfjs ops round after each op). */
+/** The host kernel: the same draws (z as float32, as normalArray stores them; the angle's cos/sin from
+ *  cosSinUnit) and the same formula, in one pass, computed in float64 and rounded once (the tfjs ops round
+ *  after each op). */
 function volumeLrHost(w: Float32Array, g: Float32Array, raw: Uint32Array, p: VolumeLrParams, out: Float32Array): void {
   const n = w.length;
   const { baseLr, lrVariability } = p;
@@ -74,12 +75,12 @@ function volumeLrHost(w: Float32Array, g: Float32Array, raw: Uint32Array, p: Vol
   const f32 = Math.fround;
   for (let i = 0; i < n; i += 2) {
     const r = Math.sqrt(-2 * Math.log((raw[i]! + 0.5) * TWO_POW_M32));
-    const theta = 2 * Math.PI * ((raw[i + 1]! + 0.5) * TWO_POW_M32);
+    const b = raw[i + 1]!;
     const a0 = Math.abs(w[i]!);
-    out[i] = g[i]! * Math.abs(baseLr * Math.exp(negSf * (a0 / (a0 + 1))) * (1 + lrVariability * f32(r * Math.cos(theta))));
+    out[i] = g[i]! * Math.abs(baseLr * Math.exp(negSf * (a0 / (a0 + 1))) * (1 + lrVariability * f32(r * cosSinUnit(b, true))));
     if (i + 1 < n) {
       const a1 = Math.abs(w[i + 1]!);
-      out[i + 1] = g[i + 1]! * Math.abs(baseLr * Math.exp(negSf * (a1 / (a1 + 1))) * (1 + lrVariability * f32(r * Math.sin(theta))));
+      out[i + 1] = g[i + 1]! * Math.abs(baseLr * Math.exp(negSf * (a1 / (a1 + 1))) * (1 + lrVariability * f32(r * cosSinUnit(b, false))));
     }
   }
 }
