@@ -252,9 +252,9 @@ export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: 
       const u = f32((raw[k]! + 0.5) * TWO_POW_M32);
       // replaced where u < exp(−y), y = dre·|w|/sw >= 0. Since e^y >= 1 + y + y²/2 + y³/6 =: P, u·P >= 1 + 1e-9
       // proves u > exp(−y) (as Math.exp computes it, to 1e-15) without computing it: most kept weights
-      // are decided by this bound alone, with exactly the decision the exponential gives
+      // are decided by this bound alone, with exactly the decision the exponential gives (exp(−0) = 1)
       const y = k0 * Math.abs(v);
-      const replace = (nan !== null && nan[k] === 1) || (u * (1 + y * (1 + y * (0.5 + y / 6))) < 1 + 1e-9 && u < Math.min(1, Math.exp(-y)));
+      const replace = (nan !== null && nan[k] === 1) || (y === 0 ? u < 1 : u * (1 + y * (1 + y * (0.5 + y / 6))) < 1 + 1e-9 && u < Math.min(1, Math.exp(-y)));
       if (replace) {
         let mag = Math.exp(logMean + logSigma * f32(normalAt(raw, atDraw, k)));
         if (p.limit > 0 && mag > limit) mag = limit;
