@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 // Host kernels: on the backends whose tensors live in host memory (cpu, wasm) the per-step elementwise
 // work of a transform is one pass over typed arrays instead of a chain of tfjs ops, each of which
-// allocates and walks a full-size tensor. Reading a tensor there is a copy (wasm) or free (cpu), and the
-// arrays a transform reads or writes are kept per tensor data, so that the next transform of the same
-// step (the trainer hands each transform the previous one's output) reads them without another copy.
-// On other backends (webgl, webgpu) the tensor ops run as before.
+// allocates and walks a full-size tensor. On wasm the pass reads and writes views of the backend's memory
+// (no read-back copy, no upload); on cpu the backend's own arrays. On other backends (webgl, webgpu) the
+// tensor ops run as before.
 
 export type HostKernelsMode = 'auto' | 'on' | 'off';
 let mode: HostKernelsMode = 'auto';
