@@ -23,7 +23,7 @@ export function buildNetwork(spec: NetworkSpec, registry: Registry): Network {
       else if (p.kind === 'poisson') {
         net.addPoisson(p.name, { n: p.n, rateHz: p.rateHz, ...(p.schedule ? { schedule: p.schedule } : {}), ...(p.seed !== undefined ? { seed: p.seed } : {}) });
       } else if (p.kind === 'spike-train') net.addSpikeTrain(p.name, { n: p.n, timesMs: p.timesMs, indices: p.indices });
-      else net.addExternal(p.name, { n: p.n });
+      else net.addExternal(p.name, { n: p.n, ...(p.values ? { values: true } : {}) });
     }
     for (const p of spec.projections) {
       net.connect(p.pre, p.post, {

@@ -11,7 +11,7 @@ function net(members: number) {
   const registry = createRegistry();
   registerBuiltins(registry);
   const n = new Network({ dtMs: 1, seed: 2, registry, members, fallback: 'error' });
-  n.addExternal('in', { n: 3 });
+  n.addExternal('in', { n: 3, values: true });
   n.addPopulation('out', { n: 4, neuron: 'core/ternary-lif' });
   n.connect('in', 'out', { connection: { format: 'dense', random: { p: 1, seed: 1, init: { dist: 'normal', mean: 0, std: 0.6 } } }, rule: 'core/pdp', ruleParams: { initStd: 0.5 } });
   return n;
@@ -50,5 +50,33 @@ describe('every member at once: setMemberSpikes and memberState', () => {
     a.stepSync();
     expect(Array.from(a.memberState('out', 'inp'))).toEqual(new Array(8).fill(0));
     a.dispose();
+  });
+});
+
+describe('an external source delivers the values it is given', () => {
+  it('a spike of value 0.5 or −2 adds w·value to the input, fused and on the tensor path', async () => {
+    for (const rule of [undefined, 'core/hebbian']) {
+      const registry = createRegistry();
+      registerBuiltins(registry);
+      const n = new Network({ dtMs: 1, seed: 1, registry, fallback: 'silent' });
+      n.addExternal('in', { n: 2, values: true });
+      n.addPopulation('out', { n: 2, neuron: 'core/ternary-lif', params: { vThresh: 100 } });
+      n.connect('in', 'out', { connection: { format: 'dense', random: { p: 1, seed: 1, init: 1 } }, ...(rule ? { rule, ruleParams: { eta: 0 } } : {}) });
+      n.setSpikes('in', Float32Array.of(0.5, -2));
+      await n.step();
+      // W = all ones: each output receives 0.5 − 2 (values once counted as 1 here: 2)
+      expect(Array.from(n.state('out').inp!)).toEqual([-1.5, -1.5]);
+      expect((await n.toSpec()).populations[0]).toEqual({ name: 'in', kind: 'external', n: 2, values: true });
+      n.dispose();
+    }
+  });
+
+  it('a binary external population (the default) takes 0/1 only, and says how to get values', () => {
+    const n = new Network({ dtMs: 1, registry: createRegistry() });
+    n.addExternal('in', { n: 2 });
+    expectPlasticityError(() => n.setSpikes('in', Float32Array.of(0.5, 0)), 'E_PARAM', /spikes\[0\] must be 0 or 1 for a binary external population, got 0.5 \(addExternal\(name, \{ n, values: true \}\)/);
+    expectPlasticityError(() => n.addExternal('x', { n: 2, values: 'yes' as never }), 'E_PARAM', /values must be true or false/);
+    n.setSpikes('in', Float32Array.of(1, 0));
+    n.dispose();
   });
 });

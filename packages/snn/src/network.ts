@@ -236,12 +236,18 @@ export class Network {
     return handle;
   }
 
-  /** A population whose spikes the caller sets for each next step (`setSpikes`): a closed-loop input. */
-  addExternal(name: string, options: { n: number }): PopulationHandle {
+  /**
+   * A population whose spikes the caller sets for each next step (`setSpikes`): a closed-loop input.
+   * Its events are binary (each spike counts 1) unless `values: true`: then a spike carries its value
+   * (an observation, a current) and a projection from it adds w·value.
+   */
+  addExternal(name: string, options: { n: number; values?: boolean }): PopulationHandle {
     this.checkIdle('addExternal');
     this.checkName(name);
-    const handle = this.addSource(name, new ExternalSource(options?.n, this.members));
-    this.recipes.populations.set(name, { name, kind: 'external', n: handle.n });
+    if (options?.values !== undefined && typeof options.values !== 'boolean') throw new PlasticityError('E_PARAM', `values must be true or false, got ${describeValue(options.values)}`);
+    const valued = options?.values === true;
+    const handle = this.addSource(name, new ExternalSource(options?.n, this.members, valued));
+    this.recipes.populations.set(name, { name, kind: 'external', n: handle.n, ...(valued ? { values: true } : {}) });
     return handle;
   }
 
@@ -324,7 +330,8 @@ export class Network {
     // member m's slice of each per-synapse array (the arrays themselves when P = 1)
     const memberSynapses = (m: number) => (P === 1 ? synapses : Object.fromEntries(Object.entries(synapses).map(([k, v]) => [k, v.subarray(m * nnz, (m + 1) * nnz)])));
     const config = rule ? (this.registry.kernelFor(rule.name) ?? rule.fused) : undefined;
-    const signed = (g: Group) => g.neuron !== undefined && isSpikingNeuron(g.neuron) && g.neuron.signedSpikes === true;
+    // events other than 1: ±1 of signed neurons, and the values of a valued external source
+    const signed = (g: Group) => (g.source instanceof ExternalSource && g.source.valued) || (g.neuron !== undefined && isSpikingNeuron(g.neuron) && g.neuron.signedSpikes === true);
     // a kernel that keeps its own committed weights (lazy) would not see a transform's writes
     const ctx = {
       params: ruleParams!, dtMs: this.dtMs, table, binaryEvents: !signed(a) && !signed(b), lazy: this.lazy && transforms.length === 0,

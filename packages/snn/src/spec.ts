@@ -26,7 +26,7 @@ export type PopulationSpec =
   | { readonly name: string; readonly kind: 'poisson'; readonly n: number; readonly rateHz: number | readonly number[];
     readonly schedule?: { readonly startsMs: readonly number[]; readonly factors: readonly number[] }; readonly seed?: number }
   | { readonly name: string; readonly kind: 'spike-train'; readonly n: number; readonly timesMs: readonly number[]; readonly indices: readonly number[] }
-  | { readonly name: string; readonly kind: 'external'; readonly n: number };
+  | { readonly name: string; readonly kind: 'external'; readonly n: number; readonly values?: boolean };
 
 export type ConnectionFormat = 'dense' | 'csr' | 'coo';
 

@@ -113,7 +113,7 @@ export class SpikingPolicy {
     const o = this.options;
     if (!this.spiking) throw new PlasticityError('E_PARAM', 'spiking policy: a GRU-only policy has no network to build');
     const net = new Network({ dtMs: 1, seed, registry: this.registry, members, fallback: 'error' });
-    net.addExternal('in', { n: o.nIn });
+    net.addExternal('in', { n: o.nIn, values: true }); // observations enter with their values
     for (const layer of this.layers.slice(1)) {
       net.addPopulation(layer.name, { n: layer.n, neuron: 'core/ternary-lif', params: { vThresh: o.vThresh } });
     }

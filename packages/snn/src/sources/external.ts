@@ -17,7 +17,11 @@ export class ExternalSource implements SpikeSource {
   private readonly pendingValue: Float32Array;
   private readonly counts: Int32Array;
 
-  constructor(n: number, members = 1) {
+  /**
+   * @param valued false (default): binary events — every spike counts 1, as a neuron's does; true: a
+   *   spike carries its value (an observation, a current) and propagation adds w·value.
+   */
+  constructor(n: number, members = 1, readonly valued = false) {
     this.block = check.integer('n', n, 1, 2 ** 31 - 1);
     this.members = check.integer('members', members, 1, 2 ** 31 - 1);
     this.n = this.block * this.members;
@@ -46,7 +50,7 @@ export class ExternalSource implements SpikeSource {
     } else {
       if (!spikes || typeof spikes.length !== 'number') throw new PlasticityError('E_PARAM', `spikes must be an Int32Array of indices or a vector of length ${this.block}, got ${describeValue(spikes)}`);
       check.length('spikes', spikes.length, this.block);
-      for (let i = 0; i < this.block; i++) if (!Number.isFinite(spikes[i])) throw new PlasticityError('E_PARAM', `spikes[${i}] must be finite, got ${describeValue(spikes[i])}`);
+      for (let i = 0; i < this.block; i++) this.checkValue(spikes[i], i);
       for (let i = 0; i < this.block; i++) if (spikes[i] !== 0) { local[count] = i; values[count++] = spikes[i]!; }
     }
     for (let m = member ?? 0; m <= (member ?? this.members - 1); m++) {
@@ -61,7 +65,7 @@ export class ExternalSource implements SpikeSource {
   setAll(values: ArrayLike<number>): void {
     if (!values || typeof values.length !== 'number') throw new PlasticityError('E_PARAM', `spikes must be a vector of length ${this.n} (members × n), got ${describeValue(values)}`);
     check.length('spikes', values.length, this.n);
-    for (let k = 0; k < this.n; k++) if (!Number.isFinite(values[k])) throw new PlasticityError('E_PARAM', `spikes[${k}] must be finite, got ${describeValue(values[k])}`);
+    for (let k = 0; k < this.n; k++) this.checkValue(values[k], k);
     for (let m = 0; m < this.members; m++) {
       const off = m * this.block;
       let count = 0;
@@ -70,6 +74,13 @@ export class ExternalSource implements SpikeSource {
         if (v !== 0) { this.pending[off + count] = i; this.pendingValue[off + count++] = v; }
       }
       this.counts[m] = count;
+    }
+  }
+
+  private checkValue(v: number | undefined, k: number): void {
+    if (!Number.isFinite(v)) throw new PlasticityError('E_PARAM', `spikes[${k}] must be finite, got ${describeValue(v)}`);
+    if (!this.valued && v !== 0 && v !== 1) {
+      throw new PlasticityError('E_PARAM', `spikes[${k}] must be 0 or 1 for a binary external population, got ${describeValue(v)} (addExternal(name, { n, values: true }) takes valued events)`);
     }
   }
 
