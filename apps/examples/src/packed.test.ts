@@ -171,9 +171,12 @@ console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params
       "import { registerBuiltins, stdp } from '@plasticity/rules';",
       "import { PGPE, WorkerPool, webWorkerFactory } from '@plasticity/pdlf';",
       "import { serveWebWorker } from '@plasticity/pdlf/worker';",
+      "import { BioTrainer, registerBuiltins as registerBio } from '@plasticity/bio';",
+      "import { SynapticPlasticityNetwork } from '@plasticity/spn';",
       'const registry = createRegistry();',
       'registerBuiltins(registry);',
-      'globalThis.plasticity = { initBackend, CSRConnection, Network, lif, stdp, PGPE, WorkerPool, webWorkerFactory, serveWebWorker, plugins: registry.list().map((p) => p.name) };',
+      'registerBio(registry);',
+      'globalThis.plasticity = { initBackend, CSRConnection, Network, lif, stdp, PGPE, WorkerPool, webWorkerFactory, serveWebWorker, BioTrainer, SynapticPlasticityNetwork, plugins: registry.list().map((p) => p.name) };',
     ].join('\n'));
     const { build } = await import('vite');
     const result = await build({ root: project, logLevel: 'silent', build: { outDir: path.join(project, 'dist'), emptyOutDir: true } });
@@ -183,6 +186,7 @@ console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params
     const gradients = chunks.find((c) => c.fileName.includes('gradients-bundle'));
     expect(gradients, 'the gradients chunk').toBeDefined();
     expect(gradients!.code.length).toBeGreaterThan(10_000);
-    expect(chunks.map((c) => c.code).join('\n')).toContain('core/stdp');
+    const code = chunks.map((c) => c.code).join('\n');
+    for (const name of ['core/stdp', 'core/pdp', 'bio/dale']) expect(code).toContain(name);
   }, 300_000);
 });

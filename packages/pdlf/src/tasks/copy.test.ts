@@ -5,6 +5,7 @@ import { expectPlasticityError } from '@plasticity/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpikingPolicy } from '../policy/spiking.js';
 import { evaluateCopy } from './copy-eval.js';
+import { evaluateReach } from './reach.js';
 import { COPY_INPUTS, copyTrials, recallItem, scoreCopy } from './copy.js';
 
 beforeAll(async () => {
@@ -137,5 +138,22 @@ describe('the GRU branch on the copying task (the official pairing)', () => {
     expect(silent.accuracy[0]).toBeCloseTo(1 - trials.bits.reduce((a, b) => a + b, 0) / trials.bits.length, 12);
     expectPlasticityError(() => new SpikingPolicy({ hidden: [] }), 'E_PARAM', /hidden must be a non-empty array of layer sizes \(or \[\] with a GRU branch\)/);
     expect(() => gruOnly.build(1)).toThrow(/GRU-only policy has no network/);
+  });
+});
+
+describe('evaluations leak nothing', () => {
+  it('copy (with the GRU branch and the memory reset) and reach (with an injury) release every tensor', async () => {
+    const copyPolicy = new SpikingPolicy({ hidden: [6], gru: 3 });
+    const reachPolicy = new SpikingPolicy({ nIn: 4, nOut: 2, hidden: [6], rule: 'core/scp', lesion: true });
+    const rng = createRng(30);
+    const run = async () => {
+      await evaluateCopy(copyPolicy, [rng.normal(copyPolicy.dim, 0, 1)], { length: 3, sequences: 2 }, { seed: 1, resetMembrane: true });
+      await evaluateReach(reachPolicy, [rng.normal(reachPolicy.dim, 0, 1)], { steps: 12, directions: [0, 1] }, { injury: { kind: 'temporary', from: 3, to: 5 } });
+      await evaluateReach(reachPolicy, [rng.normal(reachPolicy.dim, 0, 1)], { steps: 12, directions: [0] }, { injury: { kind: 'permanent', blocked: [{ layer: 'h0', neurons: [1, 2] }] } });
+    };
+    await run(); // first use uploads what the backend caches for good
+    const before = tf.memory().numTensors;
+    for (let k = 0; k < 3; k++) await run();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
