@@ -33,18 +33,25 @@ const TEST = { sequences: 128, seed: 1_000_003 };
 // At the official initial std (0.04) the weight-trained SNN's neurons never reach threshold: a silent
 // readout and a flat fitness landscape. It starts from std 0.5 instead; the other policies do not need it.
 const BASELINE_INIT_STD = 0.5;
-const POLICIES = {
+// policy options, and how its fast weights are kept (the official batched policy shares one matrix)
+const ALL_POLICIES = {
   'PDLF + GRU': { hidden: [HIDDEN], gru: GRU },
   GRU: { hidden: [], gru: GRU },
   PDLF: { hidden: [HIDDEN] },
   'weight-trained SNN': { hidden: [HIDDEN], plastic: false },
+  'PDLF batch-shared': { hidden: [HIDDEN], fastWeights: 'batch-shared' },
 };
+// WM_POLICIES picks some (comma-separated names); WM_MERGE=1 adds their results to the existing JSON's cells
+const POLICIES = process.env.WM_POLICIES
+  ? Object.fromEntries(process.env.WM_POLICIES.split(',').map((n) => [n, ALL_POLICIES[n]]))
+  : Object.fromEntries(Object.entries(ALL_POLICIES).filter(([n]) => n !== 'PDLF batch-shared'));
 
-async function evolve(label, policy, task) {
+async function evolve(label, policy, task, fastWeights) {
+  const fw = fastWeights ? { fastWeights } : {};
   const es = new PGPE({ dim: policy.dim, seed: 42, popSize: POP, ...(policy.options.plastic || !policy.spiking ? {} : { initStd: BASELINE_INIT_STD }) });
   const evaluator = WORKERS > 1
-    ? createNodeWorkerPool({ size: WORKERS, fitness: { module: import.meta.resolve('@plasticity/pdlf/task-fitness'), exportName: 'copy', batch: true, data: { policy: policy.options, task } } })
-    : new InProcessEvaluator({ batch: async (sols, ctx) => (await evaluateCopy(policy, sols, task, { seed: ctx.generation })).fitness });
+    ? createNodeWorkerPool({ size: WORKERS, fitness: { module: import.meta.resolve('@plasticity/pdlf/task-fitness'), exportName: 'copy', batch: true, data: { policy: policy.options, task, ...fw } } })
+    : new InProcessEvaluator({ batch: async (sols, ctx) => (await evaluateCopy(policy, sols, task, { seed: ctx.generation, ...fw })).fitness });
   const curve = [];
   const t0 = performance.now();
   const result = await search({
@@ -60,10 +67,15 @@ async function evolve(label, policy, task) {
   // held-out sequences: the search distribution's centre (evojax's best_params) and the best sampled
   // solution (with a wide search distribution the centre of a silent start can stay silent)
   const test = { ...task, sequences: TEST.sequences };
-  const heldOut = async (genome) => ({
-    accuracy: (await evaluateCopy(policy, [genome], test, { seed: TEST.seed })).accuracy[0],
-    resetAccuracy: (await evaluateCopy(policy, [genome], test, { seed: TEST.seed, resetMembrane: true })).accuracy[0],
-  });
+  // shared fast weights are tested in batches of the size they were evolved with (the matrix is shared
+  // by a batch: 128 sequences in one batch would be another task), 32 batches of new sequences
+  const batches = fastWeights === 'batch-shared' ? Array.from({ length: TEST.sequences / SEQUENCES }, (_, k) => ({ task: task, seed: TEST.seed + k })) : [{ task: test, seed: TEST.seed }];
+  const mean = async (genome, reset) => {
+    let sum = 0;
+    for (const b of batches) sum += (await evaluateCopy(policy, [genome], b.task, { seed: b.seed, resetMembrane: reset, ...fw })).accuracy[0] / batches.length;
+    return sum;
+  };
+  const heldOut = async (genome) => ({ accuracy: await mean(genome, false), resetAccuracy: await mean(genome, true) });
   const centre = await heldOut(Float32Array.from(result.es.centre));
   const best = await heldOut(result.best.solution);
   return { centre, best, ...best, wallS: (performance.now() - t0) / 1000, curve };
@@ -74,13 +86,14 @@ let report;
 if (process.argv.includes('--plot-only')) {
   report = JSON.parse(readFileSync(file, 'utf8'));
 } else {
+  const merge = process.env.WM_MERGE === '1' ? JSON.parse(readFileSync(file, 'utf8')) : null;
   const rows = [];
   for (const [length, latency] of CELLS) {
     const task = { length, latency, stimulusSteps: 2, sequences: SEQUENCES };
     console.log(`Len ${length}, Lat ${latency}`);
-    const results = {};
-    for (const [name, options] of Object.entries(POLICIES)) {
-      const r = await evolve(name, new SpikingPolicy(options), task);
+    const results = { ...(merge?.rows.find((r) => r.length === length && r.latency === latency)?.results ?? {}) };
+    for (const [name, { fastWeights, ...options }] of Object.entries(POLICIES)) {
+      const r = await evolve(name, new SpikingPolicy(options), task, fastWeights);
       results[name] = r;
       console.log(`  ${name}: held-out accuracy ${r.best.accuracy.toFixed(3)} (reset: ${r.best.resetAccuracy.toFixed(3)}), centre ${r.centre.accuracy.toFixed(3)}, ${r.wallS.toFixed(0)} s`);
     }
@@ -91,7 +104,7 @@ if (process.argv.includes('--plot-only')) {
         es: `PGPE, centre lr 0.01, std lr 0.07, init std 0.04 (weight-trained SNN ${BASELINE_INIT_STD}), Adam` },
       machine: `${process.version}, ${(await import('node:os')).cpus().length} cores`,
       date: new Date().toISOString(),
-      policies: POLICIES,
+      policies: { ...(merge?.policies ?? {}), ...POLICIES },
       rows,
     };
     writeFileSync(file, JSON.stringify(report, null, 2) + '\n');

@@ -18,6 +18,8 @@ export interface TaskFitnessData {
   readonly policy: Partial<SpikingPolicyOptions>;
   readonly task?: Partial<CopyTaskOptions> | Partial<ReachOptions>;
   readonly seed?: number;
+  /** The copying task's fast weights: 'per-sequence' (default) or 'batch-shared'. */
+  readonly fastWeights?: 'per-sequence' | 'batch-shared';
 }
 
 const policies = new Map<string, SpikingPolicy>();
@@ -32,7 +34,7 @@ function setup(data: JsonValue): { policy: SpikingPolicy; d: TaskFitnessData } {
 /** The copying task (`evaluateCopy`): fitness = accuracy + 0.05·margin. */
 export const copy: BatchFitnessFunction = async (solutions: Float32Array[], ctx: BatchFitnessContext) => {
   const { policy, d } = setup(ctx.data);
-  return (await evaluateCopy(policy, solutions, (d.task ?? {}) as Partial<CopyTaskOptions>, { seed: (d.seed ?? 0) + ctx.generation })).fitness;
+  return (await evaluateCopy(policy, solutions, (d.task ?? {}) as Partial<CopyTaskOptions>, { seed: (d.seed ?? 0) + ctx.generation, ...(d.fastWeights ? { fastWeights: d.fastWeights } : {}) })).fitness;
 };
 
 /** The reach task (`evaluateReach`): fitness = mean return over the directions. */

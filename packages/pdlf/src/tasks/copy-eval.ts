@@ -1,6 +1,7 @@
 import { PlasticityError, createRng } from '@plasticity/core';
 import type { SpikingPolicy } from '../policy/spiking.js';
-import { COPY_INPUTS, copyTrials, recallItem, scoreCopy, type CopyTaskOptions } from './copy.js';
+import { batchSharedReadout } from './batch-shared.js';
+import { COPY_INPUTS, copyTrials, recallItem, scoreCopy, type CopyTaskOptions, type CopyTrials } from './copy.js';
 
 export interface CopyEvaluation {
   /** Per genome: accuracy + 0.05·margin (accuracy decides; the margin breaks ties for the ES). */
@@ -14,6 +15,12 @@ export interface CopyEvalOptions {
   readonly seed: number;
   /** Reset every membrane potential, trace and GRU state after the delay, keeping the synapses (the memory test). */
   readonly resetMembrane?: boolean;
+  /**
+   * 'per-sequence' (default): every sequence has its own fast weights, one population member each.
+   * 'batch-shared': the official batched policy's one plastic matrix per genome, shared by the sequences
+   * of the evaluation, its Hebbian terms summed over them (`batchSharedReadout`).
+   */
+  readonly fastWeights?: 'per-sequence' | 'batch-shared';
 }
 
 /**
@@ -28,9 +35,15 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
   if (policy.options.nIn !== COPY_INPUTS) {
     throw new PlasticityError('E_SHAPE', `copy task: the policy must have nIn = ${COPY_INPUTS} (bit 1, bit 0, cue), got ${policy.options.nIn}`);
   }
+  if (options.fastWeights !== undefined && options.fastWeights !== 'per-sequence' && options.fastWeights !== 'batch-shared') {
+    throw new PlasticityError('E_PARAM', `copy task: fastWeights must be 'per-sequence' or 'batch-shared', got ${JSON.stringify(options.fastWeights)}`);
+  }
   const trials = copyTrials(task, createRng(options.seed));
   const { sequences: S, length } = trials.options;
   const G = genomes.length, M = G * S;
+  if (options.fastWeights === 'batch-shared' && policy.spiking && policy.options.plastic) {
+    return score(trials, G, (g) => batchSharedReadout(policy, Float32Array.from(genomes[g]!), trials, options.resetMembrane === true));
+  }
   const net = policy.spiking ? policy.build(M, options.seed) : null;
   try {
     if (net) for (let g = 0; g < G; g++) for (let s = 0; s < S; s++) await policy.setGenome(net, genomes[g]!, g * S + s);
@@ -72,14 +85,19 @@ export async function evaluateCopy(policy: SpikingPolicy, genomes: readonly Arra
         gruH.fill(0); // the GRU's memory is its state: the reset takes it too
       }
     }
-    const fitness = new Float64Array(G), accuracy = new Float64Array(G);
-    for (let g = 0; g < G; g++) {
-      const score = scoreCopy(trials, readout.subarray(g * S * length, (g + 1) * S * length));
-      accuracy[g] = score.accuracy;
-      fitness[g] = score.accuracy + 0.05 * score.margin;
-    }
-    return { fitness, accuracy };
+    return score(trials, G, (g) => readout.subarray(g * S * length, (g + 1) * S * length));
   } finally {
     net?.dispose();
   }
+}
+
+/** Fitness (accuracy + 0.05·margin) and accuracy of every genome from its readouts. */
+function score(trials: CopyTrials, G: number, readoutOf: (g: number) => Float64Array): CopyEvaluation {
+  const fitness = new Float64Array(G), accuracy = new Float64Array(G);
+  for (let g = 0; g < G; g++) {
+    const s = scoreCopy(trials, readoutOf(g));
+    accuracy[g] = s.accuracy;
+    fitness[g] = s.accuracy + 0.05 * s.margin;
+  }
+  return { fitness, accuracy };
 }

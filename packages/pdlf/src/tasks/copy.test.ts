@@ -157,3 +157,35 @@ describe('evaluations leak nothing', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('batch-shared fast weights (the official batched policy)', () => {
+  it('with one sequence it is the engine bit for bit (pdp, scp, terms BD, the GRU branch, the memory reset)', async () => {
+    const task = { length: 4, latency: 3, stimulusSteps: 2, sequences: 1 };
+    const rng = createRng(41);
+    for (const options of [{ hidden: [10] }, { hidden: [10], rule: 'core/scp' as const }, { hidden: [6, 5], terms: 'BD' }, { hidden: [8], gru: 3 }]) {
+      const policy = new SpikingPolicy(options);
+      const genomes = [0, 1, 2].map(() => rng.normal(policy.dim, 0, 1));
+      for (const resetMembrane of [false, true]) {
+        const engine = await evaluateCopy(policy, genomes, task, { seed: 3, resetMembrane });
+        const shared = await evaluateCopy(policy, genomes, task, { seed: 3, resetMembrane, fastWeights: 'batch-shared' });
+        expect(Array.from(shared.fitness)).toEqual(Array.from(engine.fitness));
+        expect(new Set(engine.fitness).size).toBeGreaterThan(1); // the readouts are not silent
+      }
+    }
+  });
+
+  it('with several sequences one matrix learns from all of them: not the per-sequence result, and the same for every seed repeat', async () => {
+    const policy = new SpikingPolicy({ hidden: [10] });
+    const genome = createRng(5).normal(policy.dim, 0, 1);
+    const task = { length: 4, latency: 2, stimulusSteps: 2, sequences: 6 };
+    const shared = await evaluateCopy(policy, [genome], task, { seed: 8, fastWeights: 'batch-shared' });
+    const own = await evaluateCopy(policy, [genome], task, { seed: 8 });
+    expect(shared.fitness[0]).not.toBe(own.fitness[0]);
+    expect((await evaluateCopy(policy, [genome], task, { seed: 8, fastWeights: 'batch-shared' })).fitness[0]).toBe(shared.fitness[0]);
+    // the weight-trained baseline has no fast weights: both settings are the same run
+    const base = new SpikingPolicy({ hidden: [10], plastic: false });
+    const g = createRng(6).normal(base.dim, 0, 1);
+    expect((await evaluateCopy(base, [g], task, { seed: 8, fastWeights: 'batch-shared' })).fitness[0]).toBe((await evaluateCopy(base, [g], task, { seed: 8 })).fitness[0]);
+    await expect(evaluateCopy(policy, [genome], task, { seed: 8, fastWeights: 'shared' as never })).rejects.toThrow(/fastWeights must be 'per-sequence' or 'batch-shared', got "shared"/);
+  });
+});
