@@ -139,16 +139,30 @@ console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params
   let all: string | undefined;
   const allProject = () => (all ??= freshProject('all', [...tarballs.values(), ...TFJS]));
 
-  it('together run every package README example, unchanged but for its types', () => {
+  it('together import and register every package', () => {
     const project = allProject();
     writeFileSync(path.join(project, 'smoke.mjs'), `const PACKAGES = ${JSON.stringify([...tarballs.keys()])};\n${SMOKE}`);
     const report = JSON.parse(execFileSync(process.execPath, ['smoke.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!);
-    expect(report.plugins.length).toBeGreaterThan(0);
+    expect(report.plugins).toEqual(expect.arrayContaining(['core/stdp', 'core/pdp', 'bio/dale']));
+  });
+
+  /** The README's `npm i $PLASTICITY/tarballs/…` command (continuation lines joined) as install arguments. */
+  function readmeInstall(readme: string, lib: string): string[] {
+    const m = /npm i (\$PLASTICITY(?:[^\n\\]|\\\n)*)/.exec(readme);
+    expect(m, `${lib} README has an npm i $PLASTICITY/tarballs/… line`).not.toBeNull();
+    return m![1]!.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean).map((arg) => {
+      const t = /^\$PLASTICITY\/tarballs\/plasticity-([a-z]+)-\*\.tgz$/.exec(arg);
+      return t ? tarballs.get(`@plasticity/${t[1]}`)! : arg;
+    });
+  }
+
+  it('each package, installed exactly as its README says, runs its README example unchanged but for its types', () => {
     for (const lib of LIBRARIES) {
       const readme = readFileSync(path.join(root, 'packages', lib, 'README.md'), 'utf8');
       // The install section names this way of installing (nothing is on npm yet).
       expect(readme, `${lib} README install section`).toContain('pnpm tarballs');
       expect(readme).toContain(`$PLASTICITY/tarballs/plasticity-${lib}-*.tgz`);
+      const project = freshProject(`readme-${lib}`, readmeInstall(readme, lib));
       const block = /```(?:ts|js)\n([\s\S]*?)```/.exec(readme);
       expect(block, `${lib} README has a code example`).not.toBeNull();
       const js = ts.transpileModule(block![1]!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
