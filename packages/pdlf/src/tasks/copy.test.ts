@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createRng } from '@plasticity/core';
+import { createRng, initBackend } from '@plasticity/core';
 import { expectPlasticityError } from '@plasticity/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpikingPolicy } from '../policy/spiking.js';
@@ -9,7 +9,7 @@ import { evaluateReach } from './reach.js';
 import { COPY_INPUTS, copyTrials, recallItem, scoreCopy } from './copy.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('cpu'); // quiet: no tfjs-node advert
 });
 
 describe('the copying task', () => {

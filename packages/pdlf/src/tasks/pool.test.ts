@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '@plasticity/core';
+import { createRng, initBackend } from '@plasticity/core';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNodeWorkerPool } from '../node.js';
 import { SpikingPolicy } from '../policy/spiking.js';
@@ -15,7 +14,7 @@ import { evaluateReach } from './reach.js';
 const taskFitness = fileURLToPath(new URL('../../dist/task-fitness.js', import.meta.url));
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('cpu'); // quiet: no tfjs-node advert
 });
 
 describe('tasks in a worker pool', () => {

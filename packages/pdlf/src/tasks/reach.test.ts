@@ -1,13 +1,12 @@
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createRng } from '@plasticity/core';
+import { createRng, initBackend } from '@plasticity/core';
 import { expectPlasticityError } from '@plasticity/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SpikingPolicy } from '../policy/spiking.js';
 import { EIGHT_DIRECTIONS, HELD_OUT_DIRECTIONS, evaluateReach, reachReference } from './reach.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend('cpu'); // quiet: no tfjs-node advert
 });
 
 const control = (o = {}) => new SpikingPolicy({ nIn: 4, nOut: 2, hidden: [12], rule: 'core/scp', ...o });

@@ -1,4 +1,4 @@
-import { registerKernel, type DataId, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, type DataId, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT, SDDMM } from './names.js';
 import * as ref from './reference.js';
 
@@ -139,5 +139,6 @@ const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
 
 /** Registers the five kernels of names.ts for the 'cpu' backend (plain JS on tfjs's typed arrays). */
 export function registerCpuKernels(): void {
-  for (const [kernelName, kernelFunc] of KERNELS) registerKernel({ kernelName, backendName: 'cpu', kernelFunc });
+  // idempotent: a second call (another entry point, a test) must not make tfjs warn
+  for (const [kernelName, kernelFunc] of KERNELS) if (getKernel(kernelName, 'cpu') === undefined) registerKernel({ kernelName, backendName: 'cpu', kernelFunc });
 }

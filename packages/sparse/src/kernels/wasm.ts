@@ -1,4 +1,4 @@
-import { registerKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { ADD_OUTER, EVENT_MATVEC, ON_ROWS, ROW_DOT, SDDMM } from './names.js';
 import * as ref from './reference.js';
 import { extrasOf } from './cpu.js';
@@ -256,5 +256,6 @@ const KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
  * bound to tfjs's memory on the first call (synchronously; it is under the browsers' 4 KB limit).
  */
 export function registerWasmKernels(): void {
-  for (const [kernelName, kernelFunc] of KERNELS) registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  // idempotent: a second call (another entry point, a test) must not make tfjs warn
+  for (const [kernelName, kernelFunc] of KERNELS) if (getKernel(kernelName, 'wasm') === undefined) registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
 }
