@@ -1,7 +1,8 @@
 // Multi-task control and injury: PDLF's plastic spiking policy (core/scp, the control rule) against
 // the weight-trained spiking baseline, both evolved with PGPE on the eight training directions of the
 // reach task (the goal direction is an observation); then generalisation to eight held-out directions,
-// a temporary injury (every weight zeroed for a tenth of the episode, then recovery) and permanent
+// a temporary injury (the official protocol: a 1000-step episode, every weight zeroed on steps 501–549,
+// then recovery) and permanent
 // injuries (10–50 % of the hidden neurons blocked: weights zeroed and frozen). Writes
 // results/control.json and figures.
 //   node experiments/control.mjs     (after `pnpm build`; CTRL_GENERATIONS, CTRL_POP to change the budget;
@@ -23,7 +24,7 @@ const GENERATIONS = Number(process.env.CTRL_GENERATIONS ?? 80);
 const POP = Number(process.env.CTRL_POP ?? 48);
 const HIDDEN = 32;
 const STEPS = 100;
-const INJURY = { from: 50, to: 60 }; // the official 501–549 of 1000 steps, scaled to this episode
+const INJURY = { steps: 1000, from: 501, to: 550 }; // the official injury window of a 1000-step episode (steps 501–549)
 const FRACTIONS = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
 const BASELINE_INIT_STD = 0.5; // as in the working-memory experiment: at 0.04 the baseline stays silent
 const DTS = Array.from({ length: 21 }, (_, k) => k - 10); // pre/post intervals (steps) of the rule windows
@@ -61,8 +62,9 @@ if (process.argv.includes('--plot-only')) {
     const genome = r.best.solution;
     const train = (await evaluateReach(policy, [genome], { steps: STEPS })).fitness[0];
     const heldOut = (await evaluateReach(policy, [genome], { steps: STEPS, directions: HELD_OUT_DIRECTIONS })).fitness[0];
-    const intact = await evaluateReach(policy, [genome], { steps: STEPS }, { recordRewards: true });
-    const hurt = await evaluateReach(policy, [genome], { steps: STEPS }, { recordRewards: true, injury: { kind: 'temporary', ...INJURY } });
+    // the injury episode is the official 1000 steps long (the policy was evolved on 100-step episodes)
+    const intact = await evaluateReach(policy, [genome], { steps: INJURY.steps }, { recordRewards: true });
+    const hurt = await evaluateReach(policy, [genome], { steps: INJURY.steps }, { recordRewards: true, injury: { kind: 'temporary', from: INJURY.from, to: INJURY.to } });
     const permanent = [];
     for (const f of FRACTIONS) {
       // the same neurons for every direction; three draws of which neurons, averaged
@@ -93,9 +95,9 @@ writeFigure(out, 'control-generalisation', bars({
   groups: [{ label: 'training directions', values: names.map((n) => results[n].train) }, { label: 'held-out directions', values: names.map((n) => results[n].heldOut) }],
   names, hLines: [{ y: reference, label: 'best constant action (training directions)' }], yMin: Math.min(0, ...names.flatMap((n) => [results[n].train, results[n].heldOut])),
 }));
-const t = Array.from({ length: budget.steps }, (_, k) => k);
+const t = Array.from({ length: report.injury.steps ?? budget.steps }, (_, k) => k);
 writeFigure(out, 'control-temporary-injury', lines({
-  title: `Temporary injury: every weight zeroed on steps ${INJURY.from}–${INJURY.to - 1}`, xLabel: 'step', yLabel: 'reward (mean over directions)',
+  title: `Temporary injury: every weight zeroed on steps ${report.injury.from}–${report.injury.to - 1} of ${t.length}`, xLabel: 'step', yLabel: 'reward (mean over directions)',
   series: names.flatMap((n, k) => [
     { label: `${SHORT[n]}, intact`, x: t, y: results[n].intact, color: ['#2563eb', '#dc2626'][k] },
     { label: `${SHORT[n]}, injured`, x: t, y: results[n].temporary, color: ['#2563eb', '#dc2626'][k], dashed: true },
