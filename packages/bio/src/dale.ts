@@ -1,4 +1,4 @@
-import { createRng, defineTransform, PlasticityError, type Rng, type Transform } from '@plasticity/core';
+import { createRng, defineTransform, describeValue, PlasticityError, type Rng, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { hostKernel, useHost } from './host.js';
@@ -25,7 +25,7 @@ export function validateDale(p: DaleParams): string[] {
   c.inRange('excitatoryFraction', p.excitatoryFraction, 0, 1);
   c.oneOf('layout', p.layout, ['random', 'first']);
   c.oneOf('axis', p.axis, ['pre', 'post']);
-  c.add(typeof p.initialize === 'boolean', `initialize must be a boolean, got ${JSON.stringify(p.initialize)}`);
+  c.add(typeof p.initialize === 'boolean', `initialize must be a boolean, got ${describeValue(p.initialize)}`);
   return c.list;
 }
 

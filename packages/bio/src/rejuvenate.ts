@@ -1,4 +1,4 @@
-import { createRng, defineTransform, type Rng, type Transform } from '@plasticity/core';
+import { createRng, defineTransform, describeValue, type Rng, type Transform } from '@plasticity/core';
 import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
@@ -31,7 +31,7 @@ export function validateRejuvenate(p: RejuvenateParams): string[] {
   c.positive('dre', p.dre);
   c.oneOf('mode', p.mode, ['lognormal', 'classic']);
   c.nonNegative('limit', p.limit);
-  c.add(typeof p.compat === 'boolean', `compat must be a boolean, got ${JSON.stringify(p.compat)}`);
+  c.add(typeof p.compat === 'boolean', `compat must be a boolean, got ${describeValue(p.compat)}`);
   c.integer('everySteps', p.everySteps, 1);
   c.integer('seed', p.seed, 0);
   return c.list;

@@ -1,4 +1,4 @@
-import { defineTransform, PlasticityError, type Transform } from '@plasticity/core';
+import { defineTransform, describeValue, PlasticityError, type Transform } from '@plasticity/core';
 import { forEachInColumn } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
@@ -28,7 +28,7 @@ export function validateSynapticScaling(p: SynapticScalingParams): string[] {
   c.inRange('strength', p.strength, 0, 1);
   c.add(!(p.strength === 0), 'strength must be greater than 0, got 0');
   c.positive('tauSteps', p.tauSteps);
-  c.add(Number.isFinite(p.maxFactor) && p.maxFactor > 1, `maxFactor must be greater than 1, got ${JSON.stringify(p.maxFactor)}`);
+  c.add(Number.isFinite(p.maxFactor) && p.maxFactor > 1, `maxFactor must be greater than 1, got ${describeValue(p.maxFactor)}`);
   return c.list;
 }
 
