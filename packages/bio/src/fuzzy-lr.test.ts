@@ -12,7 +12,7 @@ const stats = (a: ArrayLike<number>) => {
   m /= a.length;
   let v = 0;
   for (let i = 0; i < a.length; i++) v += (a[i]! - m) ** 2;
-  return { mean: m, std: Math.sqrt(v / a.length), min: Math.min(...a), max: Math.max(...a) };
+  return { mean: m, std: Math.sqrt(v / a.length), min: Math.min(...Array.from(a)), max: Math.max(...Array.from(a)) };
 };
 
 describe('bio/fuzzy-lr factors', () => {

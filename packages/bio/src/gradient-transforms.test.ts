@@ -34,7 +34,7 @@ describe('bio/volume-lr', () => {
     const out = volumeLr.apply({ weights: w, gradient: g }, state, p);
     const f = await out.gradient!.data();
     expect(f.every((x) => x > 0 && x < 2 * p.baseLr)).toBe(true);
-    const means = sizes.map((_, r) => f.slice(r * n, (r + 1) * n).reduce((a, b) => a + b, 0) / n);
+    const means = sizes.map((_, r) => Array.from(f.slice(r * n, (r + 1) * n)).reduce((a, b) => a + b, 0) / n);
     sizes.forEach((s, r) => expect(means[r]).toBeCloseTo(volumeMeanFactor(p, s), 3));
     for (let r = 1; r < sizes.length; r++) expect(means[r]).toBeLessThan(means[r - 1]!);
     expect(new Set(f.slice(0, n)).size).toBeGreaterThan(n / 2); // resampled per synapse

@@ -13,7 +13,8 @@ export interface ConnectionLike {
 
 /** The part of a tfjs-layers LayersModel the helper uses (no import of tfjs-layers). */
 export interface LayersModelLike {
-  readonly trainableWeights: readonly { readonly name: string; readonly shape: readonly (number | null)[]; read(): tf.Variable }[];
+  // read() is typed Tensor in tfjs-layers; what it returns at run time is the layer's tf.Variable (checked below)
+  readonly trainableWeights: readonly { readonly name: string; readonly shape: readonly (number | null)[]; read(): tf.Tensor }[];
 }
 
 /** What the training-step helper trains: named variables or connections, a list of them, or a LayersModel. */
@@ -62,6 +63,7 @@ export function resolveTarget(target: BioTarget): WeightSlot[] {
   else if (isLayersModel(target)) {
     slots = target.trainableWeights.map((lv) => {
       const v = lv.read();
+      if (!(v instanceof tf.Variable)) throw new PlasticityError('E_PARAM', `target: the LayersModel weight ${JSON.stringify(lv.name)} is not a tf.Variable`);
       return { name: lv.name, variable: v, transformed: v.rank === 2 };
     });
   } else if (target && typeof target === 'object') slots = Object.entries(target).map(([name, x]) => slotOf(name, x));
