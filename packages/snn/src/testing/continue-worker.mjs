@@ -1,13 +1,11 @@
 // Worker thread for spec.test.ts: rebuilds a network from a spec, restores a checkpoint and continues,
 // the way an application hands an experiment to a worker (JSON spec + checkpoint bytes, no code).
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { createRegistry } from '@plasticity/core';
+import { createRegistry, initBackend } from '@plasticity/core';
 import { registerBuiltins } from '@plasticity/rules';
 import { buildNetwork } from '@plasticity/snn';
 
-await tf.setBackend('cpu');
+await initBackend('cpu'); // as an application starts it (quiet: no tfjs-node advert)
 const registry = createRegistry();
 registerBuiltins(registry);
 const net = buildNetwork(workerData.spec, registry);
