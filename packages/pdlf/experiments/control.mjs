@@ -32,6 +32,8 @@ const DTS = Array.from({ length: 21 }, (_, k) => k - 10); // pre/post intervals 
 const policies = {
   PDLF: new SpikingPolicy({ nIn: 4, nOut: 2, hidden: [HIDDEN], rule: 'core/scp', lesion: true }),
   'weight-trained SNN': new SpikingPolicy({ nIn: 4, nOut: 2, hidden: [HIDDEN], plastic: false, lesion: true }),
+  // the official ablation: only lr·(B·y + D), no cooperation term
+  'PDLF, BD ablation': new SpikingPolicy({ nIn: 4, nOut: 2, hidden: [HIDDEN], rule: 'core/scp', terms: 'BD', lesion: true }),
 };
 
 const file = path.join(out, 'control.json');
@@ -89,7 +91,8 @@ if (process.argv.includes('--plot-only')) {
 }
 const { results, reference, budget, windowDts } = report;
 const names = Object.keys(results);
-const SHORT = { PDLF: 'PDLF', 'weight-trained SNN': 'weight-trained' };
+const SHORT = { PDLF: 'PDLF', 'weight-trained SNN': 'weight-trained', 'PDLF, BD ablation': 'BD ablation' };
+const COLORS = ['#2563eb', '#dc2626', '#16a34a'];
 writeFigure(out, 'control-generalisation', bars({
   title: `Reach task: return per episode (${budget.generations} generations, population ${budget.population})`, yLabel: 'return (mean over directions)',
   groups: [{ label: 'training directions', values: names.map((n) => results[n].train) }, { label: 'held-out directions', values: names.map((n) => results[n].heldOut) }],
@@ -99,8 +102,8 @@ const t = Array.from({ length: report.injury.steps ?? budget.steps }, (_, k) => 
 writeFigure(out, 'control-temporary-injury', lines({
   title: `Temporary injury: every weight zeroed on steps ${report.injury.from}–${report.injury.to - 1} of ${t.length}`, xLabel: 'step', yLabel: 'reward (mean over directions)',
   series: names.flatMap((n, k) => [
-    { label: `${SHORT[n]}, intact`, x: t, y: results[n].intact, color: ['#2563eb', '#dc2626'][k] },
-    { label: `${SHORT[n]}, injured`, x: t, y: results[n].temporary, color: ['#2563eb', '#dc2626'][k], dashed: true },
+    { label: `${SHORT[n]}, intact`, x: t, y: results[n].intact, color: COLORS[k] },
+    { label: `${SHORT[n]}, injured`, x: t, y: results[n].temporary, color: COLORS[k], dashed: true },
   ]),
 }));
 writeFigure(out, 'control-permanent-injury', lines({
