@@ -1,2 +1,2 @@
 // `@plasticity/rules/diagnostics`: switches for checking the kernels themselves, not for models.
-export { setSimdEnabled } from './fused/kernels.js';
+export { setSimdEnabled } from './fused/simd.js';

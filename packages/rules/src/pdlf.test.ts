@@ -191,3 +191,38 @@ describe('core/scp and core/pdp reject bad input and change nothing', () => {
     conn.dispose();
   });
 });
+
+describe('the PDLF kernel: SIMD module = plain JS loop, bit for bit', () => {
+  it('both forms, normalised or not, row lengths with and without a remainder of 4', async () => {
+    const { pdlfKernel } = await import('./pdlf.js');
+    const { setSimdEnabled, simdModule } = await import('./fused/simd.js');
+    const { PDLF_WASM_BASE64 } = await import('./fused/wasm-binary.js');
+    expect(simdModule(PDLF_WASM_BASE64), 'the SIMD module loads here').not.toBeNull();
+    for (const [nPre, nPost] of [[5, 8], [7, 11], [3, 2]] as const) {
+      for (const form of ['pdp', 'scp'] as const) {
+        for (const normalize of ['max-abs', 'none'] as const) {
+          const nnz = nPre * nPost;
+          const table = { nPre, nPost, nnz, dense: true, rowPtr: new Int32Array(0), rowIdx: new Int32Array(0), rowPos: new Int32Array(0), colPtr: new Int32Array(0), colIdx: new Int32Array(0), colPos: new Int32Array(0) };
+          const run = (simd: boolean) => {
+            setSimdEnabled(simd);
+            const rng = createRng(nPre * 100 + nPost);
+            const synapses = Object.fromEntries(PDLF_COEFFICIENTS.map((k) => [k, rng.normal(nnz, k === 'lr' ? 0.2 : 0, 1)]));
+            const k = pdlfKernel(table, form, { ...base, normalize, preTauMs: 1 }, synapses, 1);
+            const io = { n: 0, preActive: Int32Array.from({ length: nPre }, (_, i) => i), preCount: nPre, preValue: new Float32Array(nPre), postActive: new Int32Array(nPost), postCount: 0,
+              postValue: new Float32Array(nPost), input: new Float32Array(nPost), binary: false, modulator: 0, w: rng.normal(nnz, 0, 0.5) };
+            for (let s = 0; s < 30; s++) {
+              io.preValue = Float32Array.from(rng.uniform(nPre), (u) => (u < 0.3 ? -1 : u > 0.7 ? 1 : 0));
+              io.postValue = Float32Array.from(rng.uniform(nPost), (u) => (u < 0.3 ? -1 : u > 0.7 ? 1 : 0));
+              k.step(io);
+            }
+            return Array.from(io.w);
+          };
+          const simd = run(true), js = run(false);
+          setSimdEnabled(true);
+          expect(simd).toEqual(js);
+          expect(new Set(simd).size).toBeGreaterThan(nnz / 2);
+        }
+      }
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlasticityError, defineRule, describeValue, type PluginName, type Rng, type Rule, type RuleStepIO, type SynapseArrays, type SynapseContext, type SynapseStructure } from '@plasticity/core';
 import { defineFusedKernel, propagate, type FusedKernel, type StepIO, type SynapseTable } from '@plasticity/core/fused';
+import { simdInstance, simdModule } from './fused/simd.js';
+import { PDLF_WASM_BASE64 } from './fused/wasm-binary.js';
 import {
   Problems,
   asBatch,
@@ -176,6 +178,7 @@ export function pdlfKernel(t: SynapseTable, form: PdlfForm, p: PdlfParams, synap
   const hasA = on.has('A'), hasB = on.has('B'), hasC = on.has('C'), hasD = on.has('D');
   const normalize = p.normalize === 'max-abs';
   const full = hasA && hasB && hasC && hasD, pdpForm = form === 'pdp';
+  const simd = dense && full ? pdlfSimd(t, synapses) : null;
 
   /** Δw before lr for synapse k with activities xi, yj, in the tensor step's order of operations
    *  (starting from 0 changes nothing: 0 + v = v in float32). */
@@ -209,6 +212,10 @@ export function pdlfKernel(t: SynapseTable, form: PdlfForm, p: PdlfParams, synap
       const x = side(xBar, io.preValue, dx, dx1, p.preTauMs);
       const y = side(yBar, io.postValue, dy, dy1, p.postTauMs);
       const w = io.w;
+      if (simd) {
+        simd.run(w, x, y, pdpForm, normalize);
+        return;
+      }
       let m = 0;
       if (dense && full) {
         // the full rule on a dense table, written out (the general loop below calls upd per synapse)
@@ -249,10 +256,43 @@ export function pdlfKernel(t: SynapseTable, form: PdlfForm, p: PdlfParams, synap
       }
       if (normalize && m > 0) for (let k = 0; k < w.length; k++) w[k] = f(w[k]! / m);
     },
+    // the SIMD path holds copies of the coefficients: a run or step starts by taking them again
+    attach() { simd?.takeCoefficients(); },
     state: () => ({ arrays: { xBar: xBar.slice(), yBar: yBar.slice() }, data: {} }),
     setState(arrays) { xBar.set(arrays.xBar!); yBar.set(arrays.yBar!); },
     reset() { xBar.fill(0); yBar.fill(0); },
     traces: () => ({ xBar: Float64Array.from(xBar), yBar: Float64Array.from(yBar) }),
+  };
+}
+
+/**
+ * The full rule on a dense table in the SIMD module (assembly/pdlf.ts): float32 operations in the JS
+ * loop's order, so the same weights bit for bit. The weights are copied in and out around each step
+ * (a transform may change them between steps); the coefficients are copied when the kernel is built
+ * and at every attach (the start of a run or step), since they change only between calls.
+ */
+function pdlfSimd(t: SynapseTable, synapses: SynapseArrays) {
+  const module = simdModule(PDLF_WASM_BASE64);
+  if (!module) return null;
+  const { nPre, nPost, nnz } = t;
+  const inst = simdInstance(module, [nnz * 4, nnz * 4, nnz * 4, nnz * 4, nnz * 4, nnz * 4, nPre * 4, nPost * 4]);
+  if (!inst) return null;
+  const [oW, oLr, oA, oB, oC, oD, oX, oY] = inst.offsets as [number, number, number, number, number, number, number, number];
+  const view = (o: number, n: number) => new Float32Array(inst.buffer, o, n);
+  const W = view(oW, nnz), X = view(oX, nPre), Y = view(oY, nPost);
+  const coefficients = ([['lr', oLr], ['A', oA], ['B', oB], ['C', oC], ['D', oD]] as const).map(([k, o]) => [synapses[k]!, view(o, nnz)] as const);
+  const rows = inst.exports.pdlfRows as (...args: number[]) => number;
+  const scale = inst.exports.scale as (w: number, n: number, m: number) => void;
+  const takeCoefficients = () => { for (const [from, to] of coefficients) to.set(from); };
+  takeCoefficients();
+  return {
+    takeCoefficients,
+    run(w: Float32Array, x: Float32Array, y: Float32Array, pdp: boolean, normalize: boolean): void {
+      W.set(w); X.set(x); Y.set(y);
+      const m = rows(oW, oLr, oA, oB, oC, oD, oX, oY, nPre, nPost, pdp ? 0 : 1);
+      if (normalize && m > 0) scale(oW, nnz, m);
+      w.set(W);
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { ScaledTrace, propagate, setTraceState, traceState, trueTraces, type FusedKernel as RuleKernel, type SynapseTable } from '@plasticity/core/fused';
 import type { FusedPairStdp, FusedRuleSpec } from './spec.js';
+import { simdInstance, simdModule } from './simd.js';
 import { LAZY_WASM_BASE64 } from './wasm-binary.js';
 
 /**
@@ -422,52 +423,27 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
   };
 }
 
-let lazyModule: WebAssembly.Module | null | undefined;
-
-/** Tests turn the SIMD module off to exercise the plain JS loop. */
-export function setSimdEnabled(enabled: boolean): void {
-  simdEnabled = enabled;
-}
-let simdEnabled = true;
-
 /**
  * The dense lazy-STDP arrays in a WebAssembly memory of their own with the SIMD row kernel
- * (assembly/lazy.ts, under 1 KB, compiled synchronously once); null where WebAssembly SIMD is missing.
+ * (assembly/lazy.ts, under 1 KB); null where WebAssembly SIMD is missing.
  */
 function lazySimd(nPre: number, nPost: number) {
-  if (!simdEnabled || typeof WebAssembly === 'undefined') return null;
-  if (lazyModule === undefined) {
-    try {
-      const text = atob(LAZY_WASM_BASE64);
-      const bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-      lazyModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null; // null: no SIMD here
-    } catch {
-      lazyModule = null;
-    }
-  }
-  if (!lazyModule) return null;
-  try {
-    const nnz = nPre * nPost;
-    const pad = (x: number) => Math.ceil(x / 4) * 4;
-    const offsets: number[] = [];
-    let at = 0;
-    // wc f32, Cold f64, C f64, ltd f32, input f32, list i32, a f32 (16-byte aligned)
-    for (const bytes of [nnz * 4, nnz * 8, pad(nPost) * 8, pad(nPost) * 4, pad(nPost) * 4, pad(nPre) * 4, pad(nPre) * 4]) { offsets.push(at); at += Math.ceil(bytes / 16) * 16; }
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(at / 65536) + 1 });
-    const instance = new WebAssembly.Instance(lazyModule, { env: { memory } });
-    const lazyRows = instance.exports.lazyRows as (...args: number[]) => void;
-    const buf = memory.buffer;
-    const [oW, oCold, oC, oLtd, oIn, oList, oA] = offsets as [number, number, number, number, number, number, number];
-    return {
-      wc: new Float32Array(buf, oW, nnz), Cold: new Float64Array(buf, oCold, nnz), C: new Float64Array(buf, oC, nPost),
-      ltd: new Float32Array(buf, oLtd, nPost), input: new Float32Array(buf, oIn, nPost), list: new Int32Array(buf, oList, nPre),
-      a: new Float32Array(buf, oA, nPre),
-      rows: (count: number, wMin: number, wMax: number) => lazyRows(oW, oCold, oC, oLtd, oIn, oList, oA, count, nPost, wMin, wMax),
-    };
-  } catch {
-    return null; // e.g. no room for this network's memory: the plain JS loop runs instead
-  }
+  const module = simdModule(LAZY_WASM_BASE64);
+  if (!module) return null;
+  const nnz = nPre * nPost;
+  const pad = (x: number) => Math.ceil(x / 4) * 4;
+  // wc f32, Cold f64, C f64, ltd f32, input f32, list i32, a f32
+  const inst = simdInstance(module, [nnz * 4, nnz * 8, pad(nPost) * 8, pad(nPost) * 4, pad(nPost) * 4, pad(nPre) * 4, pad(nPre) * 4]);
+  if (!inst) return null; // e.g. no room for this network's memory: the plain JS loop runs instead
+  const lazyRows = inst.exports.lazyRows as (...args: number[]) => void;
+  const buf = inst.buffer;
+  const [oW, oCold, oC, oLtd, oIn, oList, oA] = inst.offsets as [number, number, number, number, number, number, number];
+  return {
+    wc: new Float32Array(buf, oW, nnz), Cold: new Float64Array(buf, oCold, nnz), C: new Float64Array(buf, oC, nPost),
+    ltd: new Float32Array(buf, oLtd, nPost), input: new Float32Array(buf, oIn, nPost), list: new Int32Array(buf, oList, nPre),
+    a: new Float32Array(buf, oA, nPre),
+    rows: (count: number, wMin: number, wMax: number) => lazyRows(oW, oCold, oC, oLtd, oIn, oList, oA, count, nPost, wMin, wMax),
+  };
 }
 
 /** The kernel of a (validated) fused spec over a synapse table. */
