@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createRegistry, createRng } from '@plasticity/core';
 import { PDLF_COEFFICIENTS, registerBuiltins } from '@plasticity/rules';
 import { Network } from '@plasticity/snn';
+import { SpikingPolicy, evaluateCopy } from '@plasticity/pdlf';
 import { BENCH_DIR, entry, interleave, now, printTable, runChild, skipped, writeResults } from './lib/harness.mjs';
 
 await tf.setBackend('cpu');
@@ -79,6 +80,36 @@ if (torchReason) {
   cases.push(entry(label, 'plasticity population (fused, cpu)', 'member_steps_per_s', +res.ours.median.toFixed(0), 'PyTorch batched (2 threads)',
     +res.torch.median.toFixed(0), { samples: samples('ours'), baselineSamples: samples('torch'), peakRssMiB: { ours: +peak.ours.toFixed(0), torch: +peak.torch.toFixed(0) } }));
 }
+// ------------------------------------------------------------------------------------------
+// What the population axis buys an evolution strategy: one copy-task evaluation of 64 genomes as one
+// population network (64 × 4 sequences as members, closed loop) against the same genomes evaluated one
+// network at a time. Both give every genome the same fitness (checked).
+{
+  const G = 64, task = { length: 8, latency: 8, stimulusSteps: 2, sequences: 4 };
+  const policy = new SpikingPolicy({ hidden: [32] });
+  const genomes = Array.from({ length: G }, (_, g) => createRng(500 + g).normal(policy.dim, 0, 0.5));
+  const evalLabel = `copy-task evaluation of ${G} genomes (Len 8, Lat 8, 4 sequences each, 3 -> 32 -> 1 PDLF policy)`;
+  log(`\n## ${evalLabel}`);
+  let together = null;
+  const er = await interleave({
+    population: async () => {
+      const t0 = now();
+      together = await evaluateCopy(policy, genomes, task, { seed: 1 });
+      return G / ((now() - t0) / 1000);
+    },
+    'one network per genome': async () => {
+      const t0 = now();
+      const alone = [];
+      for (const g of genomes) alone.push((await evaluateCopy(policy, [g], task, { seed: 1 })).fitness[0]);
+      const rate = G / ((now() - t0) / 1000);
+      if (together && alone.some((v, k) => v !== together.fitness[k])) throw new Error('a genome scores differently alone and in the population');
+      return rate;
+    },
+  }, { rounds: ROUNDS });
+  cases.push(entry(evalLabel, 'one population network (closed loop)', 'genomes_per_s', +er.population.median.toFixed(1), 'one network per genome',
+    +er['one network per genome'].median.toFixed(1), { samples: er.population.samples.map((x) => +x.toFixed(1)), baselineSamples: er['one network per genome'].samples.map((x) => +x.toFixed(1)) }));
+}
+
 printTable(cases);
 const file = writeResults('pdlf', cases, {
   notes: 'ratio = ours / PyTorch in member-steps per second (higher is better); medians over interleaved rounds after a warm-up round. Peak RSS: ours is the whole Node process (tfjs, every package), PyTorch the Python process.',
