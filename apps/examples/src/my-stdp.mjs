@@ -1,6 +1,7 @@
 // A user's own additive pair-STDP rule with a fused kernel, written only against the published API
 // (`@plasticity/core` and its `/fused` subpath). Plain JavaScript, so Node runs it as it is; the tests
-// (my-stdp.test.ts) and `pnpm bench engine` import this very file.
+// (my-stdp.test.ts) and `pnpm bench engine` import this very file; the playground's custom-rule page
+// starts its editor from its text (delete the `fused: kernel` line there to see the tensor path).
 //
 //   pre trace  x ← x·e^(−dt/τ+) + s_pre    post trace y ← y·e^(−dt/τ−) + s_post
 //   pre spike of i:  input[j] += w;  w[i, j] ← clip(w − A−·y[j])          (depression)

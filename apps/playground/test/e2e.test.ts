@@ -200,7 +200,7 @@ const PAGES: Record<string, { prepare?: (page: Page, backend: Backend) => Promis
     prepare: (page) => page.fill('input[name="seconds"]', '2'),
     async check(page) {
       expect(await page.textContent('[data-role="error"]')).toBe('');
-      expect(await page.textContent('tr[data-side="user/additive-stdp"] [data-engine]')).toBe('fused');
+      expect(await page.textContent('tr[data-side="acme/my-stdp"] [data-engine]')).toBe('fused');
       expect(await page.textContent('tr[data-side="core/stdp (built-in)"] [data-engine]')).toBe('fused');
       const changed = Number((await readout(page, 'changed')).split(' ')[0]);
       expect(changed, 'synapses changed by the user rule').toBeGreaterThan(500);
@@ -301,8 +301,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`playground in headless Chromium${HAVE_CHROMIUM 
     await page.fill('input[name="seconds"]', '0.5');
     await page.fill('input[name="nInputs"]', '100');
     await runToEnd(page);
-    expect(await page.textContent('tr[data-side="user/additive-stdp"] [data-engine]')).toBe('tensor');
-    expect(await page.textContent('tr[data-side="user/additive-stdp"]')).toContain("no fused kernel is registered for 'user/additive-stdp'");
+    expect(await page.textContent('tr[data-side="acme/my-stdp"] [data-engine]')).toBe('tensor');
+    expect(await page.textContent('tr[data-side="acme/my-stdp"]')).toContain("no fused kernel is registered for 'acme/my-stdp'");
     expect(await page.textContent('tr[data-side="core/stdp (built-in)"] [data-engine]')).toBe('fused');
     // the editor keeps its text in localStorage: leave the example for later tests
     await page.click('[data-action="restore"]');

@@ -3,7 +3,8 @@
 // inputs), with each network's engine report: fused, or the tensor path and why.
 import type { Rule } from '@plasticity/core';
 import type { Network, ProjectionEngine, SpikeMonitor } from '@plasticity/snn';
-import defaultRule from '../default-rule.js?raw';
+// the editor starts from the examples' own fused STDP rule (tested there against core/stdp)
+import defaultRule from '../../../examples/src/my-stdp.mjs?raw';
 import type { PageModule } from '../page.js';
 import { SMA_DEFAULTS, builtinRegistry, buildSma, rateIn } from '../models.js';
 import { histogramFigure } from '../plots.js';
