@@ -8,8 +8,9 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, initBackend } from '@plasticity/core';
+import { initBackend } from '@plasticity/core';
 import { SynapticPlasticityNetwork, sineRegime } from '@plasticity/spn';
+import { makeMlp } from './mlp.mjs';
 import { lineChart, writeFigure } from './plot.mjs';
 
 const arg = (name, fallback) => {
@@ -50,21 +51,7 @@ async function spn(seed, x, y, plasticity) {
 }
 
 async function mlp(seed, x, y) {
-  const rng = createRng(seed).stream('mlp');
-  const layer = (fanIn, fanOut) => {
-    const b = 1 / Math.sqrt(fanIn);
-    const u = (n) => rng.uniform(n).map((v) => (2 * v - 1) * b);
-    return [tf.variable(tf.tensor2d(u(fanIn * fanOut), [fanIn, fanOut])), tf.variable(tf.tensor1d(u(fanOut)))];
-  };
-  const vars = [...layer(1, HIDDEN), ...layer(HIDDEN, HIDDEN), ...layer(HIDDEN, HIDDEN), ...layer(HIDDEN, 1)];
-  const f = (xb) => {
-    let h = xb;
-    for (let l = 0; l < 4; l++) {
-      h = tf.add(tf.matMul(h, vars[2 * l]), vars[2 * l + 1]);
-      if (l < 3) h = tf.relu(h);
-    }
-    return h;
-  };
+  const { vars, forward: f } = makeMlp(seed, HIDDEN);
   const adam = tf.train.adam(LR, 0.9, 0.999, 1e-8);
   const n = x.shape[0];
   for (let e = 0; e < EPOCHS; e++) {
