@@ -144,7 +144,7 @@ function rootRows() {
   const sma = snn.find((c) => c.case.startsWith('SMA ') && c.baseline === 'brian2-cython');
   const sc = snn.find((c) => c.case.startsWith('scaled ') && c.metric === 'all_events_per_s');
   const rc = snn.find((c) => /recurrent/.test(c.case) && c.metric === 'realtime_factor' && c.baseline);
-  const e = (prefix, base) => engine.find((c) => c.case.startsWith(prefix) && c.baseline.includes(base));
+  const e = (prefix, user, base) => engine.find((c) => c.case.startsWith(prefix) && c.impl.startsWith(user) && c.baseline.includes(base));
   const pop = engine.find((c) => c.case.startsWith('population'));
   const r = (x) => (x >= 10 ? Math.round(x) : +x.toFixed(2));
   return [
@@ -155,8 +155,10 @@ function rootRows() {
     row(['10,000 × 100 all-to-all plastic network (10^6 synapses), 10 s', 'Brian2 cython', `${r(sc.ratio)}× the synaptic events/s`]),
     row(['100,000 LIF, recurrent CSR (10^7 synapses) with STDP and a 1 ms delay, 1 s', 'Brian2 cython, same synapses',
       `${r(rc.ratio)}× the real-time factor (ours ${sig(rc.value)}, Brian2 ${sig(rc.baselineValue)})`]),
-    row(["a user's own fused STDP rule (public API) in a `Network`", 'built-in `core/stdp`',
-      `SMA ${r(e('SMA', 'lazy').ratio)}× (its direct kernel ${r(e('SMA', 'direct').ratio)}×, bit-identical weights); 10^6 synapses ${r(e('scaled', 'direct').ratio)}× the direct kernel, ${r(e('scaled', 'lazy').ratio)}× the default lazy-potentiation SIMD kernel`]),
+    row(["a user's own fused STDP rule (public API) in a `Network`", 'built-in `core/stdp`, same arithmetic (bit-identical weights)',
+      `plain form (apps/examples/src/my-stdp.mjs) ${r(e('SMA', 'acme/my-stdp', 'direct').ratio)}× (SMA) and ${r(e('scaled', 'acme/my-stdp', 'direct').ratio)}× (10^6 synapses) the direct kernel; ` +
+      `on the public LazyPotentiation block (my-lazy-stdp.mjs) ${r(e('SMA', 'acme/my-lazy-stdp', 'lazy').ratio)}× and ${r(e('scaled', 'acme/my-lazy-stdp', 'lazy').ratio)}× the default lazy kernel ` +
+      `(the plain form: ${r(e('scaled', 'acme/my-stdp', 'lazy').ratio)}× of it at 10^6 synapses)`]),
     row(['64-member population network (64 → 128 → 2, per-synapse rule)', 'the 64 networks one after another',
       `${r(pop.ratio)}× the member-steps/s (no speed-up yet; see packages/snn)`]),
     ...packageRows(load, r),

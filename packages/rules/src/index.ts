@@ -23,3 +23,4 @@ export {
   type PdlfParams, type PdlfState, type PdlfForm,
 } from './pdlf.js';
 export { registerBuiltins, BUILTIN_RULES, BUILTIN_KERNELS } from './builtins.js';
+export { LazyPotentiation, type LazyPotentiationOptions } from './fused/lazy-potentiation.js';

@@ -1,7 +1,6 @@
 import { ScaledTrace, propagate, setTraceState, traceState, trueTraces, type FusedKernel as RuleKernel, type SynapseTable } from '@plasticity/core/fused';
 import type { FusedPairStdp, FusedRuleSpec } from './spec.js';
-import { simdInstance, simdModule } from './simd.js';
-import { LAZY_WASM_BASE64 } from './wasm-binary.js';
+import { LazyPotentiation } from './lazy-potentiation.js';
 
 /**
  * Typed-array kernels of the built-in rules: one per fused rule kind, over the engine's synapse
@@ -233,216 +232,50 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
 }
 
 /**
- * Additive pair STDP with lazy potentiation (binary events, additive weight dependence). Between
- * two spikes of pre i its trace is X_i·g^(n − base) with X_i fixed, so the potentiation a post spike of
- * j at step n owes synapse (i, j) is aPlus·X_i·g^(n − base): the kernel only adds g^(n − base) to a
- * per-post sum C_j, and synapse (i, j) collects aPlus·X_i·(C_j − Cold_ij) when row i is next touched
- * (a spike of i, before it propagates and is depressed) or at a full flush before the trace scale
- * moves. Clipping at wMax commutes with a sum of non-negative increments, so this is the same rule as
- * the direct kernel (up to float rounding); a post spike costs O(1) instead of O(nPre).
- * The kernel keeps its committed weights `wc` itself; `publish` writes wc + pending into the
- * connection's buffer at the end of every run call, so step() × T and run(T) stay bit-identical.
+ * Additive pair STDP with lazy potentiation (binary events, additive weight dependence): a post spike
+ * costs O(1) instead of O(nPre) (LazyPotentiation). The committed weights live in the block;
+ * `publish` writes them, with what is owed, into the connection's buffer at the end of every run call,
+ * so step() × T and run(T) stay bit-identical.
  */
 function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): RuleKernel {
   const xPre = new ScaledTrace(t.nPre, spec.traceMode, dtMs, spec.tauPlusMs, 1, 12);
   const xPost = new ScaledTrace(t.nPost, spec.traceMode, dtMs, spec.tauMinusMs);
-  const wMin = lo(spec.wMin), wMax = hi(spec.wMax);
-  const aPlus = spec.aPlus, aMinus = spec.aMinus;
-  const { dense, nPre, nPost, nnz } = t;
-  // float64 sums on a trace scale that spans at most e^12 (K below), so C_j − Cold_ij keeps ~10
-  // significant digits even for the smallest increment; Cold[k] is exactly the C[j] it last saw
-  const simd = dense && nPost >= 8 ? lazySimd(nPre, nPost) : null;
-  const C = simd ? simd.C : new Float64Array(nPost);
-  const Cold = simd ? simd.Cold : new Float64Array(nnz);
-  const wc = simd ? simd.wc : new Float32Array(nnz);
-  const XPre = xPre.X, XPost = xPost.X;
-  let pending = false; // any post spike since the last full flush
-
-  const clip = (v: number) => (v < wMin ? wMin : v > wMax ? wMax : v);
-  /** wc + pending potentiation of every synapse into `out` (out may be wc itself). */
-  const settle = (out: Float32Array): void => {
-    if (dense) {
-      for (let i = 0, k = 0; i < nPre; i++) {
-        const a = aPlus * XPre[i]!;
-        for (let j = 0; j < nPost; j++, k++) { const d = C[j]! - Cold[k]!; out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!; }
-      }
-    } else {
-      const { rowPtr, rowIdx, rowPos } = t;
-      for (let i = 0; i < nPre; i++) {
-        const a = aPlus * XPre[i]!;
-        for (let s = rowPtr[i]!; s < rowPtr[i + 1]!; s++) {
-          const k = rowPos[s]!;
-          const d = C[rowIdx[s]!]! - Cold[k]!;
-          out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!;
-        }
-      }
-    }
-  };
-  let dirtyAll = true;
-  const fullFlush = (): void => {
-    if (pending) settle(wc);
-    C.fill(0);
-    Cold.fill(0);
-    pending = false;
-    dirtyAll = true;
-  };
-  // What changed since the last publish: rows of spiking pre neurons and columns of spiking post
-  // neurons; publish rewrites only those, so step() costs what the direct kernel would.
-  const rowMark = new Uint8Array(nPre), rowList = new Int32Array(nPre);
-  const colMark = new Uint8Array(nPost), colList = new Int32Array(nPost);
-  let nRows = 0, nCols = 0;
-  const settleRow = (i: number, out: Float32Array): void => {
-    const a = aPlus * XPre[i]!;
-    if (dense) {
-      for (let j = 0, k = i * nPost; j < nPost; j++, k++) { const d = C[j]! - Cold[k]!; out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!; }
-    } else {
-      for (let s = t.rowPtr[i]!; s < t.rowPtr[i + 1]!; s++) {
-        const k = t.rowPos[s]!;
-        const d = C[t.rowIdx[s]!]! - Cold[k]!;
-        out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!;
-      }
-    }
-  };
-  const settleCol = (j: number, out: Float32Array): void => {
-    const cj = C[j]!;
-    if (dense) {
-      for (let i = 0, k = j; i < nPre; i++, k += nPost) { const a = aPlus * XPre[i]!, d = cj - Cold[k]!; out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!; }
-    } else {
-      for (let s = t.colPtr[j]!; s < t.colPtr[j + 1]!; s++) {
-        const k = t.colPos[s]!;
-        const a = aPlus * XPre[t.colIdx[s]!]!, d = cj - Cold[k]!;
-        out[k] = d !== 0 && a !== 0 ? clip(wc[k]! + a * d) : wc[k]!;
-      }
-    }
-  };
-  const markRows = (active: Int32Array, count: number): void => {
-    for (let c = 0; c < count; c++) { const i = active[c]!; if (!rowMark[i]) { rowMark[i] = 1; rowList[nRows++] = i; } }
-  };
-  const markCols = (active: Int32Array, count: number): void => {
-    for (let c = 0; c < count; c++) { const j = active[c]!; if (!colMark[j]) { colMark[j] = 1; colList[nCols++] = j; } }
-  };
-  const clearMarks = (): void => {
-    for (let c = 0; c < nRows; c++) rowMark[rowList[c]!] = 0;
-    for (let c = 0; c < nCols; c++) colMark[colList[c]!] = 0;
-    nRows = 0;
-    nCols = 0;
-    dirtyAll = false;
-  };
+  const lazy = new LazyPotentiation(t, xPre, { aPlus: spec.aPlus, wMin: spec.wMin, wMax: spec.wMax });
+  const { delta } = lazy;
+  const XPost = xPost.X;
   const traces: Record<string, ScaledTrace> = { xPre, xPost };
-
   return {
     traces: (n) => trueTraces(traces, n),
     step(io) {
-      const { n, preActive, preCount, postActive, postCount, input } = io;
+      const { n, preActive, preCount, postActive, postCount } = io;
       if (preCount === 0 && postCount === 0) return;
-      if (n - xPre.base >= xPre.K) fullFlush();
-      xPre.advance(n); xPost.advance(n);
-      if (!dirtyAll) { markRows(preActive, preCount); markCols(postActive, postCount); }
-      if (preCount > 0 && simd) {
-        // the same pre pathway in the SIMD module, four synapses at a time (float32 arithmetic)
-        const amp = aMinus * xPost.read(n);
-        const { ltd, list, a, input: scratch } = simd;
-        for (let j = 0; j < nPost; j++) ltd[j] = amp * XPost[j]!;
-        for (let c = 0; c < preCount; c++) { const i = preActive[c]!; list[c] = i; a[c] = aPlus * XPre[i]!; }
-        scratch.set(input);
-        simd.rows(preCount, wMin, wMax);
-        input.set(scratch);
-        xPre.spike(n, preActive, preCount, io.preValue);
-      } else if (preCount > 0) {
-        const amp = aMinus * xPost.read(n);
-        for (let c = 0; c < preCount; c++) {
-          const i = preActive[c]!;
-          const a = aPlus * XPre[i]!;
-          if (dense) {
-            for (let j = 0, k = i * nPost; j < nPost; j++, k++) {
-              // branch-free: with nothing owed, d = 0 and wk is unchanged
-              const cj = C[j]!;
-              const u = wc[k]! + a * (cj - Cold[k]!);
-              Cold[k] = cj;
-              const wk = Math.fround(u > wMax ? wMax : u);
-              input[j]! += wk;
-              const v = wk - amp * XPost[j]!;
-              wc[k] = v < wMin ? wMin : v > wMax ? wMax : v;
-            }
-          } else {
-            const { rowPtr, rowIdx, rowPos } = t;
-            for (let s = rowPtr[i]!, e = rowPtr[i + 1]!; s < e; s++) {
-              const k = rowPos[s]!, j = rowIdx[s]!;
-              const cj = C[j]!;
-              const u = wc[k]! + a * (cj - Cold[k]!);
-              Cold[k] = cj;
-              const wk = Math.fround(u > wMax ? wMax : u);
-              input[j]! += wk;
-              const v = wk - amp * XPost[j]!;
-              wc[k] = v < wMin ? wMin : v > wMax ? wMax : v;
-            }
-          }
-        }
+      lazy.advance(n);
+      xPost.advance(n);
+      if (preCount > 0) {
+        const amp = spec.aMinus * xPost.read(n);
+        for (let j = 0; j < delta.length; j++) delta[j] = -(amp * XPost[j]!);
+        lazy.preRows(preActive, preCount, io.input);
         xPre.spike(n, preActive, preCount, io.preValue);
       }
       if (postCount > 0) {
-        const g = xPre.read(n);
-        for (let c = 0; c < postCount; c++) C[postActive[c]!]! += g;
-        pending = true;
+        lazy.post(n, postActive, postCount);
         xPost.spike(n, postActive, postCount, io.postValue);
       }
     },
     state() {
-      const s = traceState(traces);
-      return { arrays: { ...s.arrays, C: Float64Array.from(C), Cold: Float64Array.from(Cold), wc: Float32Array.from(wc) }, data: { ...s.data, pending: pending ? 1 : 0 } };
+      const s = traceState(traces), l = lazy.state();
+      return { arrays: { ...s.arrays, ...l.arrays }, data: { ...s.data, ...l.data } };
     },
     setState(arrays, data) {
       setTraceState(traces, arrays, data);
-      C.set(arrays.C!); Cold.set(arrays.Cold!); wc.set(arrays.wc!);
-      pending = data.pending === 1;
-      dirtyAll = true;
+      lazy.setState(arrays, data);
     },
     reset() {
       for (const tr of Object.values(traces)) tr.reset();
-      C.fill(0); Cold.fill(0); pending = false;
-      dirtyAll = true;
+      lazy.reset();
     },
-    attach(w, changed) {
-      if (!changed) return;
-      dirtyAll = true;
-      wc.set(w);
-      for (let i = 0, k = 0; i < nPre && dense; i++) for (let j = 0; j < nPost; j++, k++) Cold[k] = C[j]!;
-      if (!dense) for (let s = 0; s < t.rowIdx.length; s++) Cold[t.rowPos[s]!] = C[t.rowIdx[s]!]!;
-    },
-    publish(w) {
-      const rowLen = nnz / Math.max(1, nPre), colLen = nnz / Math.max(1, nPost);
-      if (dirtyAll || nRows * rowLen + nCols * colLen >= nnz) {
-        if (pending) settle(w);
-        else w.set(wc);
-      } else {
-        for (let c = 0; c < nRows; c++) settleRow(rowList[c]!, w);
-        for (let c = 0; c < nCols; c++) settleCol(colList[c]!, w);
-      }
-      clearMarks();
-    },
-  };
-}
-
-/**
- * The dense lazy-STDP arrays in a WebAssembly memory of their own with the SIMD row kernel
- * (assembly/lazy.ts, under 1 KB); null where WebAssembly SIMD is missing.
- */
-function lazySimd(nPre: number, nPost: number) {
-  const module = simdModule(LAZY_WASM_BASE64);
-  if (!module) return null;
-  const nnz = nPre * nPost;
-  const pad = (x: number) => Math.ceil(x / 4) * 4;
-  // wc f32, Cold f64, C f64, ltd f32, input f32, list i32, a f32
-  const inst = simdInstance(module, [nnz * 4, nnz * 8, pad(nPost) * 8, pad(nPost) * 4, pad(nPost) * 4, pad(nPre) * 4, pad(nPre) * 4]);
-  if (!inst) return null; // e.g. no room for this network's memory: the plain JS loop runs instead
-  const lazyRows = inst.exports.lazyRows as (...args: number[]) => void;
-  const buf = inst.buffer;
-  const [oW, oCold, oC, oLtd, oIn, oList, oA] = inst.offsets as [number, number, number, number, number, number, number];
-  return {
-    wc: new Float32Array(buf, oW, nnz), Cold: new Float64Array(buf, oCold, nnz), C: new Float64Array(buf, oC, nPost),
-    ltd: new Float32Array(buf, oLtd, nPost), input: new Float32Array(buf, oIn, nPost), list: new Int32Array(buf, oList, nPre),
-    a: new Float32Array(buf, oA, nPre),
-    rows: (count: number, wMin: number, wMax: number) => lazyRows(oW, oCold, oC, oLtd, oIn, oList, oA, count, nPost, wMin, wMax),
+    attach: (w, changed) => lazy.attach(w, changed),
+    publish: (w) => lazy.publish(w),
   };
 }
 
