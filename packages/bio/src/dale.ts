@@ -131,23 +131,29 @@ export function synapseSigns(pre: Int32Array, signs: Float32Array): Float32Array
 }
 
 /**
- * The host kernel: w·s·relu-projected (or |w|·s when flipping) with the sign of weight k at
- * s[floor(k / stride)] (period 0), or s[k % period] (dense axis 'post'); the same numbers as the tensor
- * form (multiplying by ±1 is exact; relu keeps NaN).
+ * The host kernel: w·s·relu-projected (or |w|·s when flipping) with the sign of weight k at s[k]
+ * (per synapse: stride 1, period 0), s[floor(k / stride)] (dense, one sign per pre) or s[k % period]
+ * (dense, one sign per post); the same numbers as the tensor form (multiplying by ±1 is exact; relu
+ * keeps NaN and −0). One loop per layout, without a branch on the sign of w·s (random signs mispredict).
  */
 function daleHost(w: Float32Array, s: Float32Array, stride: number, period: number, flip: boolean, out: Float32Array): void {
   const n = w.length;
-  let k = 0;
-  const step = period > 0 ? period : stride;
-  for (let r = 0; k < n; r++) {
-    for (let j = 0; j < step && k < n; j++, k++) {
-      const sk = period > 0 ? s[j]! : s[r]!;
-      const v = w[k]!;
-      if (flip) out[k] = Math.abs(v) * sk;
-      else {
-        const y = v * sk;
-        out[k] = (y < 0 ? 0 : y) * sk;
-      }
+  if (period === 0 && stride === 1) {
+    for (let k = 0; k < n; k++) out[k] = flip ? Math.abs(w[k]!) * s[k]! : project(w[k]!, s[k]!);
+  } else if (period > 0) {
+    for (let k = 0; k < n; k += period) {
+      for (let j = 0; j < period; j++) out[k + j] = flip ? Math.abs(w[k + j]!) * s[j]! : project(w[k + j]!, s[j]!);
+    }
+  } else {
+    for (let r = 0, k = 0; k < n; r++) {
+      const sk = s[r]!;
+      for (const e = Math.min(n, k + stride); k < e; k++) out[k] = flip ? Math.abs(w[k]!) * sk : project(w[k]!, sk);
     }
   }
+}
+
+/** relu(v·s)·s: (y + |y|)/2 is relu(y) without a branch, exact for every y but −0 and −∞ (taken apart). */
+function project(v: number, sk: number): number {
+  const y = v * sk;
+  return v === 0 || y === -Infinity ? (y < 0 ? 0 : y) * sk : (y + Math.abs(y)) * 0.5 * sk;
 }

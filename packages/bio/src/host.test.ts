@@ -194,6 +194,9 @@ for (const backend of ['cpu', 'wasm'] as const) describe(`host kernels = tensor 
   it("bio/dale: projection and flip, axis 'pre' and 'post', dense and per-synapse signs: bit-identical", async () => {
     const wv = randn(n, 4, 0.3);
     wv[2] = NaN;
+    wv[3] = -Infinity;
+    wv[14] = Infinity;
+    wv[25] = 0;
     const w = tf.tensor2d(wv, [24, 10]);
     for (const axis of ['pre', 'post'] as const) {
       for (const initialized of [0, 1]) {

@@ -218,59 +218,91 @@ export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: 
   const nDraw = lognormal ? normalDraws(n) : n;
   const nThird = lognormal ? (p.compat ? 0 : n) : normalDraws(n);
   const raw = rawUint32(rng, n + nDraw + nThird);
-  const atDraw = n, atThird = n + nDraw;
-  const f32 = Math.fround;
   const w = out ?? new Float32Array(n);
-  let nan: Uint8Array | null = null;
-  let sum = 0, sumAbs = 0, maxAbs = 0;
-  for (let k = 0; k < n; k++) {
-    let v = weights[k]!;
-    if (v !== v) { (nan ??= new Uint8Array(n))[k] = 1; v = 0; }
-    if (p.limit > 0) v = v > p.limit ? p.limit : v < -p.limit ? -p.limit : v;
-    w[k] = v;
-    sum += v;
-    const a = Math.abs(v);
-    sumAbs += a;
-    if (a > maxAbs) maxAbs = a;
-  }
-  const limit = f32(p.limit);
+  // each pass is a function of its own: V8 then optimises each loop on its own feedback (one function
+  // holding every pass was deoptimised on every call, entering later passes with no type feedback)
+  const [sum, sumAbs, maxAbs, nanCount] = clampStats(weights, w, p.limit > 0 ? p.limit : Infinity) as unknown as [number, number, number, number];
+  const nan = nanCount > 0 ? weights : null;
   if (lognormal) {
-    const mw = sum / n;
-    const ma = sumAbs / n;
-    let vw = 0, va = 0;
-    for (let k = 0; k < n; k++) {
-      const v = w[k]!;
-      vw += (v - mw) * (v - mw);
-      va += (Math.abs(v) - ma) * (Math.abs(v) - ma);
-    }
+    const mw = sum / n, ma = sumAbs / n;
+    const [vw, va] = variances(w, mw, ma);
     const sdw = Math.sqrt(vw / n);
     const sw = sdw > 0 ? sdw : 1e-8;
     const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
-    const k0 = p.dre / sw;
-    for (let k = 0; k < n; k++) {
-      const v = w[k]!;
-      const u = f32((raw[k]! + 0.5) * TWO_POW_M32);
-      // replaced where u < exp(−y), y = dre·|w|/sw >= 0. Since e^y >= 1 + y + y²/2 + y³/6 =: P, u·P >= 1 + 1e-9
-      // proves u > exp(−y) (as Math.exp computes it, to 1e-15) without computing it: most kept weights
-      // are decided by this bound alone, with exactly the decision the exponential gives (exp(−0) = 1)
-      const y = k0 * Math.abs(v);
-      const replace = (nan !== null && nan[k] === 1) || (y === 0 ? u < 1 : u * (1 + y * (1 + y * (0.5 + y / 6))) < 1 + 1e-9 && u < Math.min(1, Math.exp(-y)));
-      if (replace) {
-        let mag = Math.exp(logMean + logSigma * f32(normalAt(raw, atDraw, k)));
-        if (p.limit > 0 && mag > limit) mag = limit;
-        if (p.compat) w[k] = mag;
-        else {
-          const sign = v > 0 ? 1 : v < 0 ? -1 : -1 + 2 * ((raw[atThird + k]! + 0.5) * TWO_POW_M32) > 0 ? 1 : -1;
-          w[k] = sign * mag;
-        }
-      }
-    }
+    redrawLognormal(w, nan, raw, p.dre / sw, logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat, n, n + nDraw);
   } else {
-    const sigma = f32(f32(maxAbs) / p.dre + 1e-13);
-    for (let k = 0; k < n; k++) {
-      const t = Math.abs(f32(normalAt(raw, atThird, k)) * sigma);
-      if (t > Math.abs(w[k]!) || (nan !== null && nan[k] === 1)) w[k] = f32(-1 + 2 * ((raw[atDraw + k]! + 0.5) * TWO_POW_M32)) * maxAbs;
-    }
+    redrawClassic(w, nan, raw, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, n, n + nDraw);
   }
   return w;
+}
+
+const stats = new Float64Array(4);
+
+/** w = clamp(weights, ±lim) with NaN → 0; returns [Σv, Σ|v|, max|v|, NaN count] (float64 sums). */
+function clampStats(weights: Float32Array, w: Float32Array, limit: number): Float64Array {
+  // the bound read back from a Float64Array, so that V8 keeps it, and the values merged with it,
+  // unboxed doubles (an integer bound such as 1 would otherwise make every clip a boxed merge)
+  stats[0] = limit;
+  const lim = stats[0]!, nLim = -lim;
+  let sum = 0, sumAbs = 0, maxAbs = 0, nan = 0;
+  for (let k = 0; k < weights.length; k++) {
+    let v = weights[k]!;
+    if (v !== v) { nan++; v = 0; }
+    v = v > lim ? lim : v < nLim ? nLim : v;
+    w[k] = v;
+    sum += v;
+    const a = Math.abs(v); // branch-free (random signs would mispredict a branch)
+    sumAbs += a;
+    if (a > maxAbs) maxAbs = a;
+  }
+  stats[0] = sum; stats[1] = sumAbs; stats[2] = maxAbs; stats[3] = nan;
+  return stats;
+}
+
+/** [Σ(v − mw)², Σ(|v| − ma)²] over w (float64). */
+function variances(w: Float32Array, mw: number, ma: number): [number, number] {
+  let vw = 0, va = 0;
+  for (let k = 0; k < w.length; k++) {
+    const v = w[k]!;
+    const dv = v - mw, da = Math.abs(v) - ma;
+    vw += dv * dv;
+    va += da * da;
+  }
+  return [vw, va];
+}
+
+/**
+ * The lognormal re-draw of the clamped weights w (nan: the original weights where some were NaN, always
+ * replaced): u = raw[k] against exp(−k0·|w_k|); the magnitude from the normal pair at atDraw, the sign
+ * kept (compat: positive; a zero takes the sign draw at atThird).
+ */
+function redrawLognormal(w: Float32Array, nan: Float32Array | null, raw: Uint32Array, k0: number, logMean: number, logSigma: number,
+  limit: number, compat: boolean, atDraw: number, atThird: number): void {
+  const f32 = Math.fround;
+  for (let k = 0; k < w.length; k++) {
+    const v = w[k]!;
+    const u = f32((raw[k]! + 0.5) * TWO_POW_M32);
+    const y = k0 * Math.abs(v);
+    const isNan = nan !== null && nan[k] !== nan[k];
+    // replaced where u < exp(−y), y >= 0. Since e^y >= 1 + y + y²/2 + y³/6 =: P, u·P >= 1 + 1e-9 proves
+    // u > exp(−y) (as Math.exp computes it, to 1e-15) without computing it: most kept weights are decided
+    // by this bound alone, with exactly the decision the exponential gives (exp(−0) = 1)
+    if (!isNan && (u * (1 + y * (1 + y * (0.5 + y / 6))) >= 1 + 1e-9 || !(y === 0 ? u < 1 : u < Math.min(1, Math.exp(-y))))) continue;
+    let mag = Math.exp(logMean + logSigma * f32(normalAt(raw, atDraw, k)));
+    if (mag > limit) mag = limit;
+    if (compat) w[k] = mag;
+    else {
+      const sign = v > 0 ? 1 : v < 0 ? -1 : -1 + 2 * ((raw[atThird + k]! + 0.5) * TWO_POW_M32) > 0 ? 1 : -1;
+      w[k] = sign * mag;
+    }
+  }
+}
+
+/** The classic re-draw: replaced where |z_k·sigma| > |w_k| (z from atThird) or NaN, by U(−1, 1)·maxAbs (from atDraw). */
+function redrawClassic(w: Float32Array, nan: Float32Array | null, raw: Uint32Array, sigma: number, maxAbs: number, atDraw: number, atThird: number): void {
+  const f32 = Math.fround;
+  for (let k = 0; k < w.length; k++) {
+    const t = Math.abs(f32(normalAt(raw, atThird, k)) * sigma);
+    if (t > Math.abs(w[k]!) || (nan !== null && nan[k] !== nan[k])) w[k] = f32(-1 + 2 * ((raw[atDraw + k]! + 0.5) * TWO_POW_M32)) * maxAbs;
+  }
 }
