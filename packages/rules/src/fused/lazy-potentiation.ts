@@ -1,3 +1,4 @@
+import { PlasticityError } from '@plasticity/core';
 import type { FusedKernelState, ScaledTrace, SynapseTable } from '@plasticity/core/fused';
 import { simdInstance, simdModule } from './simd.js';
 import { LAZY_WASM_BASE64 } from './wasm-binary.js';
@@ -49,15 +50,21 @@ export class LazyPotentiation {
   private nRows = 0;
   private nCols = 0;
 
+  /** Throws E_PARAM when aPlus < 0, wMin > wMax, or the pre trace's scale may grow past e^12. */
   constructor(table: SynapseTable, xPre: ScaledTrace, options: LazyPotentiationOptions) {
+    const problems: string[] = [];
+    if (!(options.aPlus >= 0 && options.aPlus < Infinity)) problems.push(`aPlus must be finite and >= 0 (clipping commutes only with non-negative increments), got ${options.aPlus}`);
+    if (!((options.wMin ?? -Infinity) <= (options.wMax ?? Infinity))) problems.push(`wMin must be <= wMax, got ${options.wMin} > ${options.wMax}`);
+    // C_j − Cold_ij is a difference of float64 sums on the trace's scale: bounded by e^12, ~10 digits remain
+    if (xPre.K * -Math.log(xPre.g) > 12 + 1e-9) problems.push(`the pre trace's scale may grow to e^${(xPre.K * -Math.log(xPre.g)).toFixed(1)}; make it with range 12: new ScaledTrace(n, mode, dtMs, tauMs, 1, 12)`);
+    if (problems.length > 0) throw new PlasticityError('E_PARAM', `LazyPotentiation: ${problems.join('; ')}`);
     this.t = table;
     this.xPre = xPre;
     this.aPlus = options.aPlus;
     this.wMin = options.wMin ?? -Infinity;
     this.wMax = options.wMax ?? Infinity;
     const { dense, nPre, nPost, nnz } = table;
-    // float64 sums on a trace scale that spans at most e^12 (the trace's range), so C_j − Cold_ij keeps
-    // ~10 significant digits even for the smallest increment; Cold[k] is exactly the C[j] it last saw
+    // Cold[k] is exactly the C[j] it last saw
     this.simd = dense && nPost >= 8 ? lazySimd(nPre, nPost) : null;
     this.C = this.simd ? this.simd.C : new Float64Array(nPost);
     this.Cold = this.simd ? this.simd.Cold : new Float64Array(nnz);
