@@ -146,6 +146,39 @@ console.log(JSON.stringify({ plugins: registry.list().map((p) => p.name), params
     expect(report.plugins).toEqual(expect.arrayContaining(['core/stdp', 'core/pdp', 'bio/dale']));
   });
 
+  it("run the user rules of apps/examples (my-stdp.mjs, my-lazy-stdp.mjs) fused, the lazy one equal to core/stdp's default kernel", () => {
+    const project = allProject();
+    for (const f of ['my-stdp.mjs', 'my-lazy-stdp.mjs']) writeFileSync(path.join(project, f), readFileSync(new URL(f, import.meta.url), 'utf8'));
+    writeFileSync(path.join(project, 'user-rules.mjs'), `
+import { createRegistry, initBackend } from '@plasticity/core';
+import { registerBuiltins } from '@plasticity/rules';
+import { Network, lif } from '@plasticity/snn';
+import { DenseConnection } from '@plasticity/sparse';
+import { myStdp } from './my-stdp.mjs';
+import { myLazyStdp } from './my-lazy-stdp.mjs';
+await initBackend('cpu', { log: () => {} });
+const registry = createRegistry();
+registerBuiltins(registry);
+registry.register(myStdp);
+registry.register(myLazyStdp);
+async function run(rule) {
+  const net = new Network({ dtMs: 0.5, seed: 11, registry, fallback: 'error' });
+  net.addPoisson('in', { n: 60, rateHz: 40 });
+  net.addPopulation('out', { n: 12, neuron: lif, params: { tauMMs: 10 } });
+  const c = DenseConnection.random({ nPre: 60, nPost: 12, p: 1, seed: 2, init: { dist: 'uniform', low: 1, high: 5 } });
+  net.connect('in', 'out', { connection: c, rule, ruleParams: { aPlus: 0.2, aMinus: 0.25, wMin: 0, wMax: 8 } });
+  await net.run(300);
+  return { w: Array.from(await c.getWeights()), engine: net.engineReport()[0].engine };
+}
+const lazy = await run('acme/my-lazy-stdp'), builtin = await run('core/stdp'), plain = await run('acme/my-stdp');
+console.log(JSON.stringify({ engines: [lazy.engine, plain.engine], same: lazy.w.every((v, k) => v === builtin.w[k]), moved: lazy.w.filter((v, k) => v !== plain.w[k]).length }));
+`);
+    const r = JSON.parse(execFileSync(process.execPath, ['user-rules.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').pop()!);
+    expect(r.engines).toEqual(['fused', 'fused']);
+    expect(r.same).toBe(true);
+    expect(r.moved).toBeGreaterThan(0); // the lazy and direct kernels round differently: the comparison can tell them apart
+  });
+
   /** The README's `npm i $PLASTICITY/tarballs/…` command (continuation lines joined) as install arguments. */
   function readmeInstall(readme: string, lib: string): string[] {
     const m = /npm i (\$PLASTICITY(?:[^\n\\]|\\\n)*)/.exec(readme);
