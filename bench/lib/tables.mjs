@@ -160,7 +160,7 @@ function rootRows() {
       `on the public LazyPotentiation block (my-lazy-stdp.mjs) ${r(e('SMA', 'acme/my-lazy-stdp', 'lazy').ratio)}× and ${r(e('scaled', 'acme/my-lazy-stdp', 'lazy').ratio)}× the default lazy kernel ` +
       `(the plain form: ${r(e('scaled', 'acme/my-stdp', 'lazy').ratio)}× of it at 10^6 synapses)`]),
     row(['64-member population network (64 → 128 → 2, per-synapse rule)', 'the 64 networks one after another',
-      `${r(pop.ratio)}× the member-steps/s (no speed-up yet; see packages/snn)`]),
+      `${r(pop.ratio)}× the member-steps/s (the rule's arithmetic dominates, so a population saves little on a CPU; see packages/snn)`]),
     ...packageRows(load, r),
   ].join('\n');
 }
