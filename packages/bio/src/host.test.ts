@@ -1,5 +1,5 @@
 import { createRng, resolveParams, type Params, type PluginState, type Transform } from '@plasticity/core';
-import { useBackend } from '@plasticity/testing';
+import { expectPlasticityError, useBackend } from '@plasticity/testing';
 import { CSRConnection } from '@plasticity/sparse';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { crystallize } from './crystallize.js';
 import { dale, DALE_SIGN } from './dale.js';
 import { cosSinUnit, normalArray, normalAt, rawUint32, rngFields, rngFrom, uniformArray, unit } from './draws.js';
 import { fuzzyLr } from './fuzzy-lr.js';
-import { setHostKernels } from './host.js';
+import { setHostKernels, useHost } from './host.js';
 import { rejuvenate } from './rejuvenate.js';
 import { synapticScaling } from './synaptic-scaling.js';
 import { BioTrainer } from './trainer.js';
@@ -51,8 +51,9 @@ function expectAllClose(a: ArrayLike<number>, b: ArrayLike<number>, rel = 2e-6, 
 /** apply() of a transform with host kernels on and off, from the same state; returns both outputs. */
 async function both<P extends Params>(t: Transform<P, any>, input: Record<string, unknown>, state: () => PluginState, params: Partial<P> = {}) {
   const p = resolveParams(t, params as P);
-  const run = async (mode: 'on' | 'off') => {
+  const run = async (mode: 'auto' | 'off') => {
     setHostKernels(mode);
+    expect(useHost()).toBe(mode === 'auto'); // the comparison is host kernel against tensor form
     const s = state();
     const out = t.apply(input as never, s as never, p);
     const res = {
@@ -65,12 +66,21 @@ async function both<P extends Params>(t: Transform<P, any>, input: Record<string
     for (const v of Object.values(s)) if (v instanceof tf.Tensor) v.dispose();
     return res;
   };
-  const host = await run('on');
+  const host = await run('auto');
   const ref = await run('off');
   return { host, ref };
 }
 
 const randn = (n: number, seed: number, std = 0.05) => createRng(seed).normal(n, 0, std);
+
+describe('host kernel mode', () => {
+  it("accepts 'auto' and 'off' only, with E_PARAM and no change otherwise", () => {
+    expect(setHostKernels('off')).toBe('auto');
+    expectPlasticityError(() => setHostKernels('on' as never), 'E_PARAM', /'auto' or 'off'/);
+    expect(useHost()).toBe(false);
+    expect(setHostKernels('auto')).toBe('off');
+  });
+});
 
 describe('bulk draws', () => {
   it('rawUint32 gives the outputs of nextUint32 in order and leaves the stream where they would', () => {
@@ -217,8 +227,9 @@ for (const backend of ['cpu', 'wasm'] as const) describe(`host kernels = tensor 
 
 describe('host kernels in the trainer', () => {
   it('BioTrainer with every transform: host kernels and tensor form train to the same weights (a dense W and a CSR connection), on cpu and wasm', async () => {
-    const run = async (mode: 'on' | 'off') => {
+    const run = async (mode: 'auto' | 'off') => {
       setHostKernels(mode);
+      expect(useHost()).toBe(mode === 'auto');
       const w = tf.variable(tf.tensor2d(randn(400, 12, 0.1), [20, 20]));
       const x = tf.tensor2d(randn(160, 13, 1), [8, 20]);
       const conn = CSRConnection.random({ nPre: 20, nPost: 15, p: 0.3, seed: 4, init: { dist: 'normal', mean: 0, std: 0.2 } });
@@ -238,7 +249,7 @@ describe('host kernels in the trainer', () => {
     for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
       try {
-        const host = await run('on');
+        const host = await run('auto');
         const ref = await run('off');
         expect(host.map(Math.sign)).toEqual(ref.map(Math.sign));
         expectAllClose(host, ref, 1e-4, 1e-7);

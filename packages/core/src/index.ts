@@ -7,6 +7,7 @@ export { TRACE_MODES, traceDecay, traceJump, checkTrace, updateTrace, updateTrac
 export { toConfig, fromConfig, resolveParams, type PluginConfig, type ResolvedConfig } from './config.js';
 export { createRng, toRng, Rng, logGamma, type RngState, type Size } from './rng.js';
 export { randomTensor, type Distribution } from './random-tensor.js';
+export { hostValues, type HostValues } from './host-memory.js';
 export { initBackend, requireBackend, ensureGradients, isNode, BACKENDS, type BackendName, type InitBackendOptions } from './backend.js';
 export {
   saveCheckpoint, loadCheckpoint, crc32, CHECKPOINT_VERSION,

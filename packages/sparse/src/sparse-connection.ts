@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  PlasticityError, check, describeValue, requireBackend,
+  PlasticityError, check, describeValue, hostValues, requireBackend,
   type Bounds, type SynapseContext, type SynapseMap, type ValueVector,
 } from '@plasticity/core';
 import {
@@ -147,13 +147,7 @@ export abstract class SparseConnection implements Connection {
    */
   protected rowIndicesFromBackend(copy = true): Int32Array | undefined {
     const t = this.rowTensors?.idx;
-    if (!t) return undefined;
-    const info = (tf.engine() as unknown as { state: { tensorInfo: WeakMap<object, { backend: unknown }> } }).state.tensorInfo.get(t.dataId);
-    const backend = info?.backend as {
-      data?: { get(id: object): { values?: unknown } | undefined };
-      typedArrayFromHeap?(t: tf.Tensor): Int32Array;
-    } | undefined;
-    const view = backend?.typedArrayFromHeap ? backend.typedArrayFromHeap(t) : backend?.data?.get(t.dataId)?.values;
+    const view = t ? hostValues(t) : undefined;
     if (!(view instanceof Int32Array)) return undefined;
     return copy ? view.slice() : view;
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PlasticityError } from '@plasticity/core';
+import { PlasticityError, hostValues } from '@plasticity/core';
 
 /** Backends whose tensors live in this process's memory (a synchronous read is a copy, never a device wait). */
 export const IN_MEMORY_BACKENDS: readonly string[] = ['cpu', 'wasm'];
@@ -9,13 +9,12 @@ export function inMemoryBackend(): boolean {
 }
 
 /**
- * A tensor's values, read synchronously — for the host step path only, which runs only on the cpu and wasm
- * backends: there the values are in memory (cpu: the backend's own array, not to be written; wasm: a copy of
- * its heap), so this neither blocks on a device nor leaves the hot path asynchronous work to wait for.
+ * A tensor's values for the host step path, which runs only on the cpu and wasm backends: read where they
+ * keep them (core's hostValues — cpu: the backend's own array, not to be written; wasm: a copy of its heap),
+ * with no dataSync, so nothing waits on a device.
  */
 export function readInMemory(t: tf.Tensor): Float32Array {
-  if (!inMemoryBackend()) throw new PlasticityError('E_PARAM', `the host step path runs on the cpu and wasm backends only (backend: ${tf.getBackend()})`);
-  // eslint-disable-next-line no-restricted-properties -- in-memory backends only (checked above): no device readback
-  const values = t.dataSync();
-  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  const values = hostValues(t, 'stable');
+  if (!values) throw new PlasticityError('E_PARAM', `the host step path runs on the cpu and wasm backends only (backend: ${tf.getBackend()})`);
+  return values instanceof Float32Array ? values : Float32Array.from(values);
 }

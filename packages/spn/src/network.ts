@@ -423,7 +423,7 @@ export class SynapticPlasticityNetwork {
     return this.config;
   }
 
-  /** An operand's values as float32 host data (tensors read with `dataSync`; not to be written). */
+  /** An operand's values as float32 host data (tensors read in host memory with readInMemory; not to be written). */
   private static hostData(operand: HostOperand): Float32Array {
     return operand.data ?? readInMemory(operand.tensor!);
   }
