@@ -22,6 +22,7 @@ import { SynapticPlasticityNeuron } from './layers/synaptic-plasticity-neuron.js
 import { linearInit, variableFrom } from './linear-init.js';
 import { loadNetwork, saveNetwork } from './checkpoint.js';
 import { inMemoryBackend, readInMemory } from './host-read.js';
+import { gemmInWasm } from './wasm/kernels.js';
 import { hostAdam, hostBackward, hostForward, type HostDims, type HostForward } from './host-step.js';
 import { dataTensor, evaluateNetwork, fitNetwork, predictRows, type FitOptions, type History, type PredictOptions } from './training.js';
 
@@ -48,15 +49,17 @@ export interface TrainStepResult {
 
 /**
  * Which implementation runs faithful-mode steps (`step`, `trainStep`, and so `fit`, `predict`, `evaluate`):
- * `'host'` — plain JS over Float32Array (host-step.ts), `'tfjs'` — tfjs ops and gradients (the reference),
- * `'auto'` (default) — host on the cpu backend, and on the wasm backend while a step is small (at most
- * `HOST_PATH_MAX_MACS` multiply-adds per forward pass), else tfjs. Both give the same numbers within
+ * `'host'` — typed arrays, the matrix products in WebAssembly SIMD on several threads (host-step.ts),
+ * `'tfjs'` — tfjs ops and gradients (the reference), `'auto'` (default) — host on the cpu and wasm
+ * backends; where WebAssembly SIMD is missing (plain JS products) host on cpu and on wasm only while a step
+ * is small (at most `HOST_PATH_MAX_MACS` multiply-adds per forward pass). Both give the same numbers within
  * float32 rounding. The host path runs on the cpu and wasm backends only, where a synchronous read of a
  * tensor is a memory copy, not a device readback; on any other backend every path is tfjs.
  */
 export type StepPath = 'auto' | 'host' | 'tfjs';
 
-/** Largest forward pass (batch · hidden · (input + 3·hidden + output) multiply-adds) 'auto' runs on the host with wasm. */
+/** Largest forward pass (batch · hidden · (input + 3·hidden + output) multiply-adds) 'auto' runs on the host
+ *  on the wasm backend where WebAssembly SIMD is missing (the host path's products are plain JS then). */
 export const HOST_PATH_MAX_MACS = 1 << 19;
 
 type HostOperand = ReturnType<typeof hostInput>;
@@ -414,7 +417,7 @@ export class SynapticPlasticityNetwork {
   /** Whether a faithful call with `batch` rows runs on the host (see `StepPath`). */
   private useHostPath(batch: number): boolean {
     if (this.stepPath === 'tfjs' || !inMemoryBackend()) return false;
-    if (this.stepPath === 'host' || tf.getBackend() === 'cpu') return true;
+    if (this.stepPath === 'host' || tf.getBackend() === 'cpu' || gemmInWasm()) return true;
     const c = this.config;
     return batch * c.hiddenDim * (c.inputDim + 3 * c.hiddenDim + c.outputDim) <= HOST_PATH_MAX_MACS;
   }

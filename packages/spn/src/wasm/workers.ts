@@ -1,0 +1,132 @@
+import { PlasticityError } from '@plasticity/core';
+
+// Node worker threads that share the matrix-product module's memory. A product is posted through a
+// control block at the start of that memory (Int32 slots below): the calling thread writes the operands'
+// addresses, bumps SEQ and wakes the workers. Then every participating thread, the caller included, claims
+// chunks of CHUNK 8-column panels of B from the NEXT counter, packs and multiplies them, until none are
+// left (so a thread that started late or runs slower takes fewer); each worker then adds one to DONE and
+// wakes the caller. No message passing, so the step stays synchronous.
+
+const SEQ = 0;
+const DONE = 1;
+const THREADS = 2;
+const FAILED = 3;
+const STOP = 4;
+const NEXT = 5;
+const ARGS = 8; // 15 slots: runShare's arguments
+const PANELS = 23;
+const READY = 24; // one flag per worker
+/** Panels per claim: 64 columns (for K = 1024, 256 KB of packed B). */
+const CHUNK = 8;
+/** A product that has not finished after this long means a worker is gone. */
+const TIMEOUT_MS = 60_000;
+
+/** The worker's source (CommonJS, run with `eval`): the same module on the same memory, waiting on SEQ. */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, index } = workerData;
+const { pack, gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctl = new Int32Array(memory.buffer, 0, 64);
+Atomics.store(ctl, ${READY} + index, 1);
+let seen = Atomics.load(ctl, ${SEQ});
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  if (Atomics.load(ctl, ${STOP}) !== 0) break;
+  const seq = Atomics.load(ctl, ${SEQ});
+  if (seq === seen) continue;
+  seen = seq;
+  if (index + 1 >= Atomics.load(ctl, ${THREADS})) continue;
+  // claimChunks and runShare below, written out: this source must not depend on names a bundler may change
+  const panels = ctl[${PANELS}];
+  const [a, ars, acs, b, brs, bcs, N, K, packed, c, ldc, M, bias, mask, relu] = ctl.subarray(${ARGS}, ${ARGS} + 15);
+  try {
+    for (let p0 = Atomics.add(ctl, ${NEXT}, ${CHUNK}); p0 < panels; p0 = Atomics.add(ctl, ${NEXT}, ${CHUNK})) {
+      const p1 = Math.min(p0 + ${CHUNK}, panels);
+      pack(b, brs, bcs, N, K, packed, p0, p1);
+      gemm(a, ars, acs, packed, c, ldc, M, K, p0, p1, bias, mask, relu);
+    }
+  } catch {
+    Atomics.store(ctl, ${FAILED}, 1);
+  }
+  Atomics.add(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+export interface GemmWorkers {
+  /** How many workers there are. */
+  readonly size: number;
+  /** How many of the first workers are running (they join products in index order). */
+  ready(): number;
+  /** One product on `threads` threads (this one and threads − 1 workers): pack B and multiply, by chunks of panels. */
+  run(threads: number, panels: number, args: readonly number[]): void;
+  stop(): void;
+}
+
+export interface KernelExports {
+  pack(b: number, brs: number, bcs: number, N: number, K: number, out: number, p0: number, p1: number): void;
+  gemm(a: number, ars: number, acs: number, bp: number, c: number, ldc: number, M: number, K: number, p0: number, p1: number, bias: number, mask: number, relu: number): void;
+}
+
+/**
+ * One thread's share of a product: pack panels [p0, p1) of B and multiply them. `args`: a, ars, acs, b,
+ * brs, bcs, N, K, packed, c, ldc, M, bias, mask, relu (addresses in the module's memory; 0: none).
+ * The workers' source repeats it.
+ */
+export function runShare(k: KernelExports, args: readonly number[], p0: number, p1: number): void {
+  const [a, ars, acs, b, brs, bcs, N, K, packed, c, ldc, M, bias, mask, relu] = args as number[];
+  k.pack(b!, brs!, bcs!, N!, K!, packed!, p0, p1);
+  k.gemm(a!, ars!, acs!, packed!, c!, ldc!, M!, K!, p0, p1, bias!, mask!, relu!);
+}
+
+/** Starts `count` worker threads (−1: one less than the cores available, at most 3) on `memory` beside `own`,
+ *  this thread's instance of `module` (Node only; rejects where worker threads are missing). */
+export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, own: KernelExports, wanted: number): Promise<GemmWorkers> {
+  // computed specifiers, so that bundlers for the browser leave them alone (this runs in Node only)
+  const node = (name: string) => ['node', name].join(':');
+  const { Worker } = (await import(/* @vite-ignore */ node('worker_threads'))) as typeof import('node:worker_threads');
+  const os = (await import(/* @vite-ignore */ node('os'))) as typeof import('node:os');
+  const count = wanted >= 0 ? wanted : Math.min(3, os.availableParallelism() - 1);
+  if (count < 1) throw new PlasticityError('E_BACKEND', 'gemm: one core available, no worker threads');
+  const ctl = new Int32Array(memory.buffer, 0, 64);
+  Atomics.store(ctl, STOP, 0);
+  const threads = Array.from({ length: count }, (_, index) => {
+    Atomics.store(ctl, READY + index, 0);
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index } });
+    worker.unref(); // idle workers never keep the process alive
+    worker.on('error', () => Atomics.store(ctl, READY + index, 0));
+    worker.on('exit', () => Atomics.store(ctl, READY + index, 0));
+    return worker;
+  });
+  return {
+    size: count,
+    ready() {
+      let n = 0;
+      while (n < count && Atomics.load(ctl, READY + n) === 1) n++;
+      return n;
+    },
+    run(participants, panels, args) {
+      ctl.set(args, ARGS);
+      ctl[PANELS] = panels;
+      Atomics.store(ctl, THREADS, participants);
+      Atomics.store(ctl, DONE, 0);
+      Atomics.store(ctl, FAILED, 0);
+      Atomics.store(ctl, NEXT, 0);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+      for (let p0 = Atomics.add(ctl, NEXT, CHUNK); p0 < panels; p0 = Atomics.add(ctl, NEXT, CHUNK)) runShare(own, args, p0, Math.min(p0 + CHUNK, panels));
+      const start = Date.now();
+      for (let done = Atomics.load(ctl, DONE); done < participants - 1; done = Atomics.load(ctl, DONE)) {
+        Atomics.wait(ctl, DONE, done, 100);
+        if (Date.now() - start > TIMEOUT_MS) throw new PlasticityError('E_BACKEND', `gemm: a worker thread did not finish its share in ${TIMEOUT_MS / 1000} s`);
+      }
+      if (Atomics.load(ctl, FAILED) !== 0) throw new PlasticityError('E_BACKEND', 'gemm: a worker thread failed');
+    },
+    stop() {
+      Atomics.store(ctl, STOP, 1);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+      for (const w of threads) void w.terminate();
+    },
+  };
+}
