@@ -163,3 +163,77 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, b1: f32, b1
     store<f32>(v + at, vi);
   }
 }
+
+/**
+ * The attention layer's elementwise step over n values: t = tanh(|p − z|), q = z·t, in float32. tanh
+ * (tanhAbs) is within a few float32 ulps of the exact value, where the JS form rounds Math.tanh.
+ */
+export function attention(p: usize, z: usize, t: usize, q: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const zi = v128.load(z + at);
+    const ti = tanhAbs(f32x4.abs(f32x4.sub(v128.load(p + at), zi)));
+    v128.store(t + at, ti);
+    v128.store(q + at, f32x4.mul(zi, ti));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const zi = load<f32>(z + at);
+    const ti = f32x4.extract_lane(tanhAbs(f32x4.splat(abs<f32>(load<f32>(p + at) - zi))), 0);
+    store<f32>(t + at, ti);
+    store<f32>(q + at, zi * ti);
+  }
+}
+
+/**
+ * The gradient through the attention layer and the memory layer's ReLU: dz = dq·t + dq·z·(1 − t²)·s where
+ * z > 0, else 0, with s = −1 where p − z > 0, else 1 (tfjs's gradient of |·|).
+ */
+export function attentionGrad(dq: usize, z: usize, t: usize, p: usize, dz: usize, n: i32): void {
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const g = v128.load(dq + at), zi = v128.load(z + at), ti = v128.load(t + at);
+    // s·x as x with its sign flipped where p − z > 0
+    const flip = v128.and(f32x4.gt(f32x4.sub(v128.load(p + at), zi), zero), f32x4.splat(-0.0));
+    const chain = v128.xor(f32x4.mul(f32x4.mul(g, zi), f32x4.sub(one, f32x4.mul(ti, ti))), flip);
+    v128.store(dz + at, v128.and(f32x4.add(f32x4.mul(g, ti), chain), f32x4.gt(zi, zero)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const g = load<f32>(dq + at), zi = load<f32>(z + at), ti = load<f32>(t + at);
+    const s: f32 = load<f32>(p + at) - zi > 0 ? -1 : 1;
+    store<f32>(dz + at, zi > 0 ? g * ti + g * zi * (1 - ti * ti) * s : 0);
+  }
+}
+
+/**
+ * tanh of x ≥ 0 (lanes), float32: x + x³·P(x²) below 0.625 (Cephes tanhf's polynomial), else
+ * 1 − 2/(e^{2x} + 1), 1 from 9 on; e^{2x} = 2^n·e^r with r = 2x − n·ln 2, |r| ≤ ln 2/2 (Cephes expf's
+ * polynomial, ln 2 in two parts). Not inlined: the module must stay under 4 KB.
+ */
+function tanhAbs(x: v128): v128 {
+  const x2 = f32x4.mul(x, x);
+  let poly = f32x4.splat(-5.70498872745e-3);
+  poly = f32x4.add(f32x4.mul(poly, x2), f32x4.splat(2.06390887954e-2));
+  poly = f32x4.add(f32x4.mul(poly, x2), f32x4.splat(-5.37397155531e-2));
+  poly = f32x4.add(f32x4.mul(poly, x2), f32x4.splat(1.33314422036e-1));
+  poly = f32x4.add(f32x4.mul(poly, x2), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(x, f32x4.mul(f32x4.mul(poly, x2), x));
+  const y = f32x4.min(f32x4.add(x, x), f32x4.splat(18));
+  const n = f32x4.nearest(f32x4.mul(y, f32x4.splat(1.44269504088896341)));
+  const r = f32x4.sub(f32x4.sub(y, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let e = f32x4.splat(1.9875691500e-4);
+  e = f32x4.add(f32x4.mul(e, r), f32x4.splat(1.3981999507e-3));
+  e = f32x4.add(f32x4.mul(e, r), f32x4.splat(8.3334519073e-3));
+  e = f32x4.add(f32x4.mul(e, r), f32x4.splat(4.1665795894e-2));
+  e = f32x4.add(f32x4.mul(e, r), f32x4.splat(1.6666665459e-1));
+  e = f32x4.add(f32x4.mul(e, r), f32x4.splat(5.0000001201e-1));
+  e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(e, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const exp2x = f32x4.mul(e, scale);
+  const large = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(exp2x, f32x4.splat(1))));
+  return v128.bitselect(small, large, f32x4.lt(x, f32x4.splat(0.625)));
+}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PlasticityError, describeValue } from '@plasticity/core';
 import { readInMemory } from './host-read.js';
+import { releaseResident, residentCopy } from './wasm/memory.js';
 
 /** Adam's hyper-parameters (PyTorch's defaults). */
 export interface AdamOptions {
@@ -76,35 +77,25 @@ export class Adam {
   /** Takes ownership of `m` and `v` (shapes must match the variables). */
   setState(state: { step: number; m: tf.Tensor[]; v: tf.Tensor[] }): void {
     tf.dispose([this.m, this.v]);
-    this.host = null;
+    this.dropHost();
     this.step = state.step;
     this.m = state.m;
     this.v = state.v;
   }
 
   /**
-   * The moments as host arrays (the host step path): read once from the tensors, which are then dropped;
-   * the arrays are not to be written (a tensor of the cpu backend may share them).
+   * The moments as host arrays (the host step path), which it updates in place: read once from the
+   * tensors into resident arrays of their own (wasm/memory.ts), and the tensors dropped.
    */
   hostMoments(): { m: readonly Float32Array[]; v: readonly Float32Array[] } {
     if (this.host === null) {
-      this.host = { m: this.m.map(readInMemory), v: this.v.map(readInMemory) };
+      const own = (t: tf.Tensor) => residentCopy(readInMemory(t));
+      this.host = { m: this.m.map(own), v: this.v.map(own) };
       tf.dispose([this.m, this.v]);
       this.m = [];
       this.v = [];
     }
     return this.host;
-  }
-
-  /** One update done on the host: the new moments (owned by Adam from now on) and the step count. */
-  setHostState(step: number, m: Float32Array[], v: Float32Array[]): void {
-    if (this.host === null) {
-      tf.dispose([this.m, this.v]);
-      this.m = [];
-      this.v = [];
-    }
-    this.host = { m, v };
-    this.step = step;
   }
 
   /** The moments as they are, tensors or host arrays, for a checkpoint (nothing is created). */
@@ -116,13 +107,19 @@ export class Adam {
   private materialize(): void {
     if (this.host === null) return;
     const { m, v } = this.host;
-    this.m = m.map((values, i) => tf.tensor(values, this.variables[i]!.shape, 'float32'));
-    this.v = v.map((values, i) => tf.tensor(values, this.variables[i]!.shape, 'float32'));
+    // copies: the cpu backend keeps the array it is given, and the resident arrays go back to the heap
+    this.m = m.map((values, i) => tf.tensor(values.slice(), this.variables[i]!.shape, 'float32'));
+    this.v = v.map((values, i) => tf.tensor(values.slice(), this.variables[i]!.shape, 'float32'));
+    this.dropHost();
+  }
+
+  private dropHost(): void {
+    if (this.host !== null) for (const x of [...this.host.m, ...this.host.v]) releaseResident(x);
     this.host = null;
   }
 
   dispose(): void {
-    this.host = null;
+    this.dropHost();
     tf.dispose([this.m, this.v]);
     this.m = [];
     this.v = [];

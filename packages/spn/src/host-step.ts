@@ -1,12 +1,14 @@
-import { adamInWasm, gemm } from './wasm/kernels.js';
+import { adamInWasm, attentionGradInWasm, attentionInWasm, gemm } from './wasm/kernels.js';
+import { residentArray, stepArray } from './wasm/memory.js';
 
 // The faithful-mode step on host arrays: the blog update, the forward pass, the mean squared error, the
 // hand-derived backward pass and Adam — the same computation as the tfjs path (network.ts, layers/*.ts,
 // adam.ts), which stays the reference. A step of the seed's config is ~100 tiny tfjs ops, so per-op
 // overhead dominates it; here it is a few loops. The matrix products and Adam run in wasm/ (WebAssembly SIMD,
 // the products on several threads in Node, float32 sums as tfjs's kernels); the rest is plain JS.
-// Every function is pure: inputs are never written, results are new arrays (a tensor made from one on
-// the cpu backend may keep the array itself as its storage).
+// Intermediate results are step arrays (wasm/memory.ts: in the module's memory, so its kernels use them in
+// place, until the caller's releaseStepArrays); the results that outlive the step are arrays of their own.
+// Only hostAdam writes its inputs (weights and moments, in place); the other functions write nothing.
 
 /** Sizes and hyper-parameters of the faithful step. */
 export interface HostDims {
@@ -44,7 +46,7 @@ export interface HostAdam {
 export interface HostForward {
   /** The next activity [batch, inputDim]. */
   readonly activity: Float32Array;
-  /** W_SP after the blog update (the input array itself when not plastic). */
+  /** W_SP after the blog update (the input array itself when not plastic), a resident array of its own. */
   readonly spKernel: Float32Array;
   readonly h: Float32Array;
   /** The next memory [batch, hidden] (also the memory half of the CM input). */
@@ -56,7 +58,7 @@ export interface HostForward {
   readonly z: Float32Array;
   readonly attention: Float32Array;
   readonly q: Float32Array;
-  /** The attention layer's output: the next `previous`. */
+  /** The attention layer's output: the next `previous` (a step array: copy it to keep it). */
   readonly u: Float32Array;
   readonly output: Float32Array;
 }
@@ -90,7 +92,7 @@ export function hostForward(d: HostDims, params: readonly Float32Array[], state:
   let spK = spK0;
   if (o.plastic) {
     // W[i, :] += η·mean_b(a)[i]·mean_b(x)[i]
-    spK = new Float32Array(spK0.length);
+    spK = residentArray(spK0.length);
     const eta = f32(o.eta);
     for (let i = 0; i < I; i++) {
       let sa = 0;
@@ -104,7 +106,7 @@ export function hostForward(d: HostDims, params: readonly Float32Array[], state:
     }
   }
   // h = ReLU(x·W_SP + b)
-  const h = new Float32Array(batch * H);
+  const h = stepArray(batch * H);
   gemm('N', 'N', batch, H, I, x, spK, h, { bias: spB, relu: true });
   // m ← d·m + (1 − d)·h (a one-row memory broadcast); z = ReLU([h, m]·W_CM + b)
   const mPrev = fitRowsHost(state.memory, batch, H, true);
@@ -112,23 +114,25 @@ export function hostForward(d: HostDims, params: readonly Float32Array[], state:
   const md = f32(o.memoryDecay);
   const mx = f32(1 - o.memoryDecay);
   for (let i = 0; i < memory.length; i++) memory[i] = f32(mPrev[i]! * md) + f32(h[i]! * mx);
-  const hm = new Float32Array(batch * 2 * H);
+  const hm = stepArray(batch * 2 * H);
   for (let b = 0; b < batch; b++) {
     hm.set(h.subarray(b * H, (b + 1) * H), 2 * b * H);
     hm.set(memory.subarray(b * H, (b + 1) * H), (2 * b + 1) * H);
   }
-  const z = new Float32Array(batch * H);
+  const z = stepArray(batch * H);
   gemm('N', 'N', batch, H, 2 * H, hm, cmK, z, { bias: cmB, relu: true });
   // u = ReLU((z ⊙ tanh(|p − z|))·W_DA + b)
   const previousIn = fitRowsHost(state.previous, batch, H);
-  const attention = new Float32Array(batch * H);
-  const q = new Float32Array(batch * H);
-  for (let i = 0; i < q.length; i++) {
-    const t = f32(Math.tanh(Math.abs(f32(previousIn[i]! - z[i]!))));
-    attention[i] = t;
-    q[i] = z[i]! * t;
+  const attention = stepArray(batch * H);
+  const q = stepArray(batch * H);
+  if (!attentionInWasm(previousIn, z, attention, q)) {
+    for (let i = 0; i < q.length; i++) {
+      const t = f32(Math.tanh(Math.abs(f32(previousIn[i]! - z[i]!))));
+      attention[i] = t;
+      q[i] = z[i]! * t;
+    }
   }
-  const u = new Float32Array(batch * H);
+  const u = stepArray(batch * H);
   gemm('N', 'N', batch, H, H, q, daK, u, { bias: daB, relu: true });
   // y = u·W_out + b
   const output = new Float32Array(batch * O);
@@ -150,7 +154,7 @@ export function hostBackward(d: HostDims, params: readonly Float32Array[], f: Ho
   const outK = params[6]!;
   const n = batch * O;
   let sum = 0;
-  const dOut = new Float32Array(n);
+  const dOut = stepArray(n);
   for (let i = 0; i < n; i++) {
     const diff = f32(f.output[i]! - y[i]!);
     sum += f32(diff * diff);
@@ -158,56 +162,58 @@ export function hostBackward(d: HostDims, params: readonly Float32Array[], f: Ho
   }
   const loss = f32(sum / n);
   // output layer
-  const gOutK = new Float32Array(H * O);
+  const gOutK = stepArray(H * O);
   gemm('T', 'N', H, O, batch, f.u, dOut, gOutK);
   const gOutB = gradBias(dOut, batch, O);
-  const du = new Float32Array(batch * H);
+  const du = stepArray(batch * H);
   gemm('N', 'T', batch, H, O, dOut, outK, du, { mask: f.u }); // through the ReLU of u
   // attention layer: q = z ⊙ tanh(|p − z|)
-  const gDaK = new Float32Array(H * H);
+  const gDaK = stepArray(H * H);
   gemm('T', 'N', H, H, batch, f.q, du, gDaK);
   const gDaB = gradBias(du, batch, H);
-  const dq = new Float32Array(batch * H);
+  const dq = stepArray(batch * H);
   gemm('N', 'T', batch, H, H, du, daK, dq);
-  const dz = new Float32Array(batch * H);
-  for (let i = 0; i < dz.length; i++) {
-    const zi = f.z[i]!;
-    if (!(zi > 0)) continue; // ReLU of the memory layer (its mask is applied here)
-    const t = f.attention[i]!;
-    // d|p − z|/dz = −sign(p − z), with tfjs's abs gradient (−1 at 0)
-    const s = f.previousIn[i]! - zi > 0 ? -1 : 1;
-    dz[i] = dq[i]! * t + dq[i]! * zi * (1 - t * t) * s;
+  const dz = stepArray(batch * H);
+  if (!attentionGradInWasm(dq, f.z, f.attention, f.previousIn, dz)) {
+    for (let i = 0; i < dz.length; i++) {
+      const zi = f.z[i]!;
+      if (!(zi > 0)) continue; // ReLU of the memory layer (its mask is applied here)
+      const t = f.attention[i]!;
+      // d|p − z|/dz = −sign(p − z), with tfjs's abs gradient (−1 at 0)
+      const s = f.previousIn[i]! - zi > 0 ? -1 : 1;
+      dz[i] = dq[i]! * t + dq[i]! * zi * (1 - t * t) * s;
+    }
   }
   // memory layer: [h, m]·W_CM, the memory a constant
-  const gCmK = new Float32Array(2 * H * H);
+  const gCmK = stepArray(2 * H * H);
   gemm('T', 'N', 2 * H, H, batch, f.hm, dz, gCmK);
   const gCmB = gradBias(dz, batch, H);
-  const dh = new Float32Array(batch * H);
+  const dh = stepArray(batch * H);
   gemm('N', 'T', batch, H, H, dz, cmK.subarray(0, H * H), dh, { mask: f.h }); // the h half of W_CM, through h's ReLU
   // first layer
-  const gSpK = new Float32Array(I * H);
+  const gSpK = stepArray(I * H);
   gemm('T', 'N', I, H, batch, x, dh, gSpK);
   const gSpB = gradBias(dh, batch, H);
   return { loss, grads: [gSpK, gSpB, gCmK, gCmB, gDaK, gDaB, gOutK, gOutB] };
 }
 
-/** One parameter's Adam update into w1, m1, v1 where WebAssembly SIMD is missing (a function of its own, so
- *  that V8 optimises its loop alone). */
-function adamKernel(w: Float32Array, g: Float32Array, m0: Float32Array, v0: Float32Array, w1: Float32Array, m1: Float32Array, v1: Float32Array,
+/** One parameter's Adam update in place where WebAssembly SIMD is missing (a function of its own, so that
+ *  V8 optimises its loop alone). */
+function adamKernel(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
   b1: number, b1c: number, b2: number, b2c: number, stepSize: number, rootCorrection: number, eps: number): void {
   for (let i = 0; i < w.length; i++) {
     const gi = g[i]!;
-    const mi = f32(f32(m0[i]! * b1) + f32(gi * b1c));
-    const vi = f32(f32(v0[i]! * b2) + f32(f32(gi * gi) * b2c));
+    const mi = f32(f32(m[i]! * b1) + f32(gi * b1c));
+    const vi = f32(f32(v[i]! * b2) + f32(f32(gi * gi) * b2c));
     const denominator = f32(f32(f32(Math.sqrt(vi)) / rootCorrection) + eps);
-    w1[i] = w[i]! - f32(f32(mi / denominator) * stepSize);
-    m1[i] = mi;
-    v1[i] = vi;
+    w[i] = w[i]! - f32(f32(mi / denominator) * stepSize);
+    m[i] = mi;
+    v[i] = vi;
   }
 }
 
-/** Adam as `Adam.apply` computes it (f32 per elementwise op): new weights and moments. */
-export function hostAdam(weights: readonly Float32Array[], grads: readonly Float32Array[], a: HostAdam): { weights: Float32Array[]; m: Float32Array[]; v: Float32Array[] } {
+/** Adam as `Adam.apply` computes it (f32 per elementwise op), in place on the weights and a's moments. */
+export function hostAdam(weights: readonly Float32Array[], grads: readonly Float32Array[], a: HostAdam): void {
   const b1 = f32(a.beta1);
   const b1c = f32(1 - a.beta1);
   const b2 = f32(a.beta2);
@@ -215,20 +221,9 @@ export function hostAdam(weights: readonly Float32Array[], grads: readonly Float
   const stepSize = f32(a.learningRate / (1 - a.beta1 ** a.t));
   const rootCorrection = f32(Math.sqrt(1 - a.beta2 ** a.t));
   const eps = f32(a.epsilon);
-  const outW: Float32Array[] = [];
-  const outM: Float32Array[] = [];
-  const outV: Float32Array[] = [];
   for (let p = 0; p < weights.length; p++) {
-    const len = weights[p]!.length;
-    const w1 = new Float32Array(len);
-    const m1 = new Float32Array(len);
-    const v1 = new Float32Array(len);
-    if (!adamInWasm(weights[p]!, grads[p]!, a.m[p]!, a.v[p]!, w1, m1, v1, [b1, b1c, b2, b2c, stepSize, rootCorrection, eps])) {
-      adamKernel(weights[p]!, grads[p]!, a.m[p]!, a.v[p]!, w1, m1, v1, b1, b1c, b2, b2c, stepSize, rootCorrection, eps);
+    if (!adamInWasm(weights[p]!, grads[p]!, a.m[p]!, a.v[p]!, [b1, b1c, b2, b2c, stepSize, rootCorrection, eps])) {
+      adamKernel(weights[p]!, grads[p]!, a.m[p]!, a.v[p]!, b1, b1c, b2, b2c, stepSize, rootCorrection, eps);
     }
-    outW.push(w1);
-    outM.push(m1);
-    outV.push(v1);
   }
-  return { weights: outW, m: outM, v: outV };
 }

@@ -5,7 +5,7 @@ export { DynamicAttentionLayer } from './layers/dynamic-attention-layer.js';
 export { resolveSpnConfig, SPN_DEFAULTS, SPN_MODES, DEFAULT_RULE, type SpnConfig, type SpnOptions, type SpnMode, type RuleSpec } from './config.js';
 export { ADAM_DEFAULTS, type AdamOptions } from './adam.js';
 export { detach } from './detach.js';
-export { setHostThreads, hostThreads } from './wasm/kernels.js';
+export { setHostThreads, hostThreads } from './wasm/module.js';
 export { fitRows } from './batch-rows.js';
 export type { ArrayInput } from './inputs.js';
 export type { FitOptions, History, EpochLogs, PredictOptions } from './training.js';

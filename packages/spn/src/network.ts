@@ -22,7 +22,8 @@ import { SynapticPlasticityNeuron } from './layers/synaptic-plasticity-neuron.js
 import { linearInit, variableFrom } from './linear-init.js';
 import { loadNetwork, saveNetwork } from './checkpoint.js';
 import { inMemoryBackend, readInMemory } from './host-read.js';
-import { gemmInWasm } from './wasm/kernels.js';
+import { releaseResident, releaseStepArrays, residentCopy } from './wasm/memory.js';
+import { gemmInWasm } from './wasm/module.js';
 import { hostAdam, hostBackward, hostForward, type HostDims, type HostForward } from './host-step.js';
 import { dataTensor, evaluateNetwork, fitNetwork, predictRows, type FitOptions, type History, type PredictOptions } from './training.js';
 
@@ -431,23 +432,30 @@ export class SynapticPlasticityNetwork {
     return operand.data ?? readInMemory(operand.tensor!);
   }
 
-  /** The parameters as host arrays (read back only when a variable changed outside the host path). */
+  /**
+   * The parameters as resident arrays of their own, which the host step updates in place (read back only
+   * when a variable changed outside the host path).
+   */
   private readHostWeights(): Float32Array[] {
     const cache = this.hostWeights;
     return this.trainableVariables().map((v, i) => {
       if (cache.ids[i] !== v.dataId) {
+        releaseResident(cache.data[i]);
         cache.ids[i] = v.dataId;
-        cache.data[i] = readInMemory(v);
+        cache.data[i] = residentCopy(readInMemory(v));
       }
       return cache.data[i]!;
     });
   }
 
+  /** Parameter i's new values (a resident array, kept as its host copy) into its variable. */
   private writeHostWeight(i: number, data: Float32Array): void {
     const v = this.trainableVariables()[i]!;
-    const t = tf.tensor(data, v.shape, 'float32');
+    // the cpu backend keeps the array it is given as the tensor's storage: give it one of its own
+    const t = tf.tensor(tf.getBackend() === 'cpu' ? data.slice() : data, v.shape, 'float32');
     v.assign(t);
     t.dispose();
+    if (this.hostWeights.data[i] !== data) releaseResident(this.hostWeights.data[i]);
     this.hostWeights.ids[i] = v.dataId;
     this.hostWeights.data[i] = data;
   }
@@ -484,31 +492,39 @@ export class SynapticPlasticityNetwork {
   private commitHostState(f: HostForward): void {
     const { inputDim, hiddenDim } = this.config;
     this.synapticLayer.setActivity(this.writeHostState('activity', f.activity, inputDim));
-    this.commitFaithful({ kind: 'ema', memory: this.writeHostState('memory', f.memory, hiddenDim) }, this.writeHostState('previous', f.u, hiddenDim));
+    this.commitFaithful({ kind: 'ema', memory: this.writeHostState('memory', f.memory, hiddenDim) }, this.writeHostState('previous', f.u.slice(), hiddenDim));
   }
 
   private stepHost(operand: HostOperand, plastic: boolean): tf.Tensor {
-    const batch = operand.shape[0]!;
-    const { forward } = this.hostForwardStep(SynapticPlasticityNetwork.hostData(operand), batch, plastic);
-    if (plastic) this.writeHostWeight(0, forward.spKernel);
-    this.commitHostState(forward);
-    return tf.tensor2d(forward.output, [batch, this.config.outputDim], 'float32');
+    try {
+      const batch = operand.shape[0]!;
+      const { forward } = this.hostForwardStep(SynapticPlasticityNetwork.hostData(operand), batch, plastic);
+      if (plastic) this.writeHostWeight(0, forward.spKernel);
+      this.commitHostState(forward);
+      return tf.tensor2d(forward.output, [batch, this.config.outputDim], 'float32');
+    } finally {
+      releaseStepArrays();
+    }
   }
 
   private trainFaithfulHost(xOperand: HostOperand, yOperand: HostOperand, plastic: boolean): TrainStepResult {
-    const batch = xOperand.shape[0]!;
-    const x = SynapticPlasticityNetwork.hostData(xOperand);
-    const y = SynapticPlasticityNetwork.hostData(yOperand);
-    const { forward, weights } = this.hostForwardStep(x, batch, plastic);
-    const params = [forward.spKernel, ...weights.slice(1)];
-    const { loss, grads } = hostBackward(this.hostDims, params, forward, x, y, batch);
-    const moments = this.optimizer.hostMoments();
-    const t = this.optimizer.step + 1;
-    const next = hostAdam(params, grads, { ...this.optimizer.options, t, m: moments.m, v: moments.v });
-    this.optimizer.setHostState(t, next.m, next.v);
-    next.weights.forEach((w, i) => this.writeHostWeight(i, w));
-    this.commitHostState(forward);
-    return { loss: tf.scalar(loss, 'float32'), output: tf.tensor2d(forward.output, [batch, this.config.outputDim], 'float32') };
+    try {
+      const batch = xOperand.shape[0]!;
+      const x = SynapticPlasticityNetwork.hostData(xOperand);
+      const y = SynapticPlasticityNetwork.hostData(yOperand);
+      const { forward, weights } = this.hostForwardStep(x, batch, plastic);
+      const params = [forward.spKernel, ...weights.slice(1)];
+      const { loss, grads } = hostBackward(this.hostDims, params, forward, x, y, batch);
+      const moments = this.optimizer.hostMoments();
+      const t = this.optimizer.step + 1;
+      hostAdam(params, grads, { ...this.optimizer.options, t, m: moments.m, v: moments.v });
+      this.optimizer.step = t;
+      params.forEach((w, i) => this.writeHostWeight(i, w));
+      this.commitHostState(forward);
+      return { loss: tf.scalar(loss, 'float32'), output: tf.tensor2d(forward.output, [batch, this.config.outputDim], 'float32') };
+    } finally {
+      releaseStepArrays();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -713,6 +729,8 @@ export class SynapticPlasticityNetwork {
     this.outputLayer.kernel.dispose();
     this.outputLayer.bias.dispose();
     this.optimizer.dispose();
+    for (const w of this.hostWeights.data) releaseResident(w);
+    this.hostWeights = { ids: [], data: [] };
     this.disposed = true;
   }
 

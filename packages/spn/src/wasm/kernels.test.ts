@@ -4,7 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
 import { generate, OUTPUT } from '../../assembly/build.mjs';
 import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './wasm-binary.js';
-import { adamInWasm, gemm, gemmInWasm, hostThreads, setGemmKernels, setHostThreads, type Epilogue, type Op } from './kernels.js';
+import { adamInWasm, attentionGradInWasm, attentionInWasm, gemm, type Epilogue, type Op } from './kernels.js';
+import { isResident, releaseResident, residentArray, residentCopy } from './memory.js';
+import { gemmInWasm, hostThreads, setGemmKernels, setHostThreads } from './module.js';
 
 function random(seed: number, n: number): Float32Array {
   let s = seed;
@@ -126,19 +128,46 @@ describe('gemm (WebAssembly SIMD, several threads)', () => {
   });
 });
 
+describe('resident arrays (the module\'s shared memory)', () => {
+  it('are zeroed views that survive the memory growing, reuse freed blocks and give the same products in place', () => {
+    const a = residentCopy(random(1, 64 * 48));
+    const b = residentCopy(random(2, 48 * 40));
+    expect([isResident(a), isResident(b), isResident(new Float32Array(4))]).toEqual([true, true, false]);
+    const freed = residentArray(1000);
+    const at = freed.byteOffset;
+    releaseResident(freed);
+    const again = residentArray(999);
+    expect(again.byteOffset).toBe(at);
+    expect(again.every((x) => x === 0)).toBe(true);
+    const big = residentArray(8 << 20); // 32 MB: the memory grows
+    big[big.length - 1] = 1;
+    expect(Array.from(a.subarray(0, 3))).toEqual(Array.from(random(1, 3)));
+    const [M, N, K] = [64, 40, 48];
+    const mask = residentCopy(random(3, M * N));
+    const plain = new Float32Array(M * N);
+    gemm('N', 'N', M, N, K, a.slice(), b.slice(), plain, { mask: mask.slice(), relu: true });
+    const inPlace = residentArray(M * N);
+    gemm('N', 'N', M, N, K, a, b, inPlace, { mask, relu: true });
+    expect(inPlace).toEqual(plain);
+    for (const x of [a, b, again, big, mask, inPlace]) releaseResident(x);
+  });
+});
+
 describe('Adam in the module', () => {
-  it('is bit-identical to the JS form (every operation rounded to float32)', () => {
+  it('is bit-identical to the JS form (every operation rounded to float32), in place, on resident arrays and plain ones', () => {
     const n = 1003;
-    const [w, g, m, v] = [random(1, n), random(2, n), random(3, n), random(4, n).map(Math.abs)];
     const consts = [0.9, 0.1, 0.999, 0.001, 0.0123, 0.0447, 1e-8].map(Math.fround);
     const [b1, b1c, b2, b2c, step, rc, eps] = consts as [number, number, number, number, number, number, number];
     const f = Math.fround;
-    const out = [new Float32Array(n), new Float32Array(n), new Float32Array(n)] as const;
-    expect(adamInWasm(w, g, m, v, ...out, consts)).toBe(true);
-    for (let i = 0; i < n; i++) {
-      const mi = f(f(m[i]! * b1) + f(g[i]! * b1c));
-      const vi = f(f(v[i]! * b2) + f(f(g[i]! * g[i]!) * b2c));
-      expect([out[0][i], out[1][i], out[2][i]]).toEqual([f(w[i]! - f(f(mi / f(f(f(Math.sqrt(vi)) / rc) + eps)) * step)), mi, vi]);
+    for (const place of [(x: Float32Array) => x.slice(), residentCopy]) {
+      const [w0, g, m0, v0] = [random(1, n), random(2, n), random(3, n), random(4, n).map(Math.abs)];
+      const [w, m, v] = [place(w0), place(m0), place(v0)];
+      expect(adamInWasm(w, place(g), m, v, consts)).toBe(true);
+      for (let i = 0; i < n; i++) {
+        const mi = f(f(m0[i]! * b1) + f(g[i]! * b1c));
+        const vi = f(f(v0[i]! * b2) + f(f(g[i]! * g[i]!) * b2c));
+        expect([w[i], m[i], v[i]]).toEqual([f(w0[i]! - f(f(mi / f(f(f(Math.sqrt(vi)) / rc) + eps)) * step)), mi, vi]);
+      }
     }
   });
 });
@@ -170,6 +199,48 @@ describe('the kernels module binary', () => {
       const ids = sectionIds(base64);
       expect(ids).toContain(10); // code
       expect(ids).not.toContain(11); // data
+    }
+  });
+});
+
+describe('the attention layer in the module', () => {
+  /** Distance in float32 ulps. */
+  const ulps = (a: number, b: number) => {
+    const v = new Float32Array([a, b]);
+    const i = new Int32Array(v.buffer);
+    return Math.abs(i[0]! - i[1]!);
+  };
+
+  it('t = tanh(|p − z|) within 2 float32 ulps of Math.tanh (0 to 20, both branches of the approximation), q = z·t', () => {
+    const n = 200_003;
+    const z = Float32Array.from({ length: n }, (_, i) => (i % 2 ? 1 : -1) * 10 * (i / n) ** 2);
+    const p = Float32Array.from({ length: n }, (_, i) => (i % 3) * z[i]! * 0.5 + (i % 5 === 0 ? 10 : 0));
+    p[0] = NaN;
+    const t = new Float32Array(n);
+    const q = new Float32Array(n);
+    expect(attentionInWasm(p, z, t, q)).toBe(true);
+    expect(t[0]).toBeNaN();
+    let worst = 0;
+    for (let i = 1; i < n; i++) {
+      const exact = Math.fround(Math.tanh(Math.abs(Math.fround(p[i]! - z[i]!))));
+      worst = Math.max(worst, ulps(t[i]!, exact));
+      expect(q[i]).toBe(Math.fround(z[i]! * t[i]!));
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+  });
+
+  it('dz equals the JS form within float32 rounding; zero where z ≤ 0; the sign of the |·| gradient as tfjs', () => {
+    const n = 1001;
+    const [dq, z, p] = [random(1, n), random(2, n), random(3, n)];
+    p[4] = z[4]!; // p − z = 0 takes s = 1
+    const t = new Float32Array(n);
+    attentionInWasm(p, z, t, new Float32Array(n));
+    const dz = new Float32Array(n);
+    expect(attentionGradInWasm(dq, z, t, p, dz)).toBe(true);
+    for (let i = 0; i < n; i++) {
+      const s = p[i]! - z[i]! > 0 ? -1 : 1;
+      const want = z[i]! > 0 ? dq[i]! * t[i]! + dq[i]! * z[i]! * (1 - t[i]! * t[i]!) * s : 0;
+      expect(Math.abs(dz[i]! - want)).toBeLessThan(3e-7 * (Math.abs(dq[i]!) + 1e-30) + 1e-12);
     }
   });
 });

@@ -79,15 +79,35 @@ export function runShare(k: KernelExports, args: readonly number[], p0: number, 
   k.gemm(a!, ars!, acs!, packed!, c!, ldc!, M!, K!, p0, p1, bias!, mask!, relu!);
 }
 
-/** Starts `count` worker threads (−1: one less than the cores available, at most 3) on `memory` beside `own`,
- *  this thread's instance of `module` (Node only; rejects where worker threads are missing). */
-export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, own: KernelExports, wanted: number): Promise<GemmWorkers> {
-  // computed specifiers, so that bundlers for the browser leave them alone (this runs in Node only)
-  const node = (name: string) => ['node', name].join(':');
-  const { Worker } = (await import(/* @vite-ignore */ node('worker_threads'))) as typeof import('node:worker_threads');
-  const os = (await import(/* @vite-ignore */ node('os'))) as typeof import('node:os');
-  const count = wanted >= 0 ? wanted : Math.min(3, os.availableParallelism() - 1);
-  if (count < 1) throw new PlasticityError('E_BACKEND', 'gemm: one core available, no worker threads');
+interface NodeModules {
+  readonly worker_threads: typeof import('node:worker_threads');
+  readonly os: typeof import('node:os');
+}
+
+/**
+ * Node's worker_threads and os, loaded synchronously (process.getBuiltinModule, Node ≥ 20.16), so that
+ * workers start inside a synchronous step (a dynamic import would wait for the caller to yield); null
+ * elsewhere (browsers, older Node).
+ */
+function nodeModules(): NodeModules | null {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (typeof get !== 'function') return null;
+  return { worker_threads: get('node:worker_threads') as NodeModules['worker_threads'], os: get('node:os') as NodeModules['os'] };
+}
+
+/** Cores available to this process (1 where unknown). */
+export function availableCores(): number {
+  return nodeModules()?.os.availableParallelism() ?? 1;
+}
+
+/**
+ * Starts `count` worker threads on `memory` beside `own`, this thread's instance of `module`; they join
+ * products once running (`ready()`). Null where Node's worker threads are missing.
+ */
+export function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, own: KernelExports, count: number): GemmWorkers | null {
+  const node = nodeModules();
+  if (node === null || count < 1) return null;
+  const { Worker } = node.worker_threads;
   const ctl = new Int32Array(memory.buffer, 0, 64);
   Atomics.store(ctl, STOP, 0);
   const threads = Array.from({ length: count }, (_, index) => {
