@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectClose, useBackend } from '@plasticity/testing';
+import { residentBytes } from './wasm/memory.js';
 import { PARAMETER_NAMES, SynapticPlasticityNetwork, hostThreads, setHostThreads, type SpnOptions, type StepPath } from './index.js';
 
 // The host path (host-step.ts: plain JS over Float32Array) against the tfjs path (the reference) on random
@@ -114,8 +115,9 @@ describe.each(['cpu', 'wasm'] as const)('host path = tfjs path (%s backend)', (b
     nets.forEach((n) => n.dispose());
   });
 
-  it("'auto' takes the host path for small steps; the host path leaks no tensors", async () => {
+  it("'auto' takes the host path; it leaks no tensors, and no resident memory once the network is disposed", async () => {
     await useBackend(backend);
+    const residentBefore = residentBytes();
     const net = new SynapticPlasticityNetwork({ inputDim: 1, hiddenDim: 32, outputDim: 1 });
     const x = tf.randomNormal([32, 1]);
     const y = tf.randomNormal([32, 1]);
@@ -135,8 +137,15 @@ describe.each(['cpu', 'wasm'] as const)('host path = tfjs path (%s backend)', (b
     const r = net.trainStep(x, y);
     tf.dispose([r.loss, r.output]);
     expect(net.optimizerMomentValues().m[0]).toBeInstanceOf(tf.Tensor);
+    net.stepPath = 'auto';
+    for (let i = 0; i < 3; i++) {
+      const r = net.trainStep(x, y);
+      tf.dispose([r.loss, r.output]);
+    }
+    expect(residentBytes()).toBeGreaterThan(residentBefore);
     tf.dispose([x, y]);
     net.dispose();
+    expect(residentBytes()).toBe(residentBefore);
   });
 
   it('a step large enough for worker threads: host = tfjs, and the same bits on one thread and on two', async () => {

@@ -52,6 +52,13 @@ export function residentArray(n: number): Float32Array {
   return view;
 }
 
+/** Bytes of the heap held by resident arrays now (tests check that networks give theirs back). */
+export function residentBytes(): number {
+  let bytes = 0;
+  for (const b of blocks.values()) bytes += b;
+  return bytes;
+}
+
 /** A resident copy of `values`. */
 export function residentCopy(values: Float32Array): Float32Array {
   const out = residentArray(values.length);
