@@ -10,8 +10,8 @@ import { BENCH_DIR, entry, machine, median, printTable, runChild, skipped, write
 
 const CONFIGS = [
   { name: 'seed config (batch 32, input 1, hidden 32)', batch: 32, input: 1, hidden: 32, steps: 300, target: 1.0, variants: ['wasm/auto', 'cpu/auto', 'wasm/tfjs'] },
-  // the cpu backend's matMul runs at ~0.5 GFLOP/s here (a step takes seconds): wasm only ('auto' takes tfjs at this size)
-  { name: 'large (batch 256, input 64, hidden 512)', batch: 256, input: 64, hidden: 512, steps: 10, target: 0.25, variants: ['wasm/auto'] },
+  // 'auto' takes the host path (WebAssembly kernels, worker threads) on both backends; 'tfjs' is the reference
+  { name: 'large (batch 256, input 64, hidden 512)', batch: 256, input: 64, hidden: 512, steps: 20, target: 0.25, variants: ['wasm/auto', 'cpu/auto', 'wasm/tfjs'] },
 ];
 const ROUNDS = Number(process.env.SPN_BENCH_ROUNDS ?? 3);
 const python = '/usr/bin/python3';
@@ -57,7 +57,7 @@ for (const c of CONFIGS) {
   const fastest = byBackend.reduce((a, b) => (b.median < a.median ? b : a));
   const peer = torch.length ? summary(torch) : null;
   for (const b of byBackend) {
-    const extra = { backend: b.backend, stepPath: b.variant.split('/')[1], pathTaken: b.path, stepMsMin: +b.min.toFixed(3), peakRssMB: +b.peak.toFixed(1), target: c.target, fastest: b === fastest, rounds: ROUNDS, stepsPerRound: c.steps,
+    const extra = { backend: b.backend, stepPath: b.variant.split('/')[1], pathTaken: b.path, threads: Math.max(...b.runs.map((r) => r.threads ?? 1)), stepMsMin: +b.min.toFixed(3), peakRssMB: +b.peak.toFixed(1), target: c.target, fastest: b === fastest, rounds: ROUNDS, stepsPerRound: c.steps,
       ...(peer ? { baselineStepMsMin: +peer.min.toFixed(3), baselinePeakRssMB: +peer.peak.toFixed(1), minRatio: +(b.min / peer.min).toFixed(3),
         pairedMedianRatio: paired(b.runs, 'step_ms_median'), pairedMinRatio: paired(b.runs, 'step_ms_min') } : {}) };
     cases.push(peer ? entry(c.name, `plasticity/${b.variant}`, 'step_ms', +b.median.toFixed(3), 'pytorch-2-threads', +peer.median.toFixed(3), extra)

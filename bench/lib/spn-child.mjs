@@ -2,11 +2,12 @@
 // @plasticity/spn's faithful mode — blog update, forward, MSE, gradient, Adam — on fixed random data.
 //   node bench/lib/spn-child.mjs BACKEND BATCH INPUT HIDDEN STEPS [PATH]
 // PATH: the network's stepPath, auto (default) | host | tfjs.
-// prints {"step_ms_median", "step_ms_min", "samples_ms", "peak_rss_MB", "backend", "path"} (path: the one taken).
+// prints {"step_ms_median", "step_ms_min", "samples_ms", "peak_rss_MB", "backend", "path", "threads"} (path: the one
+// taken; threads: of the host path's matrix products).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '@plasticity/core';
-import { SynapticPlasticityNetwork } from '@plasticity/spn';
+import { SynapticPlasticityNetwork, hostThreads } from '@plasticity/spn';
 
 const [backend, batch, input, hidden, steps] = [process.argv[2], ...process.argv.slice(3, 7).map(Number)];
 const stepPath = process.argv[7] ?? 'auto';
@@ -37,5 +38,5 @@ for (let i = 0; i < steps; i++) {
 }
 const s = [...samples].sort((a, b) => a - b);
 const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-console.log(JSON.stringify({ step_ms_median: median, step_ms_min: s[0], samples_ms: samples, peak_rss_MB: process.resourceUsage().maxRSS / 1024, backend: tf.getBackend(), path: taken }));
+console.log(JSON.stringify({ step_ms_median: median, step_ms_min: s[0], samples_ms: samples, peak_rss_MB: process.resourceUsage().maxRSS / 1024, backend: tf.getBackend(), path: taken, threads: taken === 'host' ? hostThreads() : 1 }));
 net.dispose();

@@ -201,7 +201,7 @@ function spnTables() {
       out.push(row([c.case, c.impl, skipNote(c), '', '', '', '', '']));
       continue;
     }
-    const stepPath = c.pathTaken ? `, ${c.pathTaken} path${c.stepPath === 'auto' ? ' (auto)' : ''}` : '';
+    const stepPath = c.pathTaken ? `, ${c.pathTaken} path${c.stepPath === 'auto' ? ' (auto)' : ''}${c.threads > 1 ? `, ${c.threads} threads` : ''}` : '';
     out.push(row([c.case, c.backend + stepPath + (c.fastest ? ' (fastest)' : ''), `${sig(c.value)} ms (${sig(c.stepMsMin)})`,
       c.baselineValue ? `${sig(c.baselineValue)} ms (${sig(c.baselineStepMsMin)})` : '–',
       c.ratio ? `${times(c.ratio)} (${sig(c.minRatio)}×)` : '–',

@@ -32,6 +32,13 @@ function ensure(k: Kernels, bytes: number): ArrayBufferLike {
 
 /** A zeroed Float32Array of n values in the heap (a plain array where the memory is not shared). */
 export function residentArray(n: number): Float32Array {
+  const view = residentBlock(n);
+  view.fill(0);
+  return view;
+}
+
+/** n values in the heap, not zeroed (a zeroed plain array where the memory is not shared). */
+function residentBlock(n: number): Float32Array {
   const k = getKernels();
   if (k === null || !k.shared) return new Float32Array(n);
   const bytes = roundUp(n * 4);
@@ -47,9 +54,7 @@ export function residentArray(n: number): Float32Array {
     heapTop += bytes;
   }
   blocks.set(at, bytes);
-  const view = new Float32Array(ensure(k, heapTop), at, n);
-  view.fill(0);
-  return view;
+  return new Float32Array(ensure(k, heapTop), at, n);
 }
 
 /** Bytes of the heap held by resident arrays now (tests check that networks give theirs back). */
@@ -128,9 +133,12 @@ export function unstage(f32: Float32Array, at: number, array: Float32Array, floa
 /** The resident arrays of the step in progress (stepArray), returned to the heap by releaseStepArrays. */
 const stepArrays: Float32Array[] = [];
 
-/** A zeroed array for the step in progress: resident until releaseStepArrays (a plain array elsewhere). */
+/**
+ * An array for the step in progress, resident until releaseStepArrays (a plain array elsewhere). Not
+ * zeroed: the step writes every value before reading it (the kernels write whole outputs).
+ */
 export function stepArray(n: number): Float32Array {
-  const x = residentArray(n);
+  const x = residentBlock(n);
   if (isResident(x)) stepArrays.push(x);
   return x;
 }
