@@ -11,7 +11,7 @@ const SEQ = 0;
 const DONE = 1;
 const THREADS = 2;
 const FAILED = 3;
-const STOP = 4;
+const GENERATION = 4; // of the running pool: a worker of an older (stopped) pool exits when it wakes
 const NEXT = 5;
 const ARGS = 8; // 15 slots: runShare's arguments
 const PANELS = 23;
@@ -24,14 +24,14 @@ const TIMEOUT_MS = 60_000;
 /** The worker's source (CommonJS, run with `eval`): the same module on the same memory, waiting on SEQ. */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, index } = workerData;
+const { module, memory, index, generation } = workerData;
 const { pack, gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctl = new Int32Array(memory.buffer, 0, 64);
 Atomics.store(ctl, ${READY} + index, 1);
 let seen = Atomics.load(ctl, ${SEQ});
 for (;;) {
   Atomics.wait(ctl, ${SEQ}, seen);
-  if (Atomics.load(ctl, ${STOP}) !== 0) break;
+  if (Atomics.load(ctl, ${GENERATION}) !== generation) break;
   const seq = Atomics.load(ctl, ${SEQ});
   if (seq === seen) continue;
   seen = seq;
@@ -109,13 +109,17 @@ export function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Mem
   if (node === null || count < 1) return null;
   const { Worker } = node.worker_threads;
   const ctl = new Int32Array(memory.buffer, 0, 64);
-  Atomics.store(ctl, STOP, 0);
+  const generation = Atomics.add(ctl, GENERATION, 1) + 1;
   const threads = Array.from({ length: count }, (_, index) => {
     Atomics.store(ctl, READY + index, 0);
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index, generation } });
     worker.unref(); // idle workers never keep the process alive
-    worker.on('error', () => Atomics.store(ctl, READY + index, 0));
-    worker.on('exit', () => Atomics.store(ctl, READY + index, 0));
+    // a worker that failed or exited takes no more shares (unless its pool was replaced meanwhile)
+    const gone = () => {
+      if (Atomics.load(ctl, GENERATION) === generation) Atomics.store(ctl, READY + index, 0);
+    };
+    worker.on('error', gone);
+    worker.on('exit', gone);
     return worker;
   });
   return {
@@ -143,7 +147,7 @@ export function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Mem
       if (Atomics.load(ctl, FAILED) !== 0) throw new PlasticityError('E_BACKEND', 'gemm: a worker thread failed');
     },
     stop() {
-      Atomics.store(ctl, STOP, 1);
+      Atomics.add(ctl, GENERATION, 1);
       Atomics.add(ctl, SEQ, 1);
       Atomics.notify(ctl, SEQ);
       for (const w of threads) void w.terminate();
