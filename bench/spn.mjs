@@ -4,9 +4,11 @@
 // Variants: backend and step path ('auto': the host path for small steps, else tfjs; 'tfjs': the reference).
 // Besides the median / min over rounds, each variant's paired ratios (its run / the PyTorch run of the same
 // round, median over rounds) are recorded: under a changing load they compare runs made side by side.
-// Writes bench/results/spn.json; `node bench/lib/tables.mjs spn --write` puts the table in the READMEs.
+// Writes bench/results/spn.json (with `history`: the ratios of every run since BENCH_HISTORY=reset);
+// `node bench/lib/tables.mjs spn --write` puts the table and the ranges over runs in the READMEs.
 import path from 'node:path';
-import { BENCH_DIR, entry, machine, median, printTable, runChild, skipped, writeResults } from './lib/harness.mjs';
+import { readFileSync } from 'node:fs';
+import { BENCH_DIR, entry, machine, median, printTable, RESULTS_DIR, runChild, skipped, writeResults } from './lib/harness.mjs';
 
 const CONFIGS = [
   { name: 'seed config (batch 32, input 1, hidden 32)', batch: 32, input: 1, hidden: 32, steps: 300, target: 1.0, variants: ['wasm/auto', 'cpu/auto', 'wasm/tfjs'] },
@@ -65,6 +67,18 @@ for (const c of CONFIGS) {
   }
   if (!peer) cases.push(skipped(c.name, 'pytorch-2-threads', 'step_ms', torchReason));
 }
-const file = writeResults('spn', cases, { loadavgBefore: loadBefore, rounds: ROUNDS, torch: torchCheck.ok ? torchCheck.stdout.trim() : null });
+// every run's ratios (of medians) are appended to `history`, from which the README's ranges over runs are
+// made; a previous file from before the history was kept contributes its own ratios
+let previous = null;
+try {
+  previous = JSON.parse(readFileSync(path.join(RESULTS_DIR, 'spn.json'), 'utf8'));
+} catch { /* first run */ }
+const ratiosOf = (doc) => ({ date: doc.date, load: doc.machineDetails.loadavg,
+  ratios: Object.fromEntries(doc.cases.filter((e) => e.ratio != null).map((e) => [`${e.case}|${e.impl}`, e.ratio])) });
+const history = process.env.BENCH_HISTORY === 'reset' ? [] : previous?.history ?? (previous ? [ratiosOf(previous)] : []);
+const doc = { date: new Date().toISOString(), machineDetails: machine().details, cases };
+history.push(ratiosOf(doc));
+const file = writeResults('spn', cases, { loadavgBefore: loadBefore, rounds: ROUNDS, torch: torchCheck.ok ? torchCheck.stdout.trim() : null,
+  history });
 printTable(cases);
 console.log(`wrote ${path.relative(process.cwd(), file)}`);

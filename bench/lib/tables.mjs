@@ -207,6 +207,15 @@ function spnTables() {
       c.ratio ? `${times(c.ratio)} (${sig(c.minRatio)}×)` : '–',
       c.pairedMedianRatio ? `${sig(c.pairedMedianRatio)}× (${sig(c.pairedMinRatio)}×)` : '–', `≤ ${c.target}×`, `${sig(c.peakRssMB)} / ${sig(c.baselinePeakRssMB)} MB`]));
   }
+  const history = doc.history ?? [];
+  if (history.length > 1) {
+    out.push('', `Ratio of medians over the ${history.length} runs since ${history[0].date.slice(0, 10)} (each run alternates ours and PyTorch; range):`);
+    for (const c of doc.cases.filter((x) => x.ratio)) {
+      const xs = history.map((h) => h.ratios[`${c.case}|${c.impl}`]).filter((x) => x !== undefined);
+      const label = `${c.backend}, ${c.pathTaken} path${c.stepPath === 'auto' ? ' (auto)' : ''}`;
+      if (xs.length > 1) out.push(`- ${c.case}, ${label}: ${sig(Math.min(...xs))}–${sig(Math.max(...xs))}× over ${xs.length} runs`);
+    }
+  }
   return out.join('\n');
 }
 
