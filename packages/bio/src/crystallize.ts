@@ -2,6 +2,7 @@ import { defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { hostKernel, useHost } from './host.js';
+import { pointers, wasmKernels } from './wasm.js';
 
 export interface CrystallizeParams {
   [key: string]: number;
@@ -59,15 +60,22 @@ export const crystallize: Transform<CrystallizeParams, CrystallizeState> = defin
   },
 });
 
-/** The host kernel: the same comparisons and products in float32 (mean |w| summed in float64). */
+/** The host kernel: the same comparisons and products in float32 (mean |w| summed in float64, in order). */
 function crystallizeHost(w: Float32Array, g: Float32Array, f: Float32Array, p: CrystallizeParams, gOut: Float32Array, fOut: Float32Array): void {
   const n = w.length;
   const f32 = Math.fround;
+  const thr = f32(p.crystalThresh);
+  const damp = f32(p.dampeningFactor);
+  const k = wasmKernels();
+  const at = k ? pointers(k, [w, g, f, gOut, fOut]) : null;
+  if (at) {
+    const [pw, pg, pf, pgOut, pfOut] = at as [number, number, number, number, number];
+    k!.exports.crystallize(pw, pg, pf, pgOut, pfOut, n, thr, f32(k!.exports.sumAbs(pw, n) / n), damp);
+    return;
+  }
   let sum = 0;
   for (let i = 0; i < n; i++) sum += Math.abs(w[i]!);
   const meanAbs = f32(sum / n);
-  const thr = f32(p.crystalThresh);
-  const damp = f32(p.dampeningFactor);
   for (let i = 0; i < n; i++) {
     const gi = g[i]!;
     const fi = f[i]!;

@@ -1,4 +1,5 @@
 import { Rng, type PluginState } from '@plasticity/core';
+import type { BioKernels } from './wasm.js';
 
 // Seeded draws for the transforms. Values are made in JavaScript from the core Rng (xoshiro128**), so a
 // seed gives the same numbers on every backend; tensors are filled from these arrays.
@@ -123,4 +124,18 @@ export function rngFields(rng: Rng): RngFields {
 export function rngFrom(state: PluginState): Rng {
   const n = (k: string) => state[k] as number;
   return new Rng({ algorithm: 'xoshiro128**', s: [n('rng0'), n('rng1'), n('rng2'), n('rng3')], root: [n('rngRoot0'), n('rngRoot1')] });
+}
+
+/**
+ * The next n raw outputs of `rng` made by the WebAssembly kernels in their memory: the stream's state is
+ * written at byte `at`, the outputs follow it (returned: their address), and `rng` is advanced past them
+ * (the same outputs and final state as rawUint32).
+ */
+export function wasmDraws(k: BioKernels, rng: Rng, at: number, n: number): number {
+  const st = rng.getState();
+  const s = new Uint32Array(k.memory.buffer, at, 4);
+  s.set(st.s);
+  k.exports.draws(at, at + 16, n);
+  rng.setState({ algorithm: st.algorithm, s: [s[0]!, s[1]!, s[2]!, s[3]!], root: st.root });
+  return at + 16;
 }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { normalArray, rngFields, rngFrom, uniformArray, unit } from './draws.js';
 import { hostKernel, useHost } from './host.js';
+import { pointers, wasmKernels } from './wasm.js';
 
 export const FUZZY_DISTRIBUTIONS = [
   'baseline', 'uniform', 'normal', 'lognormal', 'gamma', 'beta', 'layer-adaptive', 'weight-adaptive', 'temporal', 'activity',
@@ -187,6 +188,9 @@ export const fuzzyLr: Transform<FuzzyLrParams, FuzzyLrState> = defineTransform<F
 /** g·F elementwise (float32 products: the same numbers as tf.mul). */
 function mulHost(gradient: tf.Tensor, factors: tf.Tensor): tf.Tensor {
   return hostKernel([gradient, factors], [gradient.shape], ([g, f], [out]) => {
-    for (let i = 0; i < out!.length; i++) out![i] = g![i]! * f![i]!;
+    const k = wasmKernels();
+    const at = k ? pointers(k, [g!, f!, out!]) : null;
+    if (at) k!.exports.mul(at[0]!, at[1]!, at[2]!, out!.length);
+    else for (let i = 0; i < out!.length; i++) out![i] = g![i]! * f![i]!;
   })[0]!;
 }

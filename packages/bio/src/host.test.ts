@@ -76,7 +76,7 @@ const randn = (n: number, seed: number, std = 0.05) => createRng(seed).normal(n,
 describe('host kernel mode', () => {
   it("accepts 'auto' and 'off' only, with E_PARAM and no change otherwise", () => {
     expect(setHostKernels('off')).toBe('auto');
-    expectPlasticityError(() => setHostKernels('on' as never), 'E_PARAM', /'auto' or 'off'/);
+    expectPlasticityError(() => setHostKernels('on' as never), 'E_PARAM', /'auto', 'js' or 'off'/);
     expect(useHost()).toBe(false);
     expect(setHostKernels('auto')).toBe('off');
   });

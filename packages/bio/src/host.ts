@@ -8,25 +8,31 @@ import * as tf from '@tensorflow/tfjs-core';
 // wasm, views of outputs allocated in its heap: no upload). On other backends (webgl, webgpu), where a
 // read is an asynchronous device transfer, the tensor ops run.
 
-export type HostKernelsMode = 'auto' | 'off';
+export type HostKernelsMode = 'auto' | 'js' | 'off';
 let mode: HostKernelsMode = 'auto';
 
 /**
  * Where the bio transforms run their per-step elementwise work: 'auto' (default) as typed-array passes on
- * the cpu and wasm backends and as tfjs ops elsewhere; 'off' always as tfjs ops (the reference form).
- * Returns the previous mode.
+ * the cpu and wasm backends — on wasm in the package's WebAssembly SIMD kernels where they can run, else in
+ * JS — and as tfjs ops elsewhere; 'js' the same but never the WebAssembly kernels; 'off' always as tfjs ops
+ * (the reference form). Returns the previous mode.
  */
 export function setHostKernels(next: HostKernelsMode): HostKernelsMode {
-  if (next !== 'auto' && next !== 'off') throw new PlasticityError('E_PARAM', `host kernels mode must be 'auto' or 'off', got ${describeValue(next)}`);
+  if (next !== 'auto' && next !== 'js' && next !== 'off') throw new PlasticityError('E_PARAM', `host kernels mode must be 'auto', 'js' or 'off', got ${describeValue(next)}`);
   const prev = mode;
   mode = next;
   return prev;
 }
 
+/** Whether the WebAssembly kernels may run now (mode 'auto'). */
+export function wasmAllowed(): boolean {
+  return mode === 'auto';
+}
+
 /** Whether the host kernels are used now. */
 export function useHost(): boolean {
   const b = tf.getBackend();
-  return mode === 'auto' && (b === 'cpu' || b === 'wasm');
+  return mode !== 'off' && (b === 'cpu' || b === 'wasm');
 }
 
 interface WasmLike {
@@ -46,12 +52,17 @@ type Values = Float32Array | Int32Array;
  * Runs `body` on the values of `inputs` (read-only) and fresh float32 outputs of `outShapes`, which it must
  * fill completely, and returns the output tensors. Outputs are allocated first (on wasm in its heap), then
  * the views taken, so that no allocation moves the memory under them while `body` runs; `body` must not
- * run tfjs ops. For the cpu and wasm backends only (useHost()).
+ * run tfjs ops. On wasm, `scratchFloats` > 0 also gives `body` a scratch array of that many floats in the
+ * heap (for the WebAssembly kernels, wasm.ts), freed afterwards; elsewhere scratch is null. For the cpu
+ * and wasm backends only (useHost()).
  */
-export function hostKernel(inputs: readonly tf.Tensor[], outShapes: readonly (readonly number[])[], body: (ins: Values[], outs: Float32Array[]) => void): tf.Tensor[] {
+export function hostKernel(inputs: readonly tf.Tensor[], outShapes: readonly (readonly number[])[],
+  body: (ins: Values[], outs: Float32Array[], scratch: Float32Array | null) => void, scratchFloats = 0): tf.Tensor[] {
   const wasm = wasmBackend();
-  const infos = wasm ? outShapes.map((shape) => wasm.makeOutput([...shape], 'float32')) : null;
+  const shapes = wasm && scratchFloats > 0 ? [...outShapes, [scratchFloats]] : outShapes;
+  const infos = wasm ? shapes.map((shape) => wasm.makeOutput([...shape], 'float32')) : null;
   const tensors = infos ? infos.map((info) => tf.engine().makeTensorFromTensorInfo(info)) : null;
+  const scratchTensor = tensors && shapes.length > outShapes.length ? tensors.pop()! : null;
   try {
     const ins = inputs.map((t, i) => {
       const v = hostValues(t);
@@ -60,11 +71,14 @@ export function hostKernel(inputs: readonly tf.Tensor[], outShapes: readonly (re
       }
       return v;
     });
-    const outs = infos ? infos.map((info) => wasm!.typedArrayFromHeap(info)) : outShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
-    body(ins, outs);
-    return tensors ?? outs.map((v, i) => tf.tensor(v, [...outShapes[i]!], 'float32'));
+    const views = infos ? infos.map((info) => wasm!.typedArrayFromHeap(info)) : outShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+    const scratch = scratchTensor ? views.pop()! : null;
+    body(ins, views, scratch);
+    return tensors ?? views.map((v, i) => tf.tensor(v, [...outShapes[i]!], 'float32'));
   } catch (error) {
     if (tensors) tf.dispose(tensors);
     throw error;
+  } finally {
+    scratchTensor?.dispose();
   }
 }

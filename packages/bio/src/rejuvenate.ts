@@ -2,7 +2,8 @@ import { createRng, defineTransform, describeValue, type Rng, type Transform } f
 import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, type RngFields } from './draws.js';
+import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDraws, type RngFields } from './draws.js';
+import { KERNEL_CONSTANTS, pointers, wasmKernels } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
 
 export interface RejuvenateParams {
@@ -75,7 +76,9 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     if (calls % p.everySteps !== 0) return { state: { ...state, calls } };
     const rng = rngFrom(state);
     if (useHost()) {
-      const [w] = hostKernel([weights], [weights.shape], ([wv], [out]) => { rejuvenateHost(wv as Float32Array, p, rng, out); });
+      const [w] = hostKernel([weights], [weights.shape], ([wv], [out], scratch) => {
+        if (!rejuvenateWasm(wv as Float32Array, p, rng, out!, scratch)) rejuvenateHost(wv as Float32Array, p, rng, out);
+      }, 16 + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4);
       return { weights: w!, state: { calls, ...rngFields(rng) } };
     }
     const n = weights.size;
@@ -215,9 +218,8 @@ const TWO_POW_M32 = 1 / 4294967296;
 export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: Rng, out?: Float32Array): Float32Array {
   const n = weights.length;
   const lognormal = p.mode === 'lognormal';
-  const nDraw = lognormal ? normalDraws(n) : n;
-  const nThird = lognormal ? (p.compat ? 0 : n) : normalDraws(n);
-  const raw = rawUint32(rng, n + nDraw + nThird);
+  const [nDraw] = drawParts(n, p);
+  const raw = rawUint32(rng, drawCount(n, p));
   const w = out ?? new Float32Array(n);
   // each pass is a function of its own: V8 then optimises each loop on its own feedback (one function
   // holding every pass was deoptimised on every call, entering later passes with no type feedback)
@@ -234,6 +236,49 @@ export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: 
     redrawClassic(w, nan, raw, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, n, n + nDraw);
   }
   return w;
+}
+
+/** The raw outputs one step draws after the n uniforms: [the replacement draws, the third block]. */
+function drawParts(n: number, p: RejuvenateParams): [number, number] {
+  const lognormal = p.mode === 'lognormal';
+  return [lognormal ? normalDraws(n) : n, lognormal ? (p.compat ? 0 : n) : normalDraws(n)];
+}
+
+/** How many raw outputs one step draws. */
+function drawCount(n: number, p: RejuvenateParams): number {
+  const [nDraw, nThird] = drawParts(n, p);
+  return n + nDraw + nThird;
+}
+
+/**
+ * rejuvenateHost in the WebAssembly kernels (wasm.ts), on the wasm backend's memory: the same draws,
+ * statistics and decisions (the re-draw in float32, the tensor form's precision). `scratch` holds the
+ * statistics, the stream's state, the raw outputs and the kernels' constants.
+ * False where the kernels cannot run (nothing done).
+ */
+function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, out: Float32Array, scratch: Float32Array | null): boolean {
+  const k = wasmKernels();
+  const at = k && scratch ? pointers(k, [weights, out, scratch]) : null;
+  if (!at || at[2]! % 8 !== 0) return false; // the statistics are float64
+  const [pw, pOut, pStats] = at as [number, number, number];
+  const x = k!.exports;
+  const n = weights.length;
+  const [nDraw] = drawParts(n, p);
+  const raw = wasmDraws(k!, rng, pStats + 48, drawCount(n, p));
+  x.clampStats(pw, pOut, n, p.limit > 0 ? p.limit : Infinity, pStats);
+  const [sum, sumAbs, maxAbs, nanCount] = new Float64Array(k!.memory.buffer, pStats, 4) as unknown as [number, number, number, number];
+  const nan = nanCount > 0 ? pw : 0;
+  if (p.mode === 'lognormal') {
+    const mw = sum / n, ma = sumAbs / n;
+    x.variances(pOut, n, mw, ma, pStats + 32);
+    const [vw, va] = new Float64Array(k!.memory.buffer, pStats + 32, 2) as unknown as [number, number];
+    const sdw = Math.sqrt(vw / n);
+    const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
+    x.redrawLognormal(pOut, nan, raw, n, p.dre / (sdw > 0 ? sdw : 1e-8), logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat ? 1 : 0, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p));
+  } else {
+    x.redrawClassic(pOut, nan, n, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, raw + 4 * n, raw + 4 * (n + nDraw));
+  }
+  return true;
 }
 
 const stats = new Float64Array(4);

@@ -3,6 +3,7 @@ import { forEachInColumn } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkStateSize, layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { hostKernel, useHost } from './host.js';
+import { pointers, wasmKernels } from './wasm.js';
 
 export interface SynapticScalingParams {
   [key: string]: string | number;
@@ -61,7 +62,7 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
     }
     if (p.mode === 'total' && useHost()) {
       const ins = layout.kind === 'dense' ? [input.weights] : [input.weights, layout.synapses.post];
-      const [w] = hostKernel(ins, [input.weights.shape], ([wv, post], [out]) => scaleTotalHost(wv as Float32Array, (post ?? null) as Int32Array | null, nPost, p, out!));
+      const [w] = hostKernel(ins, [input.weights.shape], ([wv, post], [out], scratch) => scaleTotalHost(wv as Float32Array, (post ?? null) as Int32Array | null, nPost, p, out!, scratch), 3 * nPost);
       return { weights: w!, state: { rate: state.rate } };
     }
     const out = tf.tidy(() => {
@@ -105,20 +106,35 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
 });
 
 /** The host kernel of mode 'total': Σ|W[:, j]| per postsynaptic neuron (float64), the factor as the
- *  tensor form computes it, then W[:, j]·factor_j in float32. `post`: the stored synapses' posts (sparse). */
-function scaleTotalHost(w: Float32Array, post: Int32Array | null, nPost: number, p: SynapticScalingParams, out: Float32Array): void {
+ *  tensor form computes it, then W[:, j]·factor_j in float32. `post`: the stored synapses' posts (sparse;
+ *  the sums and products run in the WebAssembly kernels where they can, in `scratch`). */
+function scaleTotalHost(w: Float32Array, post: Int32Array | null, nPost: number, p: SynapticScalingParams, out: Float32Array, scratch: Float32Array | null): void {
   const n = w.length;
+  const k = wasmKernels();
+  const at = k && post && scratch ? pointers(k, [w, post, out, scratch]) : null;
+  if (at && at[3]! % 8 === 0) { // the totals are float64
+    const [pw, pPost, pOut, pTotals] = at as [number, number, number, number];
+    k!.exports.postTotals(pw, pPost, n, pTotals, nPost);
+    scalingFactors(new Float64Array(k!.memory.buffer, pTotals, nPost), p, new Float32Array(k!.memory.buffer, pTotals + 8 * nPost, nPost));
+    k!.exports.scaleByPost(pw, pPost, pTotals + 8 * nPost, pOut, n);
+    return;
+  }
   const total = new Float64Array(nPost);
   if (post) for (let k = 0; k < n; k++) { const j = post[k]!; total[j] = total[j]! + Math.abs(w[k]!); }
   else for (let k = 0; k < n;) for (let j = 0; j < nPost; j++, k++) total[j] = total[j]! + Math.abs(w[k]!);
-  const floor = p.target / p.maxFactor ** (1 / p.strength);
-  const factor = new Float32Array(nPost);
-  for (let j = 0; j < nPost; j++) {
-    const ratio = p.target / Math.max(Math.fround(total[j]!), floor);
-    factor[j] = Math.min(p.maxFactor, Math.max(1 / p.maxFactor, ratio ** p.strength));
-  }
+  const factor = scalingFactors(total, p, new Float32Array(nPost));
   if (post) for (let k = 0; k < n; k++) out[k] = w[k]! * factor[post[k]!]!;
   else {
     for (let k = 0; k < n;) for (let j = 0; j < nPost; j++, k++) out[k] = w[k]! * factor[j]!;
   }
+}
+
+/** Each postsynaptic neuron's factor from its total (as the tensor form computes it), into `factor`. */
+function scalingFactors(total: Float64Array, p: SynapticScalingParams, factor: Float32Array): Float32Array {
+  const floor = p.target / p.maxFactor ** (1 / p.strength);
+  for (let j = 0; j < total.length; j++) {
+    const ratio = p.target / Math.max(Math.fround(total[j]!), floor);
+    factor[j] = Math.min(p.maxFactor, Math.max(1 / p.maxFactor, ratio ** p.strength));
+  }
+  return factor;
 }

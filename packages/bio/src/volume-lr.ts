@@ -1,7 +1,8 @@
 import { createRng, defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { cosSinUnit, normalArray, normalDraws, rawUint32, rngFields, rngFrom, type RngFields } from './draws.js';
+import { cosSinUnit, normalArray, normalDraws, rawUint32, rngFields, rngFrom, wasmDraws, type RngFields } from './draws.js';
+import { pointers, wasmKernels, KERNEL_CONSTANTS } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
 
 export interface VolumeLrParams {
@@ -48,8 +49,16 @@ export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransfor
     layoutOf('bio/volume-lr', input, true);
     const rng = rngFrom(state);
     if (useHost()) {
-      const raw = rawUint32(rng, normalDraws(weights.size));
-      const [g] = hostKernel([weights, gradient!], [weights.shape], ([w, gr], [out]) => volumeLrHost(w as Float32Array, gr as Float32Array, raw, p, out!));
+      const nRaw = normalDraws(weights.size);
+      const [g] = hostKernel([weights, gradient!], [weights.shape], ([w, gr], [out], scratch) => {
+        const k = wasmKernels();
+        const at = k && scratch ? pointers(k, [w!, gr!, out!, scratch]) : null;
+        if (at) {
+          const raw = wasmDraws(k!, rng, at[3]!, nRaw);
+          k!.exports.volumeLr(at[0]!, at[1]!, raw, at[2]!, weights.size, p.baseLr, -p.stabilityFactor, p.lrVariability, raw + 4 * nRaw);
+        }
+        else volumeLrHost(w as Float32Array, gr as Float32Array, rawUint32(rng, nRaw), p, out!);
+      }, 4 + nRaw + KERNEL_CONSTANTS / 4);
       return { gradient: g!, state: rngFields(rng) };
     }
     const z = normalArray(rng, weights.size, 0, 1);

@@ -1,0 +1,442 @@
+// The bio transforms' host kernels in WebAssembly SIMD, run on tfjs-backend-wasm's own memory (pointers
+// are byte offsets of tensors there). They compute what the JS host kernels compute (src/*.ts), with the
+// same draws: float64 where those use doubles (exp, log, cos and sin by polynomials to ~1e-16, sums),
+// float32 where they round to float32. Names follow the JS kernels.
+
+const TWO_POW_M32: f64 = 1.0 / 4294967296.0;
+
+// ---------------------------------------------------------------------------------------------------
+// float64x2 functions
+
+/** Σ c_k·x^k, k < 14, by Estrin's scheme (a dependency chain of 4 multiply-adds instead of Horner's 13). */
+// @ts-ignore: decorator
+@inline function poly14(x: v128, c0: f64, c1: f64, c2: f64, c3: f64, c4: f64, c5: f64, c6: f64, c7: f64, c8: f64, c9: f64, c10: f64, c11: f64, c12: f64, c13: f64): v128 {
+  const x2 = f64x2.mul(x, x);
+  const x4 = f64x2.mul(x2, x2);
+  const x8 = f64x2.mul(x4, x4);
+  const a0 = f64x2.add(f64x2.splat(c0), f64x2.mul(f64x2.splat(c1), x));
+  const a1 = f64x2.add(f64x2.splat(c2), f64x2.mul(f64x2.splat(c3), x));
+  const a2 = f64x2.add(f64x2.splat(c4), f64x2.mul(f64x2.splat(c5), x));
+  const a3 = f64x2.add(f64x2.splat(c6), f64x2.mul(f64x2.splat(c7), x));
+  const a4 = f64x2.add(f64x2.splat(c8), f64x2.mul(f64x2.splat(c9), x));
+  const a5 = f64x2.add(f64x2.splat(c10), f64x2.mul(f64x2.splat(c11), x));
+  const a6 = f64x2.add(f64x2.splat(c12), f64x2.mul(f64x2.splat(c13), x));
+  const b0 = f64x2.add(a0, f64x2.mul(a1, x2));
+  const b1 = f64x2.add(a2, f64x2.mul(a3, x2));
+  const b2 = f64x2.add(a4, f64x2.mul(a5, x2));
+  return f64x2.add(f64x2.add(b0, f64x2.mul(b1, x4)), f64x2.mul(f64x2.add(b2, f64x2.mul(a6, x4)), x8));
+}
+
+/** e^x (|x| < 700): x = n·ln 2 + r (ln 2 in two parts), e^r by its Taylor polynomial to r^13 (|r| ≤ 0.347: < 1e-17). */
+function exp2x(x: v128): v128 {
+  const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
+  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(n, f64x2.splat(6.93147180369123816490e-1))), f64x2.mul(n, f64x2.splat(1.90821492927058770002e-10)));
+  const p = poly14(r, 1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800,
+    1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800);
+  const scale = i64x2.shl(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n)), 52);
+  return i64x2.add(p, scale);
+}
+
+/** ln x (x normal, > 0): x = m·2^e with m in [√½, √2), ln m = 2·atanh(s), s = (m − 1)/(m + 1), to s^21. */
+function ln2x(x: v128): v128 {
+  let e = i64x2.sub(i64x2.shr_u(x, 52), i64x2.splat(1023));
+  let m = v128.or(v128.and(x, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  const big = f64x2.gt(m, f64x2.splat(1.4142135623730951));
+  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
+  e = i64x2.sub(e, big); // the mask is −1 where m was halved
+  const ef = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(e, e, 0, 2, 0, 2));
+  const s = f64x2.div(f64x2.sub(m, f64x2.splat(1)), f64x2.add(m, f64x2.splat(1)));
+  const s2 = f64x2.mul(s, s);
+  const p = poly14(s2, 1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19, 1.0 / 21, 0, 0, 0, 0);
+  const lnm = f64x2.add(f64x2.add(s, s), f64x2.mul(f64x2.mul(f64x2.add(s, s), s2), p));
+  return f64x2.add(f64x2.mul(ef, f64x2.splat(6.93147180369123816490e-1)), f64x2.add(lnm, f64x2.mul(ef, f64x2.splat(1.90821492927058770002e-10))));
+}
+
+/**
+ * Lane 0: cos(2π·t0), lane 1: sin(2π·t1) (t in [0, 1]): t = q/4 + f with |f| ≤ 1/8, φ = 2πf, cos φ and
+ * sin φ by their Taylor polynomials to φ^16 and φ^17, then rotated by q quarter turns (sin θ = cos(θ − π/2)).
+ */
+function cosSin2x(t: v128): v128 {
+  const q = f64x2.nearest(f64x2.mul(t, f64x2.splat(4)));
+  const phi = f64x2.mul(f64x2.sub(t, f64x2.mul(q, f64x2.splat(0.25))), f64x2.splat(6.283185307179586));
+  const p2 = f64x2.mul(phi, phi);
+  const c = poly14(p2, 1, -1.0 / 2, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600, -1.0 / 87178291200,
+    1.0 / 20922789888000, 0, 0, 0, 0, 0);
+  const s = f64x2.mul(phi, poly14(p2, 1, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800, 1.0 / 6227020800,
+    -1.0 / 1307674368000, 1.0 / 355687428096000, 0, 0, 0, 0, 0));
+  // quarter turns: lane 1 one less (sine); k mod 4 picks ±cos φ or ±sin φ
+  const k = f64x2.sub(q, f64x2.replace_lane(f64x2.splat(0), 1, 1));
+  const k4 = f64x2.sub(k, f64x2.mul(f64x2.floor(f64x2.mul(k, f64x2.splat(0.25))), f64x2.splat(4)));
+  const odd = v128.or(f64x2.eq(k4, f64x2.splat(1)), f64x2.eq(k4, f64x2.splat(3)));
+  const neg = v128.or(f64x2.eq(k4, f64x2.splat(1)), f64x2.eq(k4, f64x2.splat(2)));
+  return v128.xor(v128.bitselect(s, c, odd), v128.and(neg, f64x2.splat(-0.0)));
+}
+
+/** The two float64 values (u, u) of one raw 32-bit output x: (x + 0.5)·2^-32. */
+// @ts-ignore: decorator
+@inline function unit2(x: u32): v128 {
+  return f64x2.splat((<f64>x + 0.5) * TWO_POW_M32);
+}
+
+/** Lanes (z_even, z_odd) of the Box–Muller pair from raw outputs a (radius) and b (angle), each rounded to float32. */
+// @ts-ignore: decorator
+@inline function normalPair(a: u32, b: u32): v128 {
+  const r = f64x2.sqrt(f64x2.mul(f64x2.splat(-2), ln2x(unit2(a))));
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.mul(r, cosSin2x(unit2(b)))));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// draws
+
+/** n raw xoshiro128** outputs at `out` from the state s[0..3] at `state`, which is advanced past them. */
+export function draws(state: usize, out: usize, n: i32): void {
+  let s0 = load<u32>(state), s1 = load<u32>(state, 4), s2 = load<u32>(state, 8), s3 = load<u32>(state, 12);
+  for (let i = 0; i < n; i++) {
+    store<u32>(out + (<usize>i << 2), rotl<u32>(s1 * 5, 7) * 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<u32>(s3, 11);
+  }
+  store<u32>(state, s0);
+  store<u32>(state, s1, 4);
+  store<u32>(state, s2, 8);
+  store<u32>(state, s3, 12);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// transforms
+
+// ---------------------------------------------------------------------------------------------------
+// float32x4 functions (volume-lr, whose factors only need float32 accuracy: the tensor form rounds each op).
+// Their constants are read from a table the kernel writes at `cst` first (V8 rebuilds a v128 constant at
+// every use, in several instructions; a load from memory is one).
+
+export const CONSTANTS_BYTES = 656;
+
+/** Writes the constants of the float32x4 functions at cst (CONSTANTS_BYTES bytes). */
+function constants(cst: usize): void {
+  v128.store(cst, f32x4.splat(1.44269504088896341), 0);
+  v128.store(cst, f32x4.splat(0.693359375), 16);
+  v128.store(cst, f32x4.splat(-2.12194440e-4), 32);
+  v128.store(cst, f32x4.splat(1.9875691500e-4), 48);
+  v128.store(cst, f32x4.splat(1.3981999507e-3), 64);
+  v128.store(cst, f32x4.splat(8.3334519073e-3), 80);
+  v128.store(cst, f32x4.splat(4.1665795894e-2), 96);
+  v128.store(cst, f32x4.splat(1.6666665459e-1), 112);
+  v128.store(cst, f32x4.splat(5.0000001201e-1), 128);
+  v128.store(cst, f32x4.splat(1), 144);
+  v128.store(cst, f32x4.splat(0.5), 160);
+  v128.store(cst, i32x4.splat(127 + 32), 176);
+  v128.store(cst, i32x4.splat(0x007fffff), 192);
+  v128.store(cst, i32x4.splat(0x3f800000), 208);
+  v128.store(cst, f32x4.splat(1.41421356), 224);
+  v128.store(cst, f32x4.splat(7.0376836292e-2), 240);
+  v128.store(cst, f32x4.splat(-1.1514610310e-1), 256);
+  v128.store(cst, f32x4.splat(1.1676998740e-1), 272);
+  v128.store(cst, f32x4.splat(-1.2420140846e-1), 288);
+  v128.store(cst, f32x4.splat(1.4249322787e-1), 304);
+  v128.store(cst, f32x4.splat(-1.6668057665e-1), 320);
+  v128.store(cst, f32x4.splat(2.0000714765e-1), 336);
+  v128.store(cst, f32x4.splat(-2.4999993993e-1), 352);
+  v128.store(cst, f32x4.splat(3.3333331174e-1), 368);
+  v128.store(cst, i32x4.splat(1 << 29), 384);
+  v128.store(cst, f32x4.splat(1.4629180792671596e-9), 400);
+  v128.store(cst, f32x4.splat(1.0 / 40320.0), 416);
+  v128.store(cst, f32x4.splat(1.0 / 720.0), 432);
+  v128.store(cst, f32x4.splat(1.0 / 24.0), 448);
+  v128.store(cst, f32x4.splat(1.0 / 362880.0), 464);
+  v128.store(cst, f32x4.splat(1.0 / 5040.0), 480);
+  v128.store(cst, f32x4.splat(1.0 / 120.0), 496);
+  v128.store(cst, f32x4.splat(1.0 / 6.0), 512);
+  v128.store(cst, i32x4.splat(3), 528);
+  v128.store(cst, i32x4.splat(1), 544);
+  v128.store(cst, i32x4.splat(2), 560);
+  v128.store(cst, f32x4.splat(-0.0), 576);
+  v128.store(cst, i32x4.splat(0), 592);
+  v128.store(cst, f32x4.splat(0), 608);
+  v128.store(cst, f32x4.splat(-2), 624);
+  v128.store(cst, v128.shuffle<i32>(i32x4.splat(0), i32x4.splat(1), 0, 4, 0, 4), 640);
+}
+
+/** e^x, float32 (Cephes expf: x = n·ln 2 + r, |r| ≤ ln 2/2, a degree-5 polynomial; 1–2 ulps). */
+// @ts-ignore: decorator
+@inline function expf4(x: v128, cst: usize): v128 {
+  const n = f32x4.nearest(f32x4.mul(x, v128.load(cst, 0)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, v128.load(cst, 16))), f32x4.mul(n, v128.load(cst, 32)));
+  let e = v128.load(cst, 48);
+  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 64));
+  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 80));
+  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 96));
+  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 112));
+  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 128));
+  e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(e, r), r), r), v128.load(cst, 144));
+  return i32x4.add(e, i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
+}
+
+/**
+ * ln u for u = (x + 0.5)·2^-32 of raw outputs x, float32: x + 0.5 = m·2^e with m in [√½, √2) (Cephes logf's
+ * polynomial in m − 1), plus (e − 32)·ln 2 in two parts. Near u = 1 the exponent is 0 and m − 1 is exact, so
+ * small logarithms keep their precision (x + 0.5 is rounded to 24 bits: u within 2^-24 of 1 gives 0).
+ */
+// @ts-ignore: decorator
+@inline function lnUnit4(x: v128, cst: usize): v128 {
+  const v = f32x4.add(f32x4.convert_i32x4_u(x), v128.load(cst, 160));
+  let e = i32x4.sub(i32x4.shr_u(v, 23), v128.load(cst, 176));
+  let m = v128.or(v128.and(v, v128.load(cst, 192)), v128.load(cst, 208));
+  const big = f32x4.gt(m, v128.load(cst, 224));
+  m = v128.bitselect(f32x4.mul(m, v128.load(cst, 160)), m, big);
+  e = i32x4.sub(e, big); // the mask is −1 where m was halved
+  const ef = f32x4.convert_i32x4_s(e);
+  const z = f32x4.sub(m, v128.load(cst, 144));
+  const z2 = f32x4.mul(z, z);
+  let p = v128.load(cst, 240);
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 256));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 272));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 288));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 304));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 320));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 336));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 352));
+  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 368));
+  let y = f32x4.mul(f32x4.mul(z2, z), p);
+  y = f32x4.add(y, f32x4.mul(ef, v128.load(cst, 32)));
+  y = f32x4.sub(y, f32x4.mul(z2, v128.load(cst, 160)));
+  return f32x4.add(f32x4.add(z, y), f32x4.mul(ef, v128.load(cst, 16)));
+}
+
+/**
+ * cos(2π·t) in lanes 0 and 2, sin(2π·t) in lanes 1 and 3, for t = (x + 0.5)·2^-32 of raw outputs x, float32:
+ * the quarter turn q and the rest f (|f| ≤ 2^29, exact in integers) from x, φ = 2π·f·2^-32, Taylor
+ * polynomials to φ^8 and φ^9 (< 3e-8 on |φ| ≤ π/4).
+ */
+// @ts-ignore: decorator
+@inline function cosSin4(x: v128, cst: usize): v128 {
+  const q = i32x4.shr_u(i32x4.add(x, v128.load(cst, 384)), 30);
+  const f = i32x4.sub(x, i32x4.shl(q, 30)); // x − q·2^30 in [−2^29, 2^29), as a signed int
+  const phi = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(f), v128.load(cst, 160)), v128.load(cst, 400)); // 2π/2^32
+  const p2 = f32x4.mul(phi, phi);
+  let c = v128.load(cst, 416);
+  c = f32x4.sub(v128.load(cst, 432), f32x4.mul(c, p2));
+  c = f32x4.sub(v128.load(cst, 448), f32x4.mul(c, p2));
+  c = f32x4.sub(v128.load(cst, 160), f32x4.mul(c, p2));
+  c = f32x4.sub(v128.load(cst, 144), f32x4.mul(c, p2));
+  let s = v128.load(cst, 464);
+  s = f32x4.sub(v128.load(cst, 480), f32x4.mul(s, p2));
+  s = f32x4.sub(v128.load(cst, 496), f32x4.mul(s, p2));
+  s = f32x4.sub(v128.load(cst, 512), f32x4.mul(s, p2));
+  s = f32x4.mul(phi, f32x4.sub(v128.load(cst, 144), f32x4.mul(s, p2)));
+  // quarter turns: lanes 1 and 3 one less (sine); k mod 4 picks ±cos φ or ±sin φ
+  const k = v128.and(i32x4.sub(q, v128.load(cst, 640)), v128.load(cst, 528));
+  const odd = i32x4.eq(v128.and(k, v128.load(cst, 544)), v128.load(cst, 544));
+  const neg = v128.or(i32x4.eq(k, v128.load(cst, 544)), i32x4.eq(k, v128.load(cst, 560)));
+  return v128.xor(v128.bitselect(s, c, odd), v128.and(neg, v128.load(cst, 576)));
+}
+
+/**
+ * volume-lr: out = g·|baseLr·exp(negSf·|w|/(|w| + 1))·(1 + lrVar·z)|, z the Box–Muller normal of raw pair
+ * (2⌊i/2⌋, 2⌊i/2⌋ + 1) (cos for even i, sin for odd), in float32 (the tensor form's precision).
+ */
+export function volumeLr(w: usize, g: usize, raw: usize, out: usize, n: i32, baseLr: f32, negSf: f32, lrVar: f32, cst: usize): void {
+  constants(cst);
+  const vBase = f32x4.splat(baseLr), vSf = f32x4.splat(negSf), vVar = f32x4.splat(lrVar), one = v128.load(cst, 144);
+  for (let i = 0; i < n; i += 4) {
+    const at = <usize>i << 2;
+    const full = i + 4 <= n;
+    let rw: v128, wv: v128, gv: v128;
+    if (full) {
+      rw = v128.load(raw + at);
+      wv = v128.load(w + at);
+      gv = v128.load(g + at);
+    } else {
+      // the last 1–3 values (the raw draws come in pairs, so lanes up to the even count exist)
+      rw = v128.load(cst, 592);
+      wv = v128.load(cst, 608);
+      gv = v128.load(cst, 608);
+      rw = i32x4.replace_lane(i32x4.replace_lane(rw, 0, load<u32>(raw + at)), 1, load<u32>(raw + at, 4));
+      if (i + 2 < n) rw = i32x4.replace_lane(i32x4.replace_lane(rw, 2, load<u32>(raw + at, 8)), 3, load<u32>(raw + at, 12));
+      wv = f32x4.replace_lane(wv, 0, load<f32>(w + at));
+      gv = f32x4.replace_lane(gv, 0, load<f32>(g + at));
+      if (i + 1 < n) { wv = f32x4.replace_lane(wv, 1, load<f32>(w + at, 4)); gv = f32x4.replace_lane(gv, 1, load<f32>(g + at, 4)); }
+      if (i + 2 < n) { wv = f32x4.replace_lane(wv, 2, load<f32>(w + at, 8)); gv = f32x4.replace_lane(gv, 2, load<f32>(g + at, 8)); }
+    }
+    const r = f32x4.sqrt(f32x4.mul(v128.load(cst, 624), lnUnit4(v128.shuffle<i32>(rw, rw, 0, 0, 2, 2), cst)));
+    const z = f32x4.mul(r, cosSin4(v128.shuffle<i32>(rw, rw, 1, 1, 3, 3), cst));
+    const a = f32x4.abs(wv);
+    const m = f32x4.mul(vBase, expf4(f32x4.mul(vSf, f32x4.div(a, f32x4.add(a, one))), cst));
+    const res = f32x4.mul(gv, f32x4.abs(f32x4.mul(m, f32x4.add(one, f32x4.mul(vVar, z)))));
+    if (full) v128.store(out + at, res);
+    else {
+      store<f32>(out + at, f32x4.extract_lane(res, 0));
+      if (i + 1 < n) store<f32>(out + at, f32x4.extract_lane(res, 1), 4);
+      if (i + 2 < n) store<f32>(out + at, f32x4.extract_lane(res, 2), 8);
+    }
+  }
+}
+
+/** crystallize (float32 as the JS kernel): gOut = g·f; fOut = f·damp where |g| < f32(|w|·thr) or |g| > meanAbs. */
+export function crystallize(w: usize, g: usize, f: usize, gOut: usize, fOut: usize, n: i32, thr: f32, meanAbs: f32, damp: f32): void {
+  const vt = f32x4.splat(thr), vm = f32x4.splat(meanAbs), vd = f32x4.splat(damp);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const gi = v128.load(g + at), fi = v128.load(f + at);
+    v128.store(gOut + at, f32x4.mul(gi, fi));
+    const ag = f32x4.abs(gi);
+    const damped = v128.or(f32x4.lt(ag, f32x4.mul(f32x4.abs(v128.load(w + at)), vt)), f32x4.gt(ag, vm));
+    v128.store(fOut + at, v128.bitselect(f32x4.mul(fi, vd), fi, damped));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const gi = load<f32>(g + at), fi = load<f32>(f + at);
+    store<f32>(gOut + at, gi * fi);
+    const ag = abs<f32>(gi);
+    store<f32>(fOut + at, ag < abs<f32>(load<f32>(w + at)) * thr || ag > meanAbs ? fi * damp : fi);
+  }
+}
+
+/** Σ|x| over n float32 (float64 sum, in order). */
+export function sumAbs(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += abs<f64>(<f64>load<f32>(x + (<usize>i << 2)));
+  return s;
+}
+
+/** out = a·b elementwise (float32). */
+export function mul(a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(out + at, f32x4.mul(v128.load(a + at), v128.load(b + at)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(out + at, load<f32>(a + at) * load<f32>(b + at));
+  }
+}
+
+/** synaptic scaling 'total': totals[j] (float64, zeroed here) += |w_k| over the synapses k with post j. */
+export function postTotals(w: usize, post: usize, n: i32, totals: usize, nPost: i32): void {
+  memory.fill(totals, 0, <usize>nPost << 3);
+  for (let k = 0; k < n; k++) {
+    const j = <usize>load<i32>(post + (<usize>k << 2)) << 3;
+    store<f64>(totals + j, load<f64>(totals + j) + abs<f64>(<f64>load<f32>(w + (<usize>k << 2))));
+  }
+}
+
+/** out_k = w_k·factor[post_k] (float32). */
+export function scaleByPost(w: usize, post: usize, factor: usize, out: usize, n: i32): void {
+  for (let k = 0; k < n; k++) {
+    const at = <usize>k << 2;
+    store<f32>(out + at, load<f32>(w + at) * load<f32>(factor + (<usize>load<i32>(post + at) << 2)));
+  }
+}
+
+/**
+ * rejuvenate, first pass: w = weights clamped to ±limit with NaN → 0; at `stats` (4 float64):
+ * Σv, Σ|v|, max|v| and the NaN count, summed in order.
+ */
+export function clampStats(weights: usize, w: usize, n: i32, limit: f64, stats: usize): void {
+  let sum: f64 = 0, sumAbs: f64 = 0, maxAbs: f64 = 0, nan: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const at = <usize>k << 2;
+    let v = <f64>load<f32>(weights + at);
+    if (v != v) {
+      nan++;
+      v = 0;
+    }
+    v = v > limit ? limit : v < -limit ? -limit : v;
+    store<f32>(w + at, <f32>v);
+    sum += v;
+    const a = abs<f64>(v);
+    sumAbs += a;
+    if (a > maxAbs) maxAbs = a;
+  }
+  store<f64>(stats, sum);
+  store<f64>(stats, sumAbs, 8);
+  store<f64>(stats, maxAbs, 16);
+  store<f64>(stats, nan, 24);
+}
+
+/** rejuvenate: Σ(v − mw)² and Σ(|v| − ma)² over w (float64, in order) at `out`. */
+export function variances(w: usize, n: i32, mw: f64, ma: f64, out: usize): void {
+  let vw: f64 = 0, va: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const v = <f64>load<f32>(w + (<usize>k << 2));
+    const dv = v - mw, da = abs<f64>(v) - ma;
+    vw += dv * dv;
+    va += da * da;
+  }
+  store<f64>(out, vw);
+  store<f64>(out, va, 8);
+}
+
+/**
+ * rejuvenate 'lognormal', the re-draw of the clamped weights w, four at a time in float32: kept where
+ * u_k = f32(unit(raw_k)) ≥ exp(−k0·|w_k|), unless the original weight (nan: 0 or the weights) is NaN; else
+ * |w| = min(limit, exp(logMean + logSigma·z_k)) (z_k the Box–Muller normal of the pair at draw + 8⌊k/2⌋) with
+ * the sign kept (compat: positive; a zero takes the sign of the draw at third + 4k). `cst`: the constants
+ * table (CONSTANTS_BYTES).
+ */
+export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f32, logMean: f32, logSigma: f32, limit: f32, compat: bool, draw: usize, third: usize, cst: usize): void {
+  constants(cst);
+  const vk0 = f32x4.splat(k0), vMean = f32x4.splat(logMean), vSigma = f32x4.splat(logSigma), vLimit = f32x4.splat(limit);
+  const half = f32x4.splat(0.5), scale = f32x4.splat(<f32>TWO_POW_M32), zero = f32x4.splat(0), one = f32x4.splat(1);
+  for (let i = 0; i < n; i += 4) {
+    const at = <usize>i << 2;
+    const full = i + 4 <= n;
+    // past the end: lanes of 0 that are never stored (their u is 0.5·2^-32, so they look replaced)
+    const wv = full ? v128.load(w + at) : tail(w + at, n - i);
+    const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(full ? v128.load(raw + at) : tail(raw + at, n - i)), half), scale);
+    const y = f32x4.mul(vk0, f32x4.abs(wv));
+    let replaced = f32x4.lt(u, f32x4.min(one, expf4(f32x4.neg(y), cst)));
+    if (nan) {
+      const orig = full ? v128.load(nan + at) : tail(nan + at, n - i);
+      replaced = v128.or(replaced, f32x4.ne(orig, orig));
+    }
+    if (!v128.any_true(replaced)) continue;
+    const rw = full || n - i > 2 ? v128.load(draw + at) : i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 0, load<u32>(draw + at)), 1, load<u32>(draw + at, 4));
+    const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), lnUnit4(v128.shuffle<i32>(rw, rw, 0, 0, 2, 2), cst)));
+    const z = f32x4.mul(r, cosSin4(v128.shuffle<i32>(rw, rw, 1, 1, 3, 3), cst));
+    let mag = f32x4.min(vLimit, expf4(f32x4.add(vMean, f32x4.mul(vSigma, z)), cst));
+    if (!compat) {
+      // the sign kept; a zero's from its draw: −1 + 2·unit > 0
+      const s = f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(full ? v128.load(third + at) : tail(third + at, n - i)), half), scale)));
+      const negative = v128.or(f32x4.lt(wv, zero), v128.and(f32x4.eq(wv, zero), f32x4.le(s, zero)));
+      mag = v128.or(mag, v128.and(negative, f32x4.splat(-0.0)));
+    }
+    const res = v128.bitselect(mag, wv, replaced);
+    if (full) v128.store(w + at, res);
+    else {
+      store<f32>(w + at, f32x4.extract_lane(res, 0));
+      if (i + 1 < n) store<f32>(w + at, f32x4.extract_lane(res, 1), 4);
+      if (i + 2 < n) store<f32>(w + at, f32x4.extract_lane(res, 2), 8);
+    }
+  }
+}
+
+/** The last c (1–3) 32-bit values at p in the low lanes, zeros above. */
+function tail(p: usize, c: i32): v128 {
+  let v = i32x4.replace_lane(i32x4.splat(0), 0, load<i32>(p));
+  if (c > 1) v = i32x4.replace_lane(v, 1, load<i32>(p, 4));
+  if (c > 2) v = i32x4.replace_lane(v, 2, load<i32>(p, 8));
+  return v;
+}
+
+/** rejuvenate 'classic': replaced where |f32(z_k)·sigma| > |w_k| (z from `normals`) or NaN, by f32(U(−1, 1))·maxAbs (from `uniform`). */
+export function redrawClassic(w: usize, nan: usize, n: i32, sigma: f64, maxAbs: f64, uniform: usize, normals: usize): void {
+  for (let k = 0; k < n; k += 2) {
+    const z = normalPair(load<u32>(normals + (<usize>k << 2)), load<u32>(normals + (<usize>k << 2), 4));
+    for (let j = k; j < min(k + 2, n); j++) {
+      const at = <usize>j << 2;
+      const t = abs<f64>((j & 1 ? f64x2.extract_lane(z, 1) : f64x2.extract_lane(z, 0)) * sigma);
+      const orig = nan ? load<f32>(nan + at) : 0;
+      if (t > abs<f64>(<f64>load<f32>(w + at)) || orig != orig) {
+        store<f32>(w + at, <f32>(<f64><f32>(-1 + 2 * ((<f64>load<u32>(uniform + at) + 0.5) * TWO_POW_M32)) * maxAbs));
+      }
+    }
+  }
+}
