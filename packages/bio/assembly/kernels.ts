@@ -336,42 +336,68 @@ export function scaleByPost(w: usize, post: usize, factor: usize, out: usize, n:
 }
 
 /**
- * rejuvenate, first pass: w = weights clamped to ±limit with NaN → 0; at `stats` (4 float64):
- * Σv, Σ|v|, max|v| and the NaN count, summed in order.
+ * rejuvenate, first pass: w = weights clamped to ±limit with NaN → 0; at `stats` (4 float64): Σv, Σ|v|,
+ * max|v| and the NaN count (float64 sums in two lanes, four values a step).
  */
-export function clampStats(weights: usize, w: usize, n: i32, limit: f64, stats: usize): void {
-  let sum: f64 = 0, sumAbs: f64 = 0, maxAbs: f64 = 0, nan: f64 = 0;
-  for (let k = 0; k < n; k++) {
+export function clampStats(weights: usize, w: usize, n: i32, limit: f32, stats: usize): void {
+  const hi = f32x4.splat(limit), lo = f32x4.neg(hi);
+  let sum = f64x2.splat(0), sumAbs = f64x2.splat(0), maxAbs = f32x4.splat(0), nan = i32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
     const at = <usize>k << 2;
-    let v = <f64>load<f32>(weights + at);
+    const x = v128.load(weights + at);
+    const isNan = f32x4.ne(x, x);
+    nan = i32x4.sub(nan, isNan);
+    const v = f32x4.pmin(hi, f32x4.pmax(lo, v128.andnot(x, isNan))); // no NaN left: the plain min/max instructions
+    v128.store(w + at, v);
+    const a = f32x4.abs(v);
+    maxAbs = f32x4.pmax(maxAbs, a);
+    sum = f64x2.add(sum, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1))));
+    sumAbs = f64x2.add(sumAbs, f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(v128.shuffle<i32>(a, a, 2, 3, 0, 1))));
+  }
+  let s = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
+  let sa = f64x2.extract_lane(sumAbs, 0) + f64x2.extract_lane(sumAbs, 1);
+  let m = <f64>max(max(f32x4.extract_lane(maxAbs, 0), f32x4.extract_lane(maxAbs, 1)), max(f32x4.extract_lane(maxAbs, 2), f32x4.extract_lane(maxAbs, 3)));
+  let count = <f64>(i32x4.extract_lane(nan, 0) + i32x4.extract_lane(nan, 1) + i32x4.extract_lane(nan, 2) + i32x4.extract_lane(nan, 3));
+  for (; k < n; k++) {
+    const at = <usize>k << 2;
+    let v = load<f32>(weights + at);
     if (v != v) {
-      nan++;
+      count++;
       v = 0;
     }
-    v = v > limit ? limit : v < -limit ? -limit : v;
-    store<f32>(w + at, <f32>v);
-    sum += v;
-    const a = abs<f64>(v);
-    sumAbs += a;
-    if (a > maxAbs) maxAbs = a;
+    v = min(limit, max(-limit, v));
+    store<f32>(w + at, v);
+    s += <f64>v;
+    sa += abs<f64>(<f64>v);
+    m = max(m, abs<f64>(<f64>v));
   }
-  store<f64>(stats, sum);
-  store<f64>(stats, sumAbs, 8);
-  store<f64>(stats, maxAbs, 16);
-  store<f64>(stats, nan, 24);
+  store<f64>(stats, s);
+  store<f64>(stats, sa, 8);
+  store<f64>(stats, m, 16);
+  store<f64>(stats, count, 24);
 }
 
-/** rejuvenate: Σ(v − mw)² and Σ(|v| − ma)² over w (float64, in order) at `out`. */
+/** rejuvenate: Σ(v − mw)² and Σ(|v| − ma)² over w (float64, in two lanes) at `out`. */
 export function variances(w: usize, n: i32, mw: f64, ma: f64, out: usize): void {
-  let vw: f64 = 0, va: f64 = 0;
-  for (let k = 0; k < n; k++) {
-    const v = <f64>load<f32>(w + (<usize>k << 2));
-    const dv = v - mw, da = abs<f64>(v) - ma;
-    vw += dv * dv;
-    va += da * da;
+  const vmw = f64x2.splat(mw), vma = f64x2.splat(ma);
+  let vw = f64x2.splat(0), va = f64x2.splat(0);
+  let k = 0;
+  for (; k + 2 <= n; k += 2) {
+    const v = f64x2.promote_low_f32x4(v128.load64_zero(w + (<usize>k << 2)));
+    const dv = f64x2.sub(v, vmw), da = f64x2.sub(f64x2.abs(v), vma);
+    vw = f64x2.add(vw, f64x2.mul(dv, dv));
+    va = f64x2.add(va, f64x2.mul(da, da));
   }
-  store<f64>(out, vw);
-  store<f64>(out, va, 8);
+  let sw = f64x2.extract_lane(vw, 0) + f64x2.extract_lane(vw, 1);
+  let sa = f64x2.extract_lane(va, 0) + f64x2.extract_lane(va, 1);
+  if (k < n) {
+    const v = <f64>load<f32>(w + (<usize>k << 2));
+    sw += (v - mw) * (v - mw);
+    sa += (abs<f64>(v) - ma) * (abs<f64>(v) - ma);
+  }
+  store<f64>(out, sw);
+  store<f64>(out, sa, 8);
 }
 
 /**
@@ -392,7 +418,11 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
     const wv = full ? v128.load(w + at) : tail(w + at, n - i);
     const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(full ? v128.load(raw + at) : tail(raw + at, n - i)), half), scale);
     const y = f32x4.mul(vk0, f32x4.abs(wv));
-    let replaced = f32x4.lt(u, f32x4.min(one, expf4(f32x4.neg(y), cst)));
+    // e^y ≥ 1 + y + y²/2 + y³/6 =: P, so u·P ≥ 1 + 1e-6 proves u > e^−y without the exponential: most
+    // kept weights are decided by this bound alone
+    const bound = f32x4.mul(u, f32x4.add(one, f32x4.mul(y, f32x4.add(one, f32x4.mul(y, f32x4.add(half, f32x4.mul(y, f32x4.splat(1.0 / 6))))))));
+    let replaced = f32x4.lt(bound, f32x4.splat(1 + 1e-6));
+    if (v128.any_true(replaced)) replaced = v128.and(replaced, f32x4.lt(u, f32x4.pmin(one, expf4(f32x4.neg(y), cst))));
     if (nan) {
       const orig = full ? v128.load(nan + at) : tail(nan + at, n - i);
       replaced = v128.or(replaced, f32x4.ne(orig, orig));
@@ -401,7 +431,7 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
     const rw = full || n - i > 2 ? v128.load(draw + at) : i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 0, load<u32>(draw + at)), 1, load<u32>(draw + at, 4));
     const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), lnUnit4(v128.shuffle<i32>(rw, rw, 0, 0, 2, 2), cst)));
     const z = f32x4.mul(r, cosSin4(v128.shuffle<i32>(rw, rw, 1, 1, 3, 3), cst));
-    let mag = f32x4.min(vLimit, expf4(f32x4.add(vMean, f32x4.mul(vSigma, z)), cst));
+    let mag = f32x4.pmin(vLimit, expf4(f32x4.add(vMean, f32x4.mul(vSigma, z)), cst));
     if (!compat) {
       // the sign kept; a zero's from its draw: −1 + 2·unit > 0
       const s = f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(full ? v128.load(third + at) : tail(third + at, n - i)), half), scale)));
@@ -438,5 +468,55 @@ export function redrawClassic(w: usize, nan: usize, n: i32, sigma: f64, maxAbs: 
         store<f32>(w + at, <f32>(<f64><f32>(-1 + 2 * ((<f64>load<u32>(uniform + at) + 0.5) * TWO_POW_M32)) * maxAbs));
       }
     }
+  }
+}
+
+/** Dale's projection of 4 weights v with signs s: relu(v·s)·s (±0 and NaN kept as v·s), or |v|·s when flipping. */
+// @ts-ignore: decorator
+@inline function project4(v: v128, s: v128, flip: bool): v128 {
+  if (flip) return f32x4.mul(f32x4.abs(v), s);
+  const y = f32x4.mul(v, s);
+  const keep = v128.or(v128.or(f32x4.gt(y, f32x4.splat(0)), f32x4.eq(v, f32x4.splat(0))), f32x4.ne(y, y));
+  return f32x4.mul(v128.and(y, keep), s);
+}
+
+/**
+ * dale: out = the projection of w with the sign of weight k at s[k] (stride 1, period 0), s[⌊k/stride⌋]
+ * (one sign per row of `stride` weights) or s[k mod period] (one per column of rows of `period`).
+ */
+export function dale(w: usize, s: usize, out: usize, n: i32, stride: i32, period: i32, flip: bool): void {
+  if (period > 0) {
+    for (let r = 0; r < n; r += period) runSigns(w + (<usize>r << 2), s, out + (<usize>r << 2), period, flip);
+  } else if (stride > 1) {
+    for (let r = 0; r * stride < n; r++) {
+      const at = <usize>(r * stride) << 2;
+      runSign(w + at, f32x4.splat(load<f32>(s + (<usize>r << 2))), out + at, min(stride, n - r * stride), flip);
+    }
+  } else runSigns(w, s, out, n, flip);
+}
+
+/** m weights with a sign each. */
+function runSigns(w: usize, s: usize, out: usize, m: i32, flip: bool): void {
+  let k = 0;
+  for (; k + 4 <= m; k += 4) {
+    const at = <usize>k << 2;
+    v128.store(out + at, project4(v128.load(w + at), v128.load(s + at), flip));
+  }
+  for (; k < m; k++) {
+    const at = <usize>k << 2;
+    store<f32>(out + at, f32x4.extract_lane(project4(f32x4.splat(load<f32>(w + at)), f32x4.splat(load<f32>(s + at)), flip), 0));
+  }
+}
+
+/** m weights with one sign. */
+function runSign(w: usize, s: v128, out: usize, m: i32, flip: bool): void {
+  let k = 0;
+  for (; k + 4 <= m; k += 4) {
+    const at = <usize>k << 2;
+    v128.store(out + at, project4(v128.load(w + at), s, flip));
+  }
+  for (; k < m; k++) {
+    const at = <usize>k << 2;
+    store<f32>(out + at, f32x4.extract_lane(project4(f32x4.splat(load<f32>(w + at)), s, flip), 0));
   }
 }

@@ -2,6 +2,7 @@ import { createRng, defineTransform, describeValue, PlasticityError, type Rng, t
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
 import { hostKernel, useHost } from './host.js';
+import { pointers, wasmKernels } from './wasm.js';
 
 export interface DaleParams {
   [key: string]: string | number | boolean;
@@ -96,7 +97,12 @@ export const dale: Transform<DaleParams, DaleState> = defineTransform<DaleParams
     if (useHost()) {
       const stride = layout.kind === 'dense' ? (p.axis === 'pre' ? layout.nPost : 1) : 1;
       const period = layout.kind === 'dense' && p.axis === 'post' ? layout.nPost : 0;
-      const [w] = hostKernel([input.weights, sign], [input.weights.shape], ([wv, sv], [out]) => daleHost(wv as Float32Array, sv as Float32Array, stride, period, flip, out!));
+      const [w] = hostKernel([input.weights, sign], [input.weights.shape], ([wv, sv], [out]) => {
+        const k = wasmKernels();
+        const at = k ? pointers(k, [wv!, sv!, out!]) : null;
+        if (at) k!.exports.dale(at[0]!, at[1]!, at[2]!, out!.length, stride, period, flip ? 1 : 0);
+        else daleHost(wv as Float32Array, sv as Float32Array, stride, period, flip, out!);
+      });
       return { weights: w!, state: { ...state, initialized: 1 } };
     }
     const w = tf.tidy(() => (flip ? tf.mul(tf.abs(input.weights), sign) : tf.mul(tf.relu(tf.mul(input.weights, sign)), sign)));

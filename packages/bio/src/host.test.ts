@@ -1,4 +1,5 @@
-import { createRng, resolveParams, type Params, type PluginState, type Transform } from '@plasticity/core';
+import { readFile } from 'node:fs/promises';
+import { createRng, hostValues, resolveParams, type Params, type PluginState, type Transform } from '@plasticity/core';
 import { expectPlasticityError, useBackend } from '@plasticity/testing';
 import { CSRConnection } from '@plasticity/sparse';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +13,9 @@ import { rejuvenate } from './rejuvenate.js';
 import { synapticScaling } from './synaptic-scaling.js';
 import { BioTrainer } from './trainer.js';
 import { volumeLr } from './volume-lr.js';
+import { KERNEL_CONSTANTS, pointers, wasmKernels } from './wasm.js';
+// @ts-expect-error: a plain .mjs build script without types
+import { generate, OUTPUT } from '../assembly/build.mjs';
 
 // The host kernels (typed-array passes on cpu/wasm) against the tensor form they replace (the reference):
 // same draws, same decisions, values equal up to float32 rounding (the tensor form rounds after every op).
@@ -264,5 +268,32 @@ describe('host kernels in the trainer', () => {
     rawUint32(a, 5);
     const b = rngFrom(rngFields(a));
     expect(rawUint32(b, 3).slice(0, 3)).toEqual(rawUint32(a, 3).slice(0, 3));
+  });
+});
+
+describe('the WebAssembly kernels (wasm.ts)', () => {
+  afterAll(async () => {
+    setHostKernels('auto');
+    await useBackend('cpu');
+  });
+
+  it("run on the wasm backend's memory in mode 'auto' (so the wasm cases above test them), not in 'js' nor on cpu", async () => {
+    await useBackend('wasm');
+    const k = wasmKernels();
+    expect(k).not.toBeNull();
+    const t = tf.ones([8]);
+    expect(pointers(k!, [hostValues(t)!])).not.toBeNull();
+    expect(pointers(k!, [new Float32Array(8)])).toBeNull(); // an array of its own: the JS kernels run
+    expect(k!.exports.CONSTANTS_BYTES.value).toBe(KERNEL_CONSTANTS);
+    setHostKernels('js');
+    expect(wasmKernels()).toBeNull();
+    setHostKernels('auto');
+    await useBackend('cpu');
+    expect(wasmKernels()).toBeNull();
+    t.dispose();
+  });
+
+  it('the committed module is a fresh build of assembly/kernels.ts (run `pnpm --filter @plasticity/bio build:wasm`)', async () => {
+    expect(await generate()).toBe(await readFile(OUTPUT, 'utf8'));
   });
 });
