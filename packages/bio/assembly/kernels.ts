@@ -209,12 +209,12 @@ function constants(cst: usize): void {
 }
 
 /**
- * cos(2π·t) in lanes 0 and 2, sin(2π·t) in lanes 1 and 3, for t = (x + 0.5)·2^-32 of raw outputs x, float32:
+ * cos(2π·t), or sin(2π·t) in the lanes where `sine` is 1, for t = (x + 0.5)·2^-32 of raw outputs x, float32:
  * the quarter turn q and the rest f (|f| ≤ 2^29, exact in integers) from x, φ = 2π·f·2^-32, Taylor
  * polynomials to φ^8 and φ^9 (< 3e-8 on |φ| ≤ π/4).
  */
 // @ts-ignore: decorator
-@inline function cosSin4(x: v128, cst: usize): v128 {
+@inline function cosSinAny4(x: v128, sine: v128, cst: usize): v128 {
   const q = i32x4.shr_u(i32x4.add(x, v128.load(cst, 384)), 30);
   const f = i32x4.sub(x, i32x4.shl(q, 30)); // x − q·2^30 in [−2^29, 2^29), as a signed int
   const phi = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(f), v128.load(cst, 160)), v128.load(cst, 400)); // 2π/2^32
@@ -229,11 +229,17 @@ function constants(cst: usize): void {
   s = f32x4.sub(v128.load(cst, 496), f32x4.mul(s, p2));
   s = f32x4.sub(v128.load(cst, 512), f32x4.mul(s, p2));
   s = f32x4.mul(phi, f32x4.sub(v128.load(cst, 144), f32x4.mul(s, p2)));
-  // quarter turns: lanes 1 and 3 one less (sine); k mod 4 picks ±cos φ or ±sin φ
-  const k = v128.and(i32x4.sub(q, v128.load(cst, 640)), v128.load(cst, 528));
+  // quarter turns: one less for a sine; k mod 4 picks ±cos φ or ±sin φ
+  const k = v128.and(i32x4.sub(q, sine), v128.load(cst, 528));
   const odd = i32x4.eq(v128.and(k, v128.load(cst, 544)), v128.load(cst, 544));
   const neg = v128.or(i32x4.eq(k, v128.load(cst, 544)), i32x4.eq(k, v128.load(cst, 560)));
   return v128.xor(v128.bitselect(s, c, odd), v128.and(neg, v128.load(cst, 576)));
+}
+
+/** cosSinAny4 with sines in lanes 1 and 3 (the Box–Muller pairs of four consecutive values). */
+// @ts-ignore: decorator
+@inline function cosSin4(x: v128, cst: usize): v128 {
+  return cosSinAny4(x, v128.load(cst, 640), cst);
 }
 
 /**
@@ -298,10 +304,16 @@ export function crystallize(w: usize, g: usize, f: usize, gOut: usize, fOut: usi
   }
 }
 
-/** Σ|x| over n float32 (float64 sum, in order). */
+/** Σ|x| over n float32 (float64 sums in two lanes). */
 export function sumAbs(x: usize, n: i32): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < n; i++) s += abs<f64>(<f64>load<f32>(x + (<usize>i << 2)));
+  let acc = f64x2.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const a = f32x4.abs(v128.load(x + (<usize>i << 2)));
+    acc = f64x2.add(acc, f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(v128.shuffle<i32>(a, a, 2, 3, 0, 1))));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < n; i++) s += abs<f64>(<f64>load<f32>(x + (<usize>i << 2)));
   return s;
 }
 
@@ -336,12 +348,13 @@ export function scaleByPost(w: usize, post: usize, factor: usize, out: usize, n:
 }
 
 /**
- * rejuvenate, first pass: w = weights clamped to ±limit with NaN → 0; at `stats` (4 float64): Σv, Σ|v|,
- * max|v| and the NaN count (float64 sums in two lanes, four values a step).
+ * rejuvenate's one pass over the weights: w = weights clamped to ±limit with NaN → 0; at `stats` (6 float64):
+ * Σv, Σ|v|, max|v|, the NaN count and Σv² (= Σ|v|²), float64 sums in two lanes, four values a step (the
+ * variances follow as Σv² − n·mean², exact to ~1e-13 here, where the JS kernel makes a second pass).
  */
 export function clampStats(weights: usize, w: usize, n: i32, limit: f32, stats: usize): void {
   const hi = f32x4.splat(limit), lo = f32x4.neg(hi);
-  let sum = f64x2.splat(0), sumAbs = f64x2.splat(0), maxAbs = f32x4.splat(0), nan = i32x4.splat(0);
+  let sum = f64x2.splat(0), sumAbs = f64x2.splat(0), sumSq = f64x2.splat(0), maxAbs = f32x4.splat(0), nan = i32x4.splat(0);
   let k = 0;
   for (; k + 4 <= n; k += 4) {
     const at = <usize>k << 2;
@@ -352,11 +365,14 @@ export function clampStats(weights: usize, w: usize, n: i32, limit: f32, stats: 
     v128.store(w + at, v);
     const a = f32x4.abs(v);
     maxAbs = f32x4.pmax(maxAbs, a);
-    sum = f64x2.add(sum, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1))));
-    sumAbs = f64x2.add(sumAbs, f64x2.add(f64x2.promote_low_f32x4(a), f64x2.promote_low_f32x4(v128.shuffle<i32>(a, a, 2, 3, 0, 1))));
+    const v0 = f64x2.promote_low_f32x4(v), v1 = f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 0, 1));
+    sum = f64x2.add(sum, f64x2.add(v0, v1));
+    sumAbs = f64x2.add(sumAbs, f64x2.add(f64x2.abs(v0), f64x2.abs(v1)));
+    sumSq = f64x2.add(sumSq, f64x2.add(f64x2.mul(v0, v0), f64x2.mul(v1, v1)));
   }
   let s = f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
   let sa = f64x2.extract_lane(sumAbs, 0) + f64x2.extract_lane(sumAbs, 1);
+  let sq = f64x2.extract_lane(sumSq, 0) + f64x2.extract_lane(sumSq, 1);
   let m = <f64>max(max(f32x4.extract_lane(maxAbs, 0), f32x4.extract_lane(maxAbs, 1)), max(f32x4.extract_lane(maxAbs, 2), f32x4.extract_lane(maxAbs, 3)));
   let count = <f64>(i32x4.extract_lane(nan, 0) + i32x4.extract_lane(nan, 1) + i32x4.extract_lane(nan, 2) + i32x4.extract_lane(nan, 3));
   for (; k < n; k++) {
@@ -368,53 +384,34 @@ export function clampStats(weights: usize, w: usize, n: i32, limit: f32, stats: 
     }
     v = min(limit, max(-limit, v));
     store<f32>(w + at, v);
-    s += <f64>v;
-    sa += abs<f64>(<f64>v);
-    m = max(m, abs<f64>(<f64>v));
+    const d = <f64>v;
+    s += d;
+    sa += abs<f64>(d);
+    sq += d * d;
+    m = max(m, abs<f64>(d));
   }
   store<f64>(stats, s);
   store<f64>(stats, sa, 8);
   store<f64>(stats, m, 16);
   store<f64>(stats, count, 24);
-}
-
-/** rejuvenate: Σ(v − mw)² and Σ(|v| − ma)² over w (float64, in two lanes) at `out`. */
-export function variances(w: usize, n: i32, mw: f64, ma: f64, out: usize): void {
-  const vmw = f64x2.splat(mw), vma = f64x2.splat(ma);
-  let vw = f64x2.splat(0), va = f64x2.splat(0);
-  let k = 0;
-  for (; k + 2 <= n; k += 2) {
-    const v = f64x2.promote_low_f32x4(v128.load64_zero(w + (<usize>k << 2)));
-    const dv = f64x2.sub(v, vmw), da = f64x2.sub(f64x2.abs(v), vma);
-    vw = f64x2.add(vw, f64x2.mul(dv, dv));
-    va = f64x2.add(va, f64x2.mul(da, da));
-  }
-  let sw = f64x2.extract_lane(vw, 0) + f64x2.extract_lane(vw, 1);
-  let sa = f64x2.extract_lane(va, 0) + f64x2.extract_lane(va, 1);
-  if (k < n) {
-    const v = <f64>load<f32>(w + (<usize>k << 2));
-    sw += (v - mw) * (v - mw);
-    sa += (abs<f64>(v) - ma) * (abs<f64>(v) - ma);
-  }
-  store<f64>(out, sw);
-  store<f64>(out, sa, 8);
+  store<f64>(stats, sq, 32);
 }
 
 /**
- * rejuvenate 'lognormal', the re-draw of the clamped weights w, four at a time in float32: kept where
- * u_k = f32(unit(raw_k)) ≥ exp(−k0·|w_k|), unless the original weight (nan: 0 or the weights) is NaN; else
+ * rejuvenate 'lognormal', the re-draw of the clamped weights w, in float32: replaced where
+ * u_k = f32(unit(raw_k)) < exp(−k0·|w_k|) or the original weight (nan: 0 or the weights) is NaN; then
  * |w| = min(limit, exp(logMean + logSigma·z_k)) (z_k the Box–Muller normal of the pair at draw + 8⌊k/2⌋) with
- * the sign kept (compat: positive; a zero takes the sign of the draw at third + 4k). `cst`: the constants
- * table (CONSTANTS_BYTES).
+ * the sign kept (compat: positive; a zero takes the sign of the draw at third + 4k). Two passes: the
+ * decisions four at a time, listing the replaced indices at `list` (up to n int32), then the new values
+ * four listed weights at a time (about one weight in ten is replaced). `cst`: the constants table.
  */
-export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f32, logMean: f32, logSigma: f32, limit: f32, compat: bool, draw: usize, third: usize, cst: usize): void {
+export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f32, logMean: f32, logSigma: f32, limit: f32, compat: bool, draw: usize, third: usize, cst: usize, list: usize): void {
   constants(cst);
-  const vk0 = f32x4.splat(k0), vMean = f32x4.splat(logMean), vSigma = f32x4.splat(logSigma), vLimit = f32x4.splat(limit);
-  const half = f32x4.splat(0.5), scale = f32x4.splat(<f32>TWO_POW_M32), zero = f32x4.splat(0), one = f32x4.splat(1);
+  const vk0 = f32x4.splat(k0), half = f32x4.splat(0.5), scale = f32x4.splat(<f32>TWO_POW_M32), one = f32x4.splat(1);
+  let count = 0;
   for (let i = 0; i < n; i += 4) {
     const at = <usize>i << 2;
     const full = i + 4 <= n;
-    // past the end: lanes of 0 that are never stored (their u is 0.5·2^-32, so they look replaced)
     const wv = full ? v128.load(w + at) : tail(w + at, n - i);
     const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(full ? v128.load(raw + at) : tail(raw + at, n - i)), half), scale);
     const y = f32x4.mul(vk0, f32x4.abs(wv));
@@ -427,24 +424,42 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
       const orig = full ? v128.load(nan + at) : tail(nan + at, n - i);
       replaced = v128.or(replaced, f32x4.ne(orig, orig));
     }
-    if (!v128.any_true(replaced)) continue;
-    const rw = full || n - i > 2 ? v128.load(draw + at) : i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 0, load<u32>(draw + at)), 1, load<u32>(draw + at, 4));
-    const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), lnUnit4(v128.shuffle<i32>(rw, rw, 0, 0, 2, 2), cst)));
-    const z = f32x4.mul(r, cosSin4(v128.shuffle<i32>(rw, rw, 1, 1, 3, 3), cst));
-    let mag = f32x4.pmin(vLimit, expf4(f32x4.add(vMean, f32x4.mul(vSigma, z)), cst));
+    let bits = i32x4.bitmask(replaced);
+    while (bits) {
+      const j = i + ctz(bits);
+      if (j < n) {
+        store<i32>(list + (<usize>count << 2), j);
+        count++;
+      }
+      bits &= bits - 1;
+    }
+  }
+  const vMean = f32x4.splat(logMean), vSigma = f32x4.splat(logSigma), vLimit = f32x4.splat(limit), zero = f32x4.splat(0);
+  for (let c = 0; c < count; c += 4) {
+    // four listed weights (the last ones repeated to fill the lanes), their pairs' raw outputs and sign draws
+    const k0i = load<i32>(list + (<usize>c << 2));
+    const k1i = c + 1 < count ? load<i32>(list + (<usize>(c + 1) << 2)) : k0i;
+    const k2i = c + 2 < count ? load<i32>(list + (<usize>(c + 2) << 2)) : k0i;
+    const k3i = c + 3 < count ? load<i32>(list + (<usize>(c + 3) << 2)) : k0i;
+    const wv = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(w + (<usize>k0i << 2))), 1, load<f32>(w + (<usize>k1i << 2))), 2, load<f32>(w + (<usize>k2i << 2))), 3, load<f32>(w + (<usize>k3i << 2)));
+    const pr = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(draw + (<usize>(k0i & ~1) << 2))), 1, load<u32>(draw + (<usize>(k1i & ~1) << 2))), 2, load<u32>(draw + (<usize>(k2i & ~1) << 2))), 3, load<u32>(draw + (<usize>(k3i & ~1) << 2)));
+    const pa = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(draw + (<usize>(k0i | 1) << 2))), 1, load<u32>(draw + (<usize>(k1i | 1) << 2))), 2, load<u32>(draw + (<usize>(k2i | 1) << 2))), 3, load<u32>(draw + (<usize>(k3i | 1) << 2)));
+    // cosSin4 gives sines in lanes 1 and 3: move each angle to a lane of its parity (cos for even k)
+    const odd = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(k0i & 1), 1, k1i & 1), 2, k2i & 1), 3, k3i & 1);
+    const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), lnUnit4(pr, cst)));
+    const cs = cosSinAny4(pa, odd, cst);
+    let mag = f32x4.pmin(vLimit, expf4(f32x4.add(vMean, f32x4.mul(vSigma, f32x4.mul(r, cs))), cst));
     if (!compat) {
+      const t = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(third + (<usize>k0i << 2))), 1, load<u32>(third + (<usize>k1i << 2))), 2, load<u32>(third + (<usize>k2i << 2))), 3, load<u32>(third + (<usize>k3i << 2)));
       // the sign kept; a zero's from its draw: −1 + 2·unit > 0
-      const s = f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(full ? v128.load(third + at) : tail(third + at, n - i)), half), scale)));
-      const negative = v128.or(f32x4.lt(wv, zero), v128.and(f32x4.eq(wv, zero), f32x4.le(s, zero)));
+      const sv = f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(t), half), scale)));
+      const negative = v128.or(f32x4.lt(wv, zero), v128.and(f32x4.eq(wv, zero), f32x4.le(sv, zero)));
       mag = v128.or(mag, v128.and(negative, f32x4.splat(-0.0)));
     }
-    const res = v128.bitselect(mag, wv, replaced);
-    if (full) v128.store(w + at, res);
-    else {
-      store<f32>(w + at, f32x4.extract_lane(res, 0));
-      if (i + 1 < n) store<f32>(w + at, f32x4.extract_lane(res, 1), 4);
-      if (i + 2 < n) store<f32>(w + at, f32x4.extract_lane(res, 2), 8);
-    }
+    store<f32>(w + (<usize>k0i << 2), f32x4.extract_lane(mag, 0));
+    store<f32>(w + (<usize>k1i << 2), f32x4.extract_lane(mag, 1));
+    store<f32>(w + (<usize>k2i << 2), f32x4.extract_lane(mag, 2));
+    store<f32>(w + (<usize>k3i << 2), f32x4.extract_lane(mag, 3));
   }
 }
 

@@ -78,7 +78,7 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     if (useHost()) {
       const [w] = hostKernel([weights], [weights.shape], ([wv], [out], scratch) => {
         if (!rejuvenateWasm(wv as Float32Array, p, rng, out!, scratch)) rejuvenateHost(wv as Float32Array, p, rng, out);
-      }, 16 + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4);
+      }, 16 + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4 + weights.size);
       return { weights: w!, state: { calls, ...rngFields(rng) } };
     }
     const n = weights.size;
@@ -253,7 +253,7 @@ function drawCount(n: number, p: RejuvenateParams): number {
 /**
  * rejuvenateHost in the WebAssembly kernels (wasm.ts), on the wasm backend's memory: the same draws,
  * statistics and decisions (the re-draw in float32, the tensor form's precision). `scratch` holds the
- * statistics, the stream's state, the raw outputs and the kernels' constants.
+ * statistics, the stream's state, the raw outputs, the kernels' constants and the list of replaced weights.
  * False where the kernels cannot run (nothing done).
  */
 function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, out: Float32Array, scratch: Float32Array | null): boolean {
@@ -266,15 +266,15 @@ function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, ou
   const [nDraw] = drawParts(n, p);
   const raw = wasmDraws(k!, rng, pStats + 48, drawCount(n, p));
   x.clampStats(pw, pOut, n, p.limit > 0 ? p.limit : Infinity, pStats);
-  const [sum, sumAbs, maxAbs, nanCount] = new Float64Array(k!.memory.buffer, pStats, 4) as unknown as [number, number, number, number];
+  const [sum, sumAbs, maxAbs, nanCount, sumSq] = new Float64Array(k!.memory.buffer, pStats, 5) as unknown as [number, number, number, number, number];
   const nan = nanCount > 0 ? pw : 0;
   if (p.mode === 'lognormal') {
     const mw = sum / n, ma = sumAbs / n;
-    x.variances(pOut, n, mw, ma, pStats + 32);
-    const [vw, va] = new Float64Array(k!.memory.buffer, pStats + 32, 2) as unknown as [number, number];
+    // Σ(v − m)² = Σv² − n·m², ≥ 0 (and Σv² = Σ|v|²)
+    const vw = Math.max(0, sumSq - n * mw * mw), va = Math.max(0, sumSq - n * ma * ma);
     const sdw = Math.sqrt(vw / n);
     const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
-    x.redrawLognormal(pOut, nan, raw, n, p.dre / (sdw > 0 ? sdw : 1e-8), logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat ? 1 : 0, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p));
+    x.redrawLognormal(pOut, nan, raw, n, p.dre / (sdw > 0 ? sdw : 1e-8), logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat ? 1 : 0, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p), raw + 4 * drawCount(n, p) + KERNEL_CONSTANTS);
   } else {
     x.redrawClassic(pOut, nan, n, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, raw + 4 * n, raw + 4 * (n + nDraw));
   }

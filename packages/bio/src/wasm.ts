@@ -16,8 +16,7 @@ export interface BioKernelExports {
   postTotals(w: number, post: number, n: number, totals: number, nPost: number): void;
   scaleByPost(w: number, post: number, factor: number, out: number, n: number): void;
   clampStats(weights: number, w: number, n: number, limit: number, stats: number): void;
-  variances(w: number, n: number, mw: number, ma: number, out: number): void;
-  redrawLognormal(w: number, nan: number, raw: number, n: number, k0: number, logMean: number, logSigma: number, limit: number, compat: number, draw: number, third: number, constants: number): void;
+  redrawLognormal(w: number, nan: number, raw: number, n: number, k0: number, logMean: number, logSigma: number, limit: number, compat: number, draw: number, third: number, constants: number, list: number): void;
   dale(w: number, s: number, out: number, n: number, stride: number, period: number, flip: number): void;
   readonly CONSTANTS_BYTES: WebAssembly.Global;
   redrawClassic(w: number, nan: number, n: number, sigma: number, maxAbs: number, uniform: number, normals: number): void;
