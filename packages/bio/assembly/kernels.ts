@@ -115,7 +115,7 @@ export function draws(state: usize, out: usize, n: i32): void {
 // Their constants are read from a table the kernel writes at `cst` first (V8 rebuilds a v128 constant at
 // every use, in several instructions; a load from memory is one).
 
-export const CONSTANTS_BYTES = 656;
+export const CONSTANTS_BYTES = 688;
 
 /** Writes the constants of the float32x4 functions at cst (CONSTANTS_BYTES bytes). */
 function constants(cst: usize): void {
@@ -160,6 +160,23 @@ function constants(cst: usize): void {
   v128.store(cst, f32x4.splat(0), 608);
   v128.store(cst, f32x4.splat(-2), 624);
   v128.store(cst, v128.shuffle<i32>(i32x4.splat(0), i32x4.splat(1), 0, 4, 0, 4), 640);
+  v128.store(cst, f32x4.splat(12582912), 656);
+  v128.store(cst, i32x4.splat(0x4b400000), 672);
+}
+
+/** Integer-valued floats (|n| < 2^22) as int32: the integer lands in the mantissa of n + 1.5·2^23 (V8 lowers
+ *  the saturating conversion to about ten instructions). */
+// @ts-ignore: decorator
+@inline function intOf(n: v128, cst: usize): v128 {
+  return i32x4.sub(f32x4.add(n, v128.load(cst, 656)), v128.load(cst, 672));
+}
+
+/** Unsigned 32-bit integers to float32 within one float32 rounding: x/2 is below 2^31, so the signed
+ *  conversion (one instruction; V8 emulates the unsigned one) takes it exactly to 24 bits. */
+// @ts-ignore: decorator
+@inline function floatOfU32(x: v128): v128 {
+  const h = f32x4.convert_i32x4_s(i32x4.shr_u(x, 1));
+  return f32x4.add(h, h);
 }
 
 /** e^x, float32 (Cephes expf: x = n·ln 2 + r, |r| ≤ ln 2/2, a degree-5 polynomial; 1–2 ulps). */
@@ -174,7 +191,7 @@ function constants(cst: usize): void {
   e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 112));
   e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 128));
   e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(e, r), r), r), v128.load(cst, 144));
-  return i32x4.add(e, i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
+  return i32x4.add(e, i32x4.shl(intOf(n, cst), 23));
 }
 
 /**
@@ -184,7 +201,7 @@ function constants(cst: usize): void {
  */
 // @ts-ignore: decorator
 @inline function lnUnit4(x: v128, cst: usize): v128 {
-  const v = f32x4.add(f32x4.convert_i32x4_u(x), v128.load(cst, 160));
+  const v = f32x4.add(floatOfU32(x), v128.load(cst, 160));
   let e = i32x4.sub(i32x4.shr_u(v, 23), v128.load(cst, 176));
   let m = v128.or(v128.and(v, v128.load(cst, 192)), v128.load(cst, 208));
   const big = f32x4.gt(m, v128.load(cst, 224));
@@ -413,7 +430,7 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
     const at = <usize>i << 2;
     const full = i + 4 <= n;
     const wv = full ? v128.load(w + at) : tail(w + at, n - i);
-    const u = f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(full ? v128.load(raw + at) : tail(raw + at, n - i)), half), scale);
+    const u = f32x4.mul(f32x4.add(floatOfU32(full ? v128.load(raw + at) : tail(raw + at, n - i)), half), scale);
     const y = f32x4.mul(vk0, f32x4.abs(wv));
     // e^y ≥ 1 + y + y²/2 + y³/6 =: P, so u·P ≥ 1 + 1e-6 proves u > e^−y without the exponential: most
     // kept weights are decided by this bound alone
@@ -452,7 +469,7 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
     if (!compat) {
       const t = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(third + (<usize>k0i << 2))), 1, load<u32>(third + (<usize>k1i << 2))), 2, load<u32>(third + (<usize>k2i << 2))), 3, load<u32>(third + (<usize>k3i << 2)));
       // the sign kept; a zero's from its draw: −1 + 2·unit > 0
-      const sv = f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), f32x4.mul(f32x4.add(f32x4.convert_i32x4_u(t), half), scale)));
+      const sv = f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), f32x4.mul(f32x4.add(floatOfU32(t), half), scale)));
       const negative = v128.or(f32x4.lt(wv, zero), v128.and(f32x4.eq(wv, zero), f32x4.le(sv, zero)));
       mag = v128.or(mag, v128.and(negative, f32x4.splat(-0.0)));
     }

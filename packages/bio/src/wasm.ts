@@ -23,7 +23,7 @@ export interface BioKernelExports {
 }
 
 /** Bytes of scratch the float32x4 kernels (volumeLr, redrawLognormal) need for their constants table (CONSTANTS_BYTES). */
-export const KERNEL_CONSTANTS = 656;
+export const KERNEL_CONSTANTS = 688;
 
 export interface BioKernels {
   readonly exports: BioKernelExports;
