@@ -100,7 +100,15 @@ async function run() {
     wl.dispose();
     console.log(`${wname} done`);
   }
-  const file = writeResults('bio', cases, { backend, rounds, stepsPerSample: stepsPer, loadavgStart: loadStart });
+  // every run's ratios are appended to `history` (the README's ranges over runs) until BIO_HISTORY=reset
+  let previous = null;
+  try {
+    previous = JSON.parse(readFileSync(path.join(RESULTS_DIR, 'bio.json'), 'utf8'));
+  } catch { /* first run */ }
+  const history = process.env.BIO_HISTORY === 'reset' ? [] : previous?.history ?? [];
+  history.push({ date: new Date().toISOString(), load: machine().details.loadavg,
+    ratios: Object.fromEntries(cases.filter((c) => c.ratio).map((c) => [`${c.case}|${c.impl}`, c.ratio])) });
+  const file = writeResults('bio', cases, { backend, rounds, stepsPerSample: stepsPer, loadavgStart: loadStart, history });
   printTable(cases);
   console.log(`wrote ${path.relative(BENCH_DIR, file)}`);
 }
@@ -120,6 +128,16 @@ function table() {
     const wall = (c) => (c.ratio ? `${c.value} (${c.ratio}×${c.ratioMin !== undefined ? ` [${c.ratioMin}–${c.ratioMax}]` : ''})` : `${c.value}`);
     const cpu = (c) => (c.cpuRatio !== undefined ? `${c.cpuRatio}× [${c.cpuRatioMin}–${c.cpuRatioMax}]` : c.cpuMs !== undefined ? `${c.cpuMs} ms` : '–');
     out.push(`| ${n} | ${cs.map((c) => (hasCpu ? `${wall(c)} | ${cpu(c)}` : wall(c))).join(' | ')} | ${cs.map((c) => (c.bytesPerSynapse ?? '–')).join(' | ')} |`);
+  }
+  const history = doc.history ?? [];
+  if (history.length > 1) {
+    out.push('', `All transforms together over the ${history.length} runs since ${history[0].date.slice(0, 10)} (ratio to the plain step: median of the runs, range):`);
+    for (const w of workloads) {
+      const key = `${w}|all (${doc.backend})`;
+      const xs = history.map((h) => h.ratios[key]).filter((x) => x !== undefined).sort((a, b) => a - b);
+      const mid = xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+      out.push(`- ${w}: ${+mid.toFixed(3)}× (${xs[0]}–${xs.at(-1)}×) over ${xs.length} runs`);
+    }
   }
   return out.join('\n');
 }

@@ -552,3 +552,27 @@ function runSign(w: usize, s: v128, out: usize, m: i32, flip: bool): void {
     store<f32>(out + at, f32x4.extract_lane(project4(f32x4.splat(load<f32>(w + at)), s, flip), 0));
   }
 }
+
+/** synaptic scaling 'total', dense W [rows, cols]: totals[j] (float64, zeroed here) = Σ_r |W[r, j]|, rows in order. */
+export function columnTotals(w: usize, rows: i32, cols: i32, totals: usize): void {
+  memory.fill(totals, 0, <usize>cols << 3);
+  for (let r = 0; r < rows; r++) {
+    const row = w + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const a = f32x4.abs(v128.load(row + (<usize>j << 2)));
+      const t = totals + (<usize>j << 3);
+      v128.store(t, f64x2.add(v128.load(t), f64x2.promote_low_f32x4(a)));
+      v128.store(t, f64x2.add(v128.load(t, 16), f64x2.promote_low_f32x4(v128.shuffle<i32>(a, a, 2, 3, 0, 1))), 16);
+    }
+    for (; j < cols; j++) store<f64>(totals + (<usize>j << 3), load<f64>(totals + (<usize>j << 3)) + abs<f64>(<f64>load<f32>(row + (<usize>j << 2))));
+  }
+}
+
+/** out[r, j] = W[r, j]·factor[j] (float32), dense W [rows, cols]. */
+export function scaleColumns(w: usize, rows: i32, cols: i32, factor: usize, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>(r * cols) << 2;
+    mul(w + at, factor, out + at, cols);
+  }
+}

@@ -106,17 +106,20 @@ export const synapticScaling: Transform<SynapticScalingParams, SynapticScalingSt
 });
 
 /** The host kernel of mode 'total': Σ|W[:, j]| per postsynaptic neuron (float64), the factor as the
- *  tensor form computes it, then W[:, j]·factor_j in float32. `post`: the stored synapses' posts (sparse;
- *  the sums and products run in the WebAssembly kernels where they can, in `scratch`). */
+ *  tensor form computes it, then W[:, j]·factor_j in float32. `post`: the stored synapses' posts (sparse).
+ *  The sums and products run in the WebAssembly kernels where they can (totals and factors in `scratch`). */
 function scaleTotalHost(w: Float32Array, post: Int32Array | null, nPost: number, p: SynapticScalingParams, out: Float32Array, scratch: Float32Array | null): void {
   const n = w.length;
   const k = wasmKernels();
-  const at = k && post && scratch ? pointers(k, [w, post, out, scratch]) : null;
-  if (at && at[3]! % 8 === 0) { // the totals are float64
-    const [pw, pPost, pOut, pTotals] = at as [number, number, number, number];
-    k!.exports.postTotals(pw, pPost, n, pTotals, nPost);
-    scalingFactors(new Float64Array(k!.memory.buffer, pTotals, nPost), p, new Float32Array(k!.memory.buffer, pTotals + 8 * nPost, nPost));
-    k!.exports.scaleByPost(pw, pPost, pTotals + 8 * nPost, pOut, n);
+  const at = k && scratch ? pointers(k, post ? [w, out, scratch, post] : [w, out, scratch]) : null;
+  if (at && at[2]! % 8 === 0) { // the totals are float64
+    const [pw, pOut, pTotals, pPost] = at as [number, number, number, number | undefined];
+    const pFactor = pTotals + 8 * nPost;
+    if (pPost !== undefined) k!.exports.postTotals(pw, pPost, n, pTotals, nPost);
+    else k!.exports.columnTotals(pw, n / nPost, nPost, pTotals);
+    scalingFactors(new Float64Array(k!.memory.buffer, pTotals, nPost), p, new Float32Array(k!.memory.buffer, pFactor, nPost));
+    if (pPost !== undefined) k!.exports.scaleByPost(pw, pPost, pFactor, pOut, n);
+    else k!.exports.scaleColumns(pw, n / nPost, nPost, pFactor, pOut);
     return;
   }
   const total = new Float64Array(nPost);

@@ -15,6 +15,8 @@ export interface BioKernelExports {
   mul(a: number, b: number, out: number, n: number): void;
   postTotals(w: number, post: number, n: number, totals: number, nPost: number): void;
   scaleByPost(w: number, post: number, factor: number, out: number, n: number): void;
+  columnTotals(w: number, rows: number, cols: number, totals: number): void;
+  scaleColumns(w: number, rows: number, cols: number, factor: number, out: number): void;
   clampStats(weights: number, w: number, n: number, limit: number, stats: number): void;
   redrawLognormal(w: number, nan: number, raw: number, n: number, k0: number, logMean: number, logSigma: number, limit: number, compat: number, draw: number, third: number, constants: number, list: number): void;
   dale(w: number, s: number, out: number, n: number, stride: number, period: number, flip: number): void;
