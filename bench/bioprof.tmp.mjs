@@ -4,7 +4,7 @@ import { CSRConnection } from '@plasticity/sparse';
 import { BioTrainer } from '../packages/bio/dist/index.js';
 await initBackend('wasm', { strict: true });
 const which = process.argv[2] ?? 'csr';
-const all = ['bio/volume-lr', 'bio/fuzzy-lr', 'bio/crystallize', 'bio/synaptic-scaling', 'bio/rejuvenate', { transform: 'bio/dale', params: { initialize: false } }];
+const ALL = ['bio/volume-lr', 'bio/fuzzy-lr', 'bio/crystallize', 'bio/synaptic-scaling', 'bio/rejuvenate', { transform: 'bio/dale', params: { initialize: false } }];
 let target, loss;
 if (which === 'csr') {
   const conn = CSRConnection.random({ nPre: 10000, nPost: 10000, p: 0.01, seed: 3, init: { dist: 'normal', mean: 0, std: 0.1 } });
@@ -16,7 +16,9 @@ if (which === 'csr') {
   target = { w }; loss = () => tf.mean(tf.square(tf.matMul(x, w)));
 }
 const mode = process.argv[3] ?? 'all';
-const t = new BioTrainer({ target, transforms: mode === 'all' ? all : [], optimizer: tf.train.adam(1e-3), seed: 1 });
+const { setHostKernels } = await import('../packages/bio/dist/index.js');
+if (process.env.KERNELS) setHostKernels(process.env.KERNELS);
+const t = new BioTrainer({ target, transforms: mode === 'all' ? ALL : mode === 'plain' ? [] : ALL.filter((t) => (t.transform ?? t) === 'bio/' + mode), optimizer: tf.train.adam(1e-3), seed: 1 });
 for (let i = 0; i < 3; i++) t.stepWith(loss).dispose();
 const t0 = performance.now();
 for (let i = 0; i < 20; i++) t.stepWith(loss).dispose();
