@@ -293,6 +293,48 @@ describe('the WebAssembly kernels (wasm.ts)', () => {
     t.dispose();
   });
 
+  it('on 2^17 weights: the module\'s volume-lr and rejuvenation agree with the JS kernels (float32 against float64 arithmetic)', async () => {
+    await useBackend('wasm');
+    const n = 1 << 17;
+    const w = tf.tensor1d(randn(n, 31, 0.1));
+    const g = tf.tensor1d(randn(n, 32, 1));
+    const sy = { pre: tf.zeros([n], 'int32'), post: tf.zeros([n], 'int32'), params: {} };
+    const run = async (mode: 'auto' | 'js') => {
+      setHostKernels(mode);
+      const v = volumeLr.apply({ weights: w, gradient: g, synapses: sy } as never, volumeLr.init!([n], resolveParams(volumeLr, {}), 5) as never, resolveParams(volumeLr, {}));
+      const r = rejuvenate.apply({ weights: w, synapses: sy } as never, rejuvenate.init!([n], resolveParams(rejuvenate, {}), 6) as never, resolveParams(rejuvenate, {}));
+      const out = { g: await v.gradient!.data(), w: await r.weights!.data(), states: [v.state, r.state] };
+      tf.dispose([v.gradient!, r.weights!]);
+      return out;
+    };
+    const wasm = await run('auto');
+    const js = await run('js');
+    setHostKernels('auto');
+    expect(wasm.states).toEqual(js.states); // the same draws consumed
+    // volume-lr: relative to the factor's own scale |g|·baseLr (a factor near 0 has no relative precision)
+    const gv = await g.data();
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(wasm.g[i]! - js.g[i]!) / (Math.abs(gv[i]!) * 0.1 + 1e-30));
+    expect(worst).toBeLessThan(1e-6); // measured 3.3e-7
+    // rejuvenation: the same weights replaced (a decision can differ only at a tie of u and e^−y), the
+    // same signs, new magnitudes within float32 rounding of exp
+    const w0 = await w.data();
+    let differentDecisions = 0, replaced = 0, worstNew = 0;
+    for (let i = 0; i < n; i++) {
+      const a = wasm.w[i] !== w0[i], b = js.w[i] !== w0[i];
+      if (a !== b) differentDecisions++;
+      else if (a) {
+        replaced++;
+        expect(Math.sign(wasm.w[i]!)).toBe(Math.sign(js.w[i]!));
+        worstNew = Math.max(worstNew, Math.abs(wasm.w[i]! - js.w[i]!) / Math.abs(js.w[i]!));
+      }
+    }
+    expect(replaced).toBeGreaterThan(n / 50);
+    expect(differentDecisions).toBeLessThanOrEqual(2);
+    expect(worstNew).toBeLessThan(5e-6); // measured 1.8e-6
+    tf.dispose([w, g, sy.pre, sy.post]);
+  });
+
   it('the committed module is a fresh build of assembly/kernels.ts (run `pnpm --filter @plasticity/bio build:wasm`)', async () => {
     expect(await generate()).toBe(await readFile(OUTPUT, 'utf8'));
   });
