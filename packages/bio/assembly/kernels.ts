@@ -1,89 +1,10 @@
 // The bio transforms' host kernels in WebAssembly SIMD, run on tfjs-backend-wasm's own memory (pointers
 // are byte offsets of tensors there). They compute what the JS host kernels compute (src/*.ts), with the
-// same draws: float64 where those use doubles (exp, log, cos and sin by polynomials to ~1e-16, sums),
-// float32 where they round to float32. Names follow the JS kernels.
+// same draws: sums in float64; products, comparisons and projections in float32, bit-identical to the JS
+// passes; normals, exponentials and logarithms in float32 (a few ulps: the tensor form's precision), where
+// the JS passes use doubles. Names follow the JS kernels.
 
 const TWO_POW_M32: f64 = 1.0 / 4294967296.0;
-
-// ---------------------------------------------------------------------------------------------------
-// float64x2 functions
-
-/** Σ c_k·x^k, k < 14, by Estrin's scheme (a dependency chain of 4 multiply-adds instead of Horner's 13). */
-// @ts-ignore: decorator
-@inline function poly14(x: v128, c0: f64, c1: f64, c2: f64, c3: f64, c4: f64, c5: f64, c6: f64, c7: f64, c8: f64, c9: f64, c10: f64, c11: f64, c12: f64, c13: f64): v128 {
-  const x2 = f64x2.mul(x, x);
-  const x4 = f64x2.mul(x2, x2);
-  const x8 = f64x2.mul(x4, x4);
-  const a0 = f64x2.add(f64x2.splat(c0), f64x2.mul(f64x2.splat(c1), x));
-  const a1 = f64x2.add(f64x2.splat(c2), f64x2.mul(f64x2.splat(c3), x));
-  const a2 = f64x2.add(f64x2.splat(c4), f64x2.mul(f64x2.splat(c5), x));
-  const a3 = f64x2.add(f64x2.splat(c6), f64x2.mul(f64x2.splat(c7), x));
-  const a4 = f64x2.add(f64x2.splat(c8), f64x2.mul(f64x2.splat(c9), x));
-  const a5 = f64x2.add(f64x2.splat(c10), f64x2.mul(f64x2.splat(c11), x));
-  const a6 = f64x2.add(f64x2.splat(c12), f64x2.mul(f64x2.splat(c13), x));
-  const b0 = f64x2.add(a0, f64x2.mul(a1, x2));
-  const b1 = f64x2.add(a2, f64x2.mul(a3, x2));
-  const b2 = f64x2.add(a4, f64x2.mul(a5, x2));
-  return f64x2.add(f64x2.add(b0, f64x2.mul(b1, x4)), f64x2.mul(f64x2.add(b2, f64x2.mul(a6, x4)), x8));
-}
-
-/** e^x (|x| < 700): x = n·ln 2 + r (ln 2 in two parts), e^r by its Taylor polynomial to r^13 (|r| ≤ 0.347: < 1e-17). */
-function exp2x(x: v128): v128 {
-  const n = f64x2.nearest(f64x2.mul(x, f64x2.splat(1.4426950408889634)));
-  const r = f64x2.sub(f64x2.sub(x, f64x2.mul(n, f64x2.splat(6.93147180369123816490e-1))), f64x2.mul(n, f64x2.splat(1.90821492927058770002e-10)));
-  const p = poly14(r, 1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800,
-    1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800);
-  const scale = i64x2.shl(i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(n)), 52);
-  return i64x2.add(p, scale);
-}
-
-/** ln x (x normal, > 0): x = m·2^e with m in [√½, √2), ln m = 2·atanh(s), s = (m − 1)/(m + 1), to s^21. */
-function ln2x(x: v128): v128 {
-  let e = i64x2.sub(i64x2.shr_u(x, 52), i64x2.splat(1023));
-  let m = v128.or(v128.and(x, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
-  const big = f64x2.gt(m, f64x2.splat(1.4142135623730951));
-  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
-  e = i64x2.sub(e, big); // the mask is −1 where m was halved
-  const ef = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(e, e, 0, 2, 0, 2));
-  const s = f64x2.div(f64x2.sub(m, f64x2.splat(1)), f64x2.add(m, f64x2.splat(1)));
-  const s2 = f64x2.mul(s, s);
-  const p = poly14(s2, 1.0 / 3, 1.0 / 5, 1.0 / 7, 1.0 / 9, 1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19, 1.0 / 21, 0, 0, 0, 0);
-  const lnm = f64x2.add(f64x2.add(s, s), f64x2.mul(f64x2.mul(f64x2.add(s, s), s2), p));
-  return f64x2.add(f64x2.mul(ef, f64x2.splat(6.93147180369123816490e-1)), f64x2.add(lnm, f64x2.mul(ef, f64x2.splat(1.90821492927058770002e-10))));
-}
-
-/**
- * Lane 0: cos(2π·t0), lane 1: sin(2π·t1) (t in [0, 1]): t = q/4 + f with |f| ≤ 1/8, φ = 2πf, cos φ and
- * sin φ by their Taylor polynomials to φ^16 and φ^17, then rotated by q quarter turns (sin θ = cos(θ − π/2)).
- */
-function cosSin2x(t: v128): v128 {
-  const q = f64x2.nearest(f64x2.mul(t, f64x2.splat(4)));
-  const phi = f64x2.mul(f64x2.sub(t, f64x2.mul(q, f64x2.splat(0.25))), f64x2.splat(6.283185307179586));
-  const p2 = f64x2.mul(phi, phi);
-  const c = poly14(p2, 1, -1.0 / 2, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600, -1.0 / 87178291200,
-    1.0 / 20922789888000, 0, 0, 0, 0, 0);
-  const s = f64x2.mul(phi, poly14(p2, 1, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800, 1.0 / 6227020800,
-    -1.0 / 1307674368000, 1.0 / 355687428096000, 0, 0, 0, 0, 0));
-  // quarter turns: lane 1 one less (sine); k mod 4 picks ±cos φ or ±sin φ
-  const k = f64x2.sub(q, f64x2.replace_lane(f64x2.splat(0), 1, 1));
-  const k4 = f64x2.sub(k, f64x2.mul(f64x2.floor(f64x2.mul(k, f64x2.splat(0.25))), f64x2.splat(4)));
-  const odd = v128.or(f64x2.eq(k4, f64x2.splat(1)), f64x2.eq(k4, f64x2.splat(3)));
-  const neg = v128.or(f64x2.eq(k4, f64x2.splat(1)), f64x2.eq(k4, f64x2.splat(2)));
-  return v128.xor(v128.bitselect(s, c, odd), v128.and(neg, f64x2.splat(-0.0)));
-}
-
-/** The two float64 values (u, u) of one raw 32-bit output x: (x + 0.5)·2^-32. */
-// @ts-ignore: decorator
-@inline function unit2(x: u32): v128 {
-  return f64x2.splat((<f64>x + 0.5) * TWO_POW_M32);
-}
-
-/** Lanes (z_even, z_odd) of the Box–Muller pair from raw outputs a (radius) and b (angle), each rounded to float32. */
-// @ts-ignore: decorator
-@inline function normalPair(a: u32, b: u32): v128 {
-  const r = f64x2.sqrt(f64x2.mul(f64x2.splat(-2), ln2x(unit2(a))));
-  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.mul(r, cosSin2x(unit2(b)))));
-}
 
 // ---------------------------------------------------------------------------------------------------
 // draws
@@ -268,35 +189,17 @@ export function volumeLr(w: usize, g: usize, raw: usize, out: usize, n: i32, bas
   const vBase = f32x4.splat(baseLr), vSf = f32x4.splat(negSf), vVar = f32x4.splat(lrVar), one = v128.load(cst, 144);
   for (let i = 0; i < n; i += 4) {
     const at = <usize>i << 2;
-    const full = i + 4 <= n;
-    let rw: v128, wv: v128, gv: v128;
-    if (full) {
-      rw = v128.load(raw + at);
-      wv = v128.load(w + at);
-      gv = v128.load(g + at);
-    } else {
-      // the last 1–3 values (the raw draws come in pairs, so lanes up to the even count exist)
-      rw = v128.load(cst, 592);
-      wv = v128.load(cst, 608);
-      gv = v128.load(cst, 608);
-      rw = i32x4.replace_lane(i32x4.replace_lane(rw, 0, load<u32>(raw + at)), 1, load<u32>(raw + at, 4));
-      if (i + 2 < n) rw = i32x4.replace_lane(i32x4.replace_lane(rw, 2, load<u32>(raw + at, 8)), 3, load<u32>(raw + at, 12));
-      wv = f32x4.replace_lane(wv, 0, load<f32>(w + at));
-      gv = f32x4.replace_lane(gv, 0, load<f32>(g + at));
-      if (i + 1 < n) { wv = f32x4.replace_lane(wv, 1, load<f32>(w + at, 4)); gv = f32x4.replace_lane(gv, 1, load<f32>(g + at, 4)); }
-      if (i + 2 < n) { wv = f32x4.replace_lane(wv, 2, load<f32>(w + at, 8)); gv = f32x4.replace_lane(gv, 2, load<f32>(g + at, 8)); }
-    }
+    const c = min(4, n - i);
+    const wv = c == 4 ? v128.load(w + at) : tail(w + at, c);
+    const gv = c == 4 ? v128.load(g + at) : tail(g + at, c);
+    // the raw draws come in pairs: lanes up to the even count exist
+    const rw = c > 2 ? v128.load(raw + at) : tail(raw + at, 2);
     const r = f32x4.sqrt(f32x4.mul(v128.load(cst, 624), lnUnit4(v128.shuffle<i32>(rw, rw, 0, 0, 2, 2), cst)));
     const z = f32x4.mul(r, cosSin4(v128.shuffle<i32>(rw, rw, 1, 1, 3, 3), cst));
     const a = f32x4.abs(wv);
     const m = f32x4.mul(vBase, expf4(f32x4.mul(vSf, f32x4.div(a, f32x4.add(a, one))), cst));
     const res = f32x4.mul(gv, f32x4.abs(f32x4.mul(m, f32x4.add(one, f32x4.mul(vVar, z)))));
-    if (full) v128.store(out + at, res);
-    else {
-      store<f32>(out + at, f32x4.extract_lane(res, 0));
-      if (i + 1 < n) store<f32>(out + at, f32x4.extract_lane(res, 1), 4);
-      if (i + 2 < n) store<f32>(out + at, f32x4.extract_lane(res, 2), 8);
-    }
+    storeLanes(out + at, res, c);
   }
 }
 
@@ -480,6 +383,17 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
   }
 }
 
+/** Stores the first c (1–4) lanes of v at p. */
+function storeLanes(p: usize, v: v128, c: i32): void {
+  if (c == 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (c > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (c > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
 /** The last c (1–3) 32-bit values at p in the low lanes, zeros above. */
 function tail(p: usize, c: i32): v128 {
   let v = i32x4.replace_lane(i32x4.splat(0), 0, load<i32>(p));
@@ -488,18 +402,29 @@ function tail(p: usize, c: i32): v128 {
   return v;
 }
 
-/** rejuvenate 'classic': replaced where |f32(z_k)·sigma| > |w_k| (z from `normals`) or NaN, by f32(U(−1, 1))·maxAbs (from `uniform`). */
-export function redrawClassic(w: usize, nan: usize, n: i32, sigma: f64, maxAbs: f64, uniform: usize, normals: usize): void {
-  for (let k = 0; k < n; k += 2) {
-    const z = normalPair(load<u32>(normals + (<usize>k << 2)), load<u32>(normals + (<usize>k << 2), 4));
-    for (let j = k; j < min(k + 2, n); j++) {
-      const at = <usize>j << 2;
-      const t = abs<f64>((j & 1 ? f64x2.extract_lane(z, 1) : f64x2.extract_lane(z, 0)) * sigma);
-      const orig = nan ? load<f32>(nan + at) : 0;
-      if (t > abs<f64>(<f64>load<f32>(w + at)) || orig != orig) {
-        store<f32>(w + at, <f32>(<f64><f32>(-1 + 2 * ((<f64>load<u32>(uniform + at) + 0.5) * TWO_POW_M32)) * maxAbs));
-      }
+/**
+ * rejuvenate 'classic', four at a time in float32: replaced where |z_k·sigma| > |w_k| (z_k the Box–Muller
+ * normal of the pair at normals + 8⌊k/2⌋) or the original weight is NaN, by (−1 + 2·unit(uniform_k))·maxAbs.
+ */
+export function redrawClassic(w: usize, nan: usize, n: i32, sigma: f32, maxAbs: f32, uniform: usize, normals: usize, cst: usize): void {
+  constants(cst);
+  const vSigma = f32x4.splat(sigma), vMax = f32x4.splat(maxAbs), half = f32x4.splat(0.5), scale = f32x4.splat(<f32>TWO_POW_M32);
+  for (let i = 0; i < n; i += 4) {
+    const at = <usize>i << 2;
+    const c = min(4, n - i);
+    const wv = c == 4 ? v128.load(w + at) : tail(w + at, c);
+    // the normals come in pairs: lanes up to the even count exist
+    const rw = c > 2 ? v128.load(normals + at) : tail(normals + at, 2);
+    const z = f32x4.mul(f32x4.sqrt(f32x4.mul(f32x4.splat(-2), lnUnit4(v128.shuffle<i32>(rw, rw, 0, 0, 2, 2), cst))), cosSin4(v128.shuffle<i32>(rw, rw, 1, 1, 3, 3), cst));
+    let replaced = f32x4.gt(f32x4.abs(f32x4.mul(z, vSigma)), f32x4.abs(wv));
+    if (nan) {
+      const orig = c == 4 ? v128.load(nan + at) : tail(nan + at, c);
+      replaced = v128.or(replaced, f32x4.ne(orig, orig));
     }
+    if (!v128.any_true(replaced)) continue;
+    const u = f32x4.mul(f32x4.add(floatOfU32(c == 4 ? v128.load(uniform + at) : tail(uniform + at, c)), half), scale);
+    const fresh = f32x4.mul(f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), u)), vMax);
+    storeLanes(w + at, v128.bitselect(fresh, wv, replaced), c);
   }
 }
 

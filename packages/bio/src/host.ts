@@ -59,7 +59,8 @@ type Values = Float32Array | Int32Array;
 export function hostKernel(inputs: readonly tf.Tensor[], outShapes: readonly (readonly number[])[],
   body: (ins: Values[], outs: Float32Array[], scratch: Float32Array | null) => void, scratchFloats = 0): tf.Tensor[] {
   const wasm = wasmBackend();
-  const shapes = wasm && scratchFloats > 0 ? [...outShapes, [scratchFloats]] : outShapes;
+  // the scratch serves the WebAssembly kernels only: none in mode 'js'
+  const shapes = wasm && scratchFloats > 0 && wasmAllowed() ? [...outShapes, [scratchFloats]] : outShapes;
   const infos = wasm ? shapes.map((shape) => wasm.makeOutput([...shape], 'float32')) : null;
   const tensors = infos ? infos.map((info) => tf.engine().makeTensorFromTensorInfo(info)) : null;
   const scratchTensor = tensors && shapes.length > outShapes.length ? tensors.pop()! : null;

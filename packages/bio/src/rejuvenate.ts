@@ -276,7 +276,7 @@ function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, ou
     const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
     x.redrawLognormal(pOut, nan, raw, n, p.dre / (sdw > 0 ? sdw : 1e-8), logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat ? 1 : 0, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p), raw + 4 * drawCount(n, p) + KERNEL_CONSTANTS);
   } else {
-    x.redrawClassic(pOut, nan, n, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, raw + 4 * n, raw + 4 * (n + nDraw));
+    x.redrawClassic(pOut, nan, n, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p));
   }
   return true;
 }

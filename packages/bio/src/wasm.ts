@@ -21,10 +21,10 @@ export interface BioKernelExports {
   redrawLognormal(w: number, nan: number, raw: number, n: number, k0: number, logMean: number, logSigma: number, limit: number, compat: number, draw: number, third: number, constants: number, list: number): void;
   dale(w: number, s: number, out: number, n: number, stride: number, period: number, flip: number): void;
   readonly CONSTANTS_BYTES: WebAssembly.Global;
-  redrawClassic(w: number, nan: number, n: number, sigma: number, maxAbs: number, uniform: number, normals: number): void;
+  redrawClassic(w: number, nan: number, n: number, sigma: number, maxAbs: number, uniform: number, normals: number, constants: number): void;
 }
 
-/** Bytes of scratch the float32x4 kernels (volumeLr, redrawLognormal) need for their constants table (CONSTANTS_BYTES). */
+/** Bytes of scratch the float32x4 kernels (volumeLr, redrawLognormal, redrawClassic) need for their constants table (CONSTANTS_BYTES). */
 export const KERNEL_CONSTANTS = 688;
 
 export interface BioKernels {
