@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crystallize } from './crystallize.js';
 import { dale, DALE_SIGN } from './dale.js';
-import { cosSinUnit, normalArray, normalAt, rawUint32, rngFields, rngFrom, uniformArray, unit } from './draws.js';
+import { cosSinUnit, normalArray, normalAt, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDraws } from './draws.js';
 import { fuzzyLr } from './fuzzy-lr.js';
 import { setHostKernels, useHost } from './host.js';
 import { rejuvenate } from './rejuvenate.js';
@@ -333,6 +333,19 @@ describe('the WebAssembly kernels (wasm.ts)', () => {
     expect(differentDecisions).toBeLessThanOrEqual(2);
     expect(worstNew).toBeLessThan(5e-6); // measured 1.8e-6
     tf.dispose([w, g, sy.pre, sy.post]);
+  });
+
+  it('its xoshiro128** outputs and final state equal rawUint32\'s', async () => {
+    await useBackend('wasm');
+    const k = wasmKernels()!;
+    const n = 1001;
+    const scratch = tf.zeros([n + 4]);
+    const at = pointers(k, [hostValues(scratch)!])![0]!;
+    const a = createRng(9), b = createRng(9);
+    const raw = wasmDraws(k, a, at, n);
+    expect(Array.from(new Uint32Array(k.memory.buffer, raw, n))).toEqual(Array.from(rawUint32(b, n).subarray(0, n)));
+    expect(a.getState()).toEqual(b.getState());
+    scratch.dispose();
   });
 
   it('the committed module is a fresh build of assembly/kernels.ts (run `pnpm --filter @plasticity/bio build:wasm`)', async () => {
