@@ -28,6 +28,45 @@ export function draws(state: usize, out: usize, n: i32): void {
   store<u32>(state, s3, 12);
 }
 
+/**
+ * 4·q raw outputs of one stream made by four copies of the generator at once, one per lane: lane j starts
+ * q outputs after lane j − 1 (the caller jumps the states ahead, draws.ts) and writes its q outputs at
+ * out + 4·j·q (q a multiple of 4), so that out holds the stream in order. `state`: the lanes' s0, s1, s2, s3 (four u32 each),
+ * advanced past their outputs, then 64 bytes of scratch (four steps' outputs, stored a lane's four at a
+ * time after a 4×4 transpose). The products by 5 and 9 as shifts and adds (no constants to rebuild).
+ */
+export function drawsLanes(state: usize, out: usize, q: i32): void {
+  let s0 = v128.load(state), s1 = v128.load(state, 16), s2 = v128.load(state, 32), s3 = v128.load(state, 48);
+  const tmp = state + 64;
+  const stride = <usize>q << 2;
+  for (let i = 0; i < q; i += 4) {
+    for (let t = 0; t < 4; t++) {
+      const m = i32x4.add(i32x4.shl(s1, 2), s1);
+      const r = v128.or(i32x4.shl(m, 7), i32x4.shr_u(m, 25));
+      v128.store(tmp + (<usize>t << 4), i32x4.add(i32x4.shl(r, 3), r));
+      const x = i32x4.shl(s1, 9);
+      s2 = v128.xor(s2, s0);
+      s3 = v128.xor(s3, s1);
+      s1 = v128.xor(s1, s2);
+      s0 = v128.xor(s0, s3);
+      s2 = v128.xor(s2, x);
+      s3 = v128.or(i32x4.shl(s3, 11), i32x4.shr_u(s3, 21));
+    }
+    const o0 = v128.load(tmp), o1 = v128.load(tmp, 16), o2 = v128.load(tmp, 32), o3 = v128.load(tmp, 48);
+    const lo01 = v128.shuffle<i32>(o0, o1, 0, 4, 1, 5), hi01 = v128.shuffle<i32>(o0, o1, 2, 6, 3, 7);
+    const lo23 = v128.shuffle<i32>(o2, o3, 0, 4, 1, 5), hi23 = v128.shuffle<i32>(o2, o3, 2, 6, 3, 7);
+    const at = out + (<usize>i << 2);
+    v128.store(at, v128.shuffle<i32>(lo01, lo23, 0, 1, 4, 5));
+    v128.store(at + stride, v128.shuffle<i32>(lo01, lo23, 2, 3, 6, 7));
+    v128.store(at + 2 * stride, v128.shuffle<i32>(hi01, hi23, 0, 1, 4, 5));
+    v128.store(at + 3 * stride, v128.shuffle<i32>(hi01, hi23, 2, 3, 6, 7));
+  }
+  v128.store(state, s0);
+  v128.store(state, s1, 16);
+  v128.store(state, s2, 32);
+  v128.store(state, s3, 48);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // transforms
 
@@ -100,19 +139,19 @@ function constants(cst: usize): void {
   return f32x4.add(h, h);
 }
 
-/** e^x, float32 (Cephes expf: x = n·ln 2 + r, |r| ≤ ln 2/2, a degree-5 polynomial; 1–2 ulps). */
+/** e^x, float32 (Cephes expf: x = n·ln 2 + r, |r| ≤ ln 2/2, a degree-5 polynomial; 1–2 ulps). The
+ *  polynomials here are evaluated in Estrin's scheme (pairs of terms, then powers of the argument): half the
+ *  dependency chain of Horner's rule, which bounded these loops by latency rather than by throughput. */
 // @ts-ignore: decorator
 @inline function expf4(x: v128, cst: usize): v128 {
   const n = f32x4.nearest(f32x4.mul(x, v128.load(cst, 0)));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, v128.load(cst, 16))), f32x4.mul(n, v128.load(cst, 32)));
-  let e = v128.load(cst, 48);
-  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 64));
-  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 80));
-  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 96));
-  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 112));
-  e = f32x4.add(f32x4.mul(e, r), v128.load(cst, 128));
-  e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(e, r), r), r), v128.load(cst, 144));
-  return i32x4.add(e, i32x4.shl(intOf(n, cst), 23));
+  const r2 = f32x4.mul(r, r);
+  const a = f32x4.add(f32x4.mul(v128.load(cst, 48), r), v128.load(cst, 64));
+  const b = f32x4.add(f32x4.mul(v128.load(cst, 80), r), v128.load(cst, 96));
+  const c = f32x4.add(f32x4.mul(v128.load(cst, 112), r), v128.load(cst, 128));
+  const e = f32x4.add(f32x4.mul(a, f32x4.mul(r2, r2)), f32x4.add(f32x4.mul(b, r2), c));
+  return i32x4.add(f32x4.add(f32x4.add(f32x4.mul(e, r2), r), v128.load(cst, 144)), i32x4.shl(intOf(n, cst), 23));
 }
 
 /**
@@ -130,48 +169,72 @@ function constants(cst: usize): void {
   e = i32x4.sub(e, big); // the mask is −1 where m was halved
   const ef = f32x4.convert_i32x4_s(e);
   const z = f32x4.sub(m, v128.load(cst, 144));
-  const z2 = f32x4.mul(z, z);
-  let p = v128.load(cst, 240);
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 256));
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 272));
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 288));
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 304));
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 320));
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 336));
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 352));
-  p = f32x4.add(f32x4.mul(p, z), v128.load(cst, 368));
+  const z2 = f32x4.mul(z, z), z4 = f32x4.mul(z2, z2);
+  // p = c0·z^8 + c1·z^7 + … + c8 (the coefficients at 240, 256, …, 368), in pairs of terms
+  const t78 = f32x4.add(f32x4.mul(v128.load(cst, 352), z), v128.load(cst, 368));
+  const t56 = f32x4.add(f32x4.mul(v128.load(cst, 320), z), v128.load(cst, 336));
+  const t34 = f32x4.add(f32x4.mul(v128.load(cst, 288), z), v128.load(cst, 304));
+  const t12 = f32x4.add(f32x4.mul(v128.load(cst, 256), z), v128.load(cst, 272));
+  const low = f32x4.add(f32x4.mul(t56, z2), t78), high = f32x4.add(f32x4.mul(t12, z2), t34);
+  const p = f32x4.add(f32x4.add(f32x4.mul(high, z4), low), f32x4.mul(v128.load(cst, 240), f32x4.mul(z4, z4)));
   let y = f32x4.mul(f32x4.mul(z2, z), p);
   y = f32x4.add(y, f32x4.mul(ef, v128.load(cst, 32)));
   y = f32x4.sub(y, f32x4.mul(z2, v128.load(cst, 160)));
   return f32x4.add(f32x4.add(z, y), f32x4.mul(ef, v128.load(cst, 16)));
 }
 
-/**
- * cos(2π·t), or sin(2π·t) in the lanes where `sine` is 1, for t = (x + 0.5)·2^-32 of raw outputs x, float32:
- * the quarter turn q and the rest f (|f| ≤ 2^29, exact in integers) from x, φ = 2π·f·2^-32, Taylor
- * polynomials to φ^8 and φ^9 (< 3e-8 on |φ| ≤ π/4).
- */
+// cos(2π·t) and sin(2π·t) for t = (x + 0.5)·2^-32 of raw outputs x, float32: the quarter turn q and the
+// rest f (|f| ≤ 2^29, exact in integers) from x, φ = 2π·f·2^-32, Taylor polynomials to φ^8 and φ^9 (< 3e-8
+// on |φ| ≤ π/4), and ±cos φ or ±sin φ picked by the quarter turn.
+
+/** The quarter turns q = round(x/2^30) mod 4 of the angles (as the top two bits of x + 2^29). */
 // @ts-ignore: decorator
-@inline function cosSinAny4(x: v128, sine: v128, cst: usize): v128 {
-  const q = i32x4.shr_u(i32x4.add(x, v128.load(cst, 384)), 30);
-  const f = i32x4.sub(x, i32x4.shl(q, 30)); // x − q·2^30 in [−2^29, 2^29), as a signed int
-  const phi = f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(f), v128.load(cst, 160)), v128.load(cst, 400)); // 2π/2^32
-  const p2 = f32x4.mul(phi, phi);
-  let c = v128.load(cst, 416);
-  c = f32x4.sub(v128.load(cst, 432), f32x4.mul(c, p2));
-  c = f32x4.sub(v128.load(cst, 448), f32x4.mul(c, p2));
-  c = f32x4.sub(v128.load(cst, 160), f32x4.mul(c, p2));
-  c = f32x4.sub(v128.load(cst, 144), f32x4.mul(c, p2));
-  let s = v128.load(cst, 464);
-  s = f32x4.sub(v128.load(cst, 480), f32x4.mul(s, p2));
-  s = f32x4.sub(v128.load(cst, 496), f32x4.mul(s, p2));
-  s = f32x4.sub(v128.load(cst, 512), f32x4.mul(s, p2));
-  s = f32x4.mul(phi, f32x4.sub(v128.load(cst, 144), f32x4.mul(s, p2)));
-  // quarter turns: one less for a sine; k mod 4 picks ±cos φ or ±sin φ
+@inline function quarterTurns(x: v128, cst: usize): v128 {
+  return i32x4.shr_u(i32x4.add(x, v128.load(cst, 384)), 30);
+}
+
+/** φ = 2π·(x − q·2^30 + 0.5)·2^-32, the rest of the angle after q quarter turns. */
+// @ts-ignore: decorator
+@inline function restAngle(x: v128, q: v128, cst: usize): v128 {
+  const f = i32x4.sub(x, i32x4.shl(q, 30)); // in [−2^29, 2^29), as a signed int
+  return f32x4.mul(f32x4.add(f32x4.convert_i32x4_s(f), v128.load(cst, 160)), v128.load(cst, 400)); // 2π/2^32
+}
+
+/** cos φ = 1 − u/2 + u²/24 − u³/720 + u⁴/40320 for u = φ². */
+// @ts-ignore: decorator
+@inline function cosPoly(u: v128, cst: usize): v128 {
+  const u2 = f32x4.mul(u, u);
+  const a = f32x4.sub(v128.load(cst, 144), f32x4.mul(u, v128.load(cst, 160)));
+  const b = f32x4.sub(v128.load(cst, 448), f32x4.mul(u, v128.load(cst, 432)));
+  return f32x4.add(a, f32x4.mul(u2, f32x4.add(b, f32x4.mul(u2, v128.load(cst, 416)))));
+}
+
+/** sin φ = φ·(1 − u/6 + u²/120 − u³/5040 + u⁴/362880) for u = φ². */
+// @ts-ignore: decorator
+@inline function sinPoly(phi: v128, u: v128, cst: usize): v128 {
+  const u2 = f32x4.mul(u, u);
+  const a = f32x4.sub(v128.load(cst, 144), f32x4.mul(u, v128.load(cst, 512)));
+  const b = f32x4.sub(v128.load(cst, 496), f32x4.mul(u, v128.load(cst, 480)));
+  return f32x4.mul(phi, f32x4.add(a, f32x4.mul(u2, f32x4.add(b, f32x4.mul(u2, v128.load(cst, 464))))));
+}
+
+/** cos(2π·t) from cos φ and sin φ after q quarter turns, or sin(2π·t) in the lanes where `sine` is 1 (one
+ *  quarter turn less); k = (q − sine) mod 4 picks ±cos φ or ±sin φ. */
+// @ts-ignore: decorator
+@inline function pickTurn(c: v128, s: v128, q: v128, sine: v128, cst: usize): v128 {
   const k = v128.and(i32x4.sub(q, sine), v128.load(cst, 528));
   const odd = i32x4.eq(v128.and(k, v128.load(cst, 544)), v128.load(cst, 544));
   const neg = v128.or(i32x4.eq(k, v128.load(cst, 544)), i32x4.eq(k, v128.load(cst, 560)));
   return v128.xor(v128.bitselect(s, c, odd), v128.and(neg, v128.load(cst, 576)));
+}
+
+/** cos(2π·t), or sin(2π·t) in the lanes where `sine` is 1. */
+// @ts-ignore: decorator
+@inline function cosSinAny4(x: v128, sine: v128, cst: usize): v128 {
+  const q = quarterTurns(x, cst);
+  const phi = restAngle(x, q, cst);
+  const p2 = f32x4.mul(phi, phi);
+  return pickTurn(cosPoly(p2, cst), sinPoly(phi, p2, cst), q, sine, cst);
 }
 
 /** cosSinAny4 with sines in lanes 1 and 3 (the Box–Muller pairs of four consecutive values). */
@@ -182,25 +245,41 @@ function constants(cst: usize): void {
 
 /**
  * volume-lr: out = g·|baseLr·exp(negSf·|w|/(|w| + 1))·(1 + lrVar·z)|, z the Box–Muller normal of raw pair
- * (2⌊i/2⌋, 2⌊i/2⌋ + 1) (cos for even i, sin for odd), in float32 (the tensor form's precision).
+ * (2⌊i/2⌋, 2⌊i/2⌋ + 1) (cos for even i, sin for odd), in float32 (the tensor form's precision). Eight
+ * values a step: the four pairs' radii and angles are computed once, each angle's cosine and sine from one
+ * pair of polynomials.
  */
 export function volumeLr(w: usize, g: usize, raw: usize, out: usize, n: i32, baseLr: f32, negSf: f32, lrVar: f32, cst: usize): void {
   constants(cst);
   const vBase = f32x4.splat(baseLr), vSf = f32x4.splat(negSf), vVar = f32x4.splat(lrVar), one = v128.load(cst, 144);
-  for (let i = 0; i < n; i += 4) {
+  for (let i = 0; i < n; i += 8) {
     const at = <usize>i << 2;
-    const c = min(4, n - i);
-    const wv = c == 4 ? v128.load(w + at) : tail(w + at, c);
-    const gv = c == 4 ? v128.load(g + at) : tail(g + at, c);
     // the raw draws come in pairs: lanes up to the even count exist
-    const rw = c > 2 ? v128.load(raw + at) : tail(raw + at, 2);
-    const r = f32x4.sqrt(f32x4.mul(v128.load(cst, 624), lnUnit4(v128.shuffle<i32>(rw, rw, 0, 0, 2, 2), cst)));
-    const z = f32x4.mul(r, cosSin4(v128.shuffle<i32>(rw, rw, 1, 1, 3, 3), cst));
-    const a = f32x4.abs(wv);
-    const m = f32x4.mul(vBase, expf4(f32x4.mul(vSf, f32x4.div(a, f32x4.add(a, one))), cst));
-    const res = f32x4.mul(gv, f32x4.abs(f32x4.mul(m, f32x4.add(one, f32x4.mul(vVar, z)))));
-    storeLanes(out + at, res, c);
+    const c = min(8, n - i), pairs = (c + 1) & ~1;
+    const r0 = pairs >= 4 ? v128.load(raw + at) : tail(raw + at, pairs);
+    const r1 = pairs == 8 ? v128.load(raw + at, 16) : pairs > 4 ? tail(raw + at + 16, pairs - 4) : r0;
+    const radius = f32x4.sqrt(f32x4.mul(v128.load(cst, 624), lnUnit4(v128.shuffle<i32>(r0, r1, 0, 2, 4, 6), cst)));
+    const angle = v128.shuffle<i32>(r0, r1, 1, 3, 5, 7);
+    const q = quarterTurns(angle, cst);
+    const phi = restAngle(angle, q, cst);
+    const p2 = f32x4.mul(phi, phi);
+    const cp = cosPoly(p2, cst), sp = sinPoly(phi, p2, cst), zero = v128.load(cst, 592);
+    const zc = f32x4.mul(radius, pickTurn(cp, sp, q, zero, cst));
+    const zs = f32x4.mul(radius, pickTurn(cp, sp, q, v128.load(cst, 544), cst));
+    volumeLr4(w + at, g + at, out + at, v128.shuffle<i32>(zc, zs, 0, 4, 1, 5), min(4, c), vBase, vSf, vVar, cst);
+    if (c > 4) volumeLr4(w + at + 16, g + at + 16, out + at + 16, v128.shuffle<i32>(zc, zs, 2, 6, 3, 7), c - 4, vBase, vSf, vVar, cst);
   }
+}
+
+/** volume-lr's factors of c (1–4) values at w, g, out with their normals z. */
+// @ts-ignore: decorator
+@inline function volumeLr4(w: usize, g: usize, out: usize, z: v128, c: i32, vBase: v128, vSf: v128, vVar: v128, cst: usize): void {
+  const one = v128.load(cst, 144);
+  const wv = c == 4 ? v128.load(w) : tail(w, c);
+  const gv = c == 4 ? v128.load(g) : tail(g, c);
+  const a = f32x4.abs(wv);
+  const m = f32x4.mul(vBase, expf4(f32x4.mul(vSf, f32x4.div(a, f32x4.add(a, one))), cst));
+  storeLanes(out, f32x4.mul(gv, f32x4.abs(f32x4.mul(m, f32x4.add(one, f32x4.mul(vVar, z))))), c);
 }
 
 /** crystallize (float32 as the JS kernel): gOut = g·f; fOut = f·damp where |g| < f32(|w|·thr) or |g| > meanAbs. */

@@ -126,16 +126,91 @@ export function rngFrom(state: PluginState): Rng {
   return new Rng({ algorithm: 'xoshiro128**', s: [n('rng0'), n('rng1'), n('rng2'), n('rng3')], root: [n('rngRoot0'), n('rngRoot1')] });
 }
 
+// Jumping ahead. xoshiro128's state transition T is linear over GF(2), with characteristic polynomial P
+// (degree 128; found by Berlekamp–Massey on a state bit's sequence; x^(2^64) mod P is the generator's
+// published jump polynomial, and the tests check jumps against stepping). By Cayley–Hamilton, T^q = Σ c_i·T^i for x^q mod P = Σ c_i·x^i, so the
+// state q outputs ahead is the XOR of the states i ahead (i < 128) where c_i = 1.
+const CHARACTERISTIC = BigInt('0x100fc65a2006254b11b489db6de18fc01');
+const jumps = new Map<number, Uint32Array>();
+
+/** x^q mod P over GF(2), as four 32-bit words, lowest coefficients first (cached: the draw counts of a
+ *  model's layers repeat every step). */
+function jumpPolynomial(q: number): Uint32Array {
+  let words = jumps.get(q);
+  if (words !== undefined) return words;
+  const one = BigInt(1), top = BigInt(128);
+  const times = (a: bigint, b: bigint): bigint => { // a·b mod P
+    let acc = BigInt(0);
+    for (let i = 127; i >= 0; i--) {
+      acc <<= one;
+      if (acc >> top) acc ^= CHARACTERISTIC;
+      if ((b >> BigInt(i)) & one) acc ^= a;
+    }
+    return acc;
+  };
+  let r = one;
+  for (let bit = 31 - Math.clz32(q); bit >= 0; bit--) {
+    r = times(r, r);
+    if ((q >>> bit) & 1) {
+      r <<= one;
+      if (r >> top) r ^= CHARACTERISTIC;
+    }
+  }
+  words = Uint32Array.from({ length: 4 }, (_, w) => Number(BigInt.asUintN(32, r >> BigInt(32 * w))));
+  if (jumps.size >= 64) jumps.clear();
+  jumps.set(q, words);
+  return words;
+}
+
+/** The xoshiro128** state q ≥ 0 outputs after s (what q calls of nextUint32 would leave), without making them. */
+export function jumpAhead(s: readonly number[], q: number): [number, number, number, number] {
+  const c = jumpPolynomial(q);
+  let s0 = s[0]! | 0, s1 = s[1]! | 0, s2 = s[2]! | 0, s3 = s[3]! | 0;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let i = 0; i < 128; i++) {
+    if ((c[i >>> 5]! >>> (i & 31)) & 1) {
+      a0 ^= s0; a1 ^= s1; a2 ^= s2; a3 ^= s3;
+    }
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+  }
+  return [a0 >>> 0, a1 >>> 0, a2 >>> 0, a3 >>> 0];
+}
+
+/** Floats the WebAssembly draws keep before their outputs (four lanes of the generator's state, and scratch). */
+export const DRAW_HEADER_FLOATS = 32;
+/** From this many outputs on, the WebAssembly draws run four jumped copies of the generator in SIMD lanes. */
+const LANES_FROM = 1 << 14;
+
 /**
- * The next n raw outputs of `rng` made by the WebAssembly kernels in their memory: the stream's state is
- * written at byte `at`, the outputs follow it (returned: their address), and `rng` is advanced past them
- * (the same outputs and final state as rawUint32).
+ * The next n raw outputs of `rng` made by the WebAssembly kernels in their memory: the generator's state is
+ * kept at byte `at` (DRAW_HEADER_FLOATS floats), the outputs follow it (returned: their address), and
+ * `rng` is advanced past them (the same outputs and final state as rawUint32). Long runs are made by four
+ * copies of the stream jumped q = 4⌊n/16⌋ outputs apart, in the lanes of one SIMD generator; the last
+ * lane's state makes the n − 4q (< 16) outputs left over.
  */
 export function wasmDraws(k: BioKernels, rng: Rng, at: number, n: number): number {
   const st = rng.getState();
-  const s = new Uint32Array(k.memory.buffer, at, 4);
-  s.set(st.s);
-  k.exports.draws(at, at + 16, n);
+  const out = at + 4 * DRAW_HEADER_FLOATS;
+  const s = new Uint32Array(k.memory.buffer, at, DRAW_HEADER_FLOATS);
+  let last: readonly number[] = st.s;
+  let done = 0;
+  if (n >= LANES_FROM) {
+    const q = (n >>> 4) << 2;
+    const lanes = [st.s as readonly number[]];
+    for (let j = 1; j < 4; j++) lanes.push(jumpAhead(lanes[j - 1]!, q));
+    for (let j = 0; j < 4; j++) for (let w = 0; w < 4; w++) s[4 * w + j] = lanes[j]![w]!;
+    k.exports.drawsLanes(at, out, q);
+    last = [s[3]!, s[7]!, s[11]!, s[15]!];
+    done = 4 * q;
+  }
+  s.set(last);
+  k.exports.draws(at, out + 4 * done, n - done);
   rng.setState({ algorithm: st.algorithm, s: [s[0]!, s[1]!, s[2]!, s[3]!], root: st.root });
-  return at + 16;
+  return out;
 }

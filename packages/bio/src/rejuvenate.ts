@@ -2,7 +2,7 @@ import { createRng, defineTransform, describeValue, type Rng, type Transform } f
 import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDraws, type RngFields } from './draws.js';
+import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDraws, DRAW_HEADER_FLOATS, type RngFields } from './draws.js';
 import { KERNEL_CONSTANTS, pointers, wasmKernels } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
 
@@ -78,7 +78,7 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     if (useHost()) {
       const [w] = hostKernel([weights], [weights.shape], ([wv], [out], scratch) => {
         if (!rejuvenateWasm(wv as Float32Array, p, rng, out!, scratch)) rejuvenateHost(wv as Float32Array, p, rng, out);
-      }, 16 + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4 + weights.size);
+      }, 12 + DRAW_HEADER_FLOATS + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4 + weights.size);
       return { weights: w!, state: { calls, ...rngFields(rng) } };
     }
     const n = weights.size;

@@ -1,7 +1,7 @@
 import { createRng, defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { cosSinUnit, normalArray, normalDraws, rawUint32, rngFields, rngFrom, wasmDraws, type RngFields } from './draws.js';
+import { cosSinUnit, normalArray, normalDraws, rawUint32, rngFields, rngFrom, wasmDraws, DRAW_HEADER_FLOATS, type RngFields } from './draws.js';
 import { pointers, wasmKernels, KERNEL_CONSTANTS } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
 
@@ -58,7 +58,7 @@ export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransfor
           k!.exports.volumeLr(at[0]!, at[1]!, raw, at[2]!, weights.size, p.baseLr, -p.stabilityFactor, p.lrVariability, raw + 4 * nRaw);
         }
         else volumeLrHost(w as Float32Array, gr as Float32Array, rawUint32(rng, nRaw), p, out!);
-      }, 4 + nRaw + KERNEL_CONSTANTS / 4);
+      }, DRAW_HEADER_FLOATS + nRaw + KERNEL_CONSTANTS / 4);
       return { gradient: g!, state: rngFields(rng) };
     }
     const z = normalArray(rng, weights.size, 0, 1);

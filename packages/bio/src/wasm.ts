@@ -9,6 +9,7 @@ import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './wasm-binary.j
 
 export interface BioKernelExports {
   draws(state: number, out: number, n: number): void;
+  drawsLanes(state: number, out: number, q: number): void;
   volumeLr(w: number, g: number, raw: number, out: number, n: number, baseLr: number, negSf: number, lrVar: number, constants: number): void;
   crystallize(w: number, g: number, f: number, gOut: number, fOut: number, n: number, thr: number, meanAbs: number, damp: number): void;
   sumAbs(x: number, n: number): number;
