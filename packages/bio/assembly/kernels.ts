@@ -75,7 +75,7 @@ export function drawsLanes(state: usize, out: usize, q: i32): void {
 // Their constants are read from a table the kernel writes at `cst` first (V8 rebuilds a v128 constant at
 // every use, in several instructions; a load from memory is one).
 
-export const CONSTANTS_BYTES = 688;
+export const CONSTANTS_BYTES = 1008;
 
 /** Writes the constants of the float32x4 functions at cst (CONSTANTS_BYTES bytes). */
 function constants(cst: usize): void {
@@ -122,6 +122,21 @@ function constants(cst: usize): void {
   v128.store(cst, v128.shuffle<i32>(i32x4.splat(0), i32x4.splat(1), 0, 4, 0, 4), 640);
   v128.store(cst, f32x4.splat(12582912), 656);
   v128.store(cst, i32x4.splat(0x4b400000), 672);
+  v128.store(cst, f32x4.splat(1.0 / 6), 688);
+  v128.store(cst, f32x4.splat(1 + 1e-6), 704);
+  v128.store(cst, i32x4.splat(4), 720);
+  v128.store(cst, i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 1, 1), 2, 2), 3, 3), 736); // lane numbers
+  // byte shuffles that move the 32-bit lanes set in a 4-bit mask to the front, in order (list compaction)
+  memory.fill(cst + 752, 0, 256);
+  for (let m = 0; m < 16; m++) {
+    let at = cst + 752 + (<usize>m << 4);
+    for (let lane = 0; lane < 4; lane++) {
+      if (m & (1 << lane)) {
+        for (let b = 0; b < 4; b++) store<u8>(at + b, <u8>(4 * lane + b));
+        at += 4;
+      }
+    }
+  }
 }
 
 /** Integer-valued floats (|n| < 2^22) as int32: the integer lands in the mantissa of n + 1.5·2^23 (V8 lowers
@@ -401,39 +416,39 @@ export function clampStats(weights: usize, w: usize, n: i32, limit: f32, stats: 
  * u_k = f32(unit(raw_k)) < exp(−k0·|w_k|) or the original weight (nan: 0 or the weights) is NaN; then
  * |w| = min(limit, exp(logMean + logSigma·z_k)) (z_k the Box–Muller normal of the pair at draw + 8⌊k/2⌋) with
  * the sign kept (compat: positive; a zero takes the sign of the draw at third + 4k). Two passes: the
- * decisions four at a time, listing the replaced indices at `list` (up to n int32), then the new values
- * four listed weights at a time (about one weight in ten is replaced). `cst`: the constants table.
+ * decisions four at a time, listing the replaced indices at `list` (room for n + 4 int32) without a branch per
+ * replaced weight (a byte shuffle moves a group's replaced indices to the front, the count grows by their
+ * number), then the new values four listed weights at a time (about one weight in ten is replaced).
+ * `cst`: the constants table.
  */
 export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f32, logMean: f32, logSigma: f32, limit: f32, compat: bool, draw: usize, third: usize, cst: usize, list: usize): void {
   constants(cst);
-  const vk0 = f32x4.splat(k0), half = f32x4.splat(0.5), scale = f32x4.splat(<f32>TWO_POW_M32), one = f32x4.splat(1);
+  const vk0 = f32x4.splat(k0), scale = f32x4.splat(<f32>TWO_POW_M32);
+  let index = v128.load(cst, 736);
   let count = 0;
   for (let i = 0; i < n; i += 4) {
     const at = <usize>i << 2;
     const full = i + 4 <= n;
+    const half = v128.load(cst, 160), one = v128.load(cst, 144);
     const wv = full ? v128.load(w + at) : tail(w + at, n - i);
     const u = f32x4.mul(f32x4.add(floatOfU32(full ? v128.load(raw + at) : tail(raw + at, n - i)), half), scale);
     const y = f32x4.mul(vk0, f32x4.abs(wv));
     // e^y ≥ 1 + y + y²/2 + y³/6 =: P, so u·P ≥ 1 + 1e-6 proves u > e^−y without the exponential: most
     // kept weights are decided by this bound alone
-    const bound = f32x4.mul(u, f32x4.add(one, f32x4.mul(y, f32x4.add(one, f32x4.mul(y, f32x4.add(half, f32x4.mul(y, f32x4.splat(1.0 / 6))))))));
-    let replaced = f32x4.lt(bound, f32x4.splat(1 + 1e-6));
+    const bound = f32x4.mul(u, f32x4.add(one, f32x4.mul(y, f32x4.add(one, f32x4.mul(y, f32x4.add(half, f32x4.mul(y, v128.load(cst, 688))))))));
+    let replaced = f32x4.lt(bound, v128.load(cst, 704));
     if (v128.any_true(replaced)) replaced = v128.and(replaced, f32x4.lt(u, f32x4.pmin(one, expf4(f32x4.neg(y), cst))));
     if (nan) {
       const orig = full ? v128.load(nan + at) : tail(nan + at, n - i);
       replaced = v128.or(replaced, f32x4.ne(orig, orig));
     }
-    let bits = i32x4.bitmask(replaced);
-    while (bits) {
-      const j = i + ctz(bits);
-      if (j < n) {
-        store<i32>(list + (<usize>count << 2), j);
-        count++;
-      }
-      bits &= bits - 1;
-    }
+    const bits = i32x4.bitmask(replaced) & (full ? 15 : (1 << (n - i)) - 1);
+    v128.store(list + (<usize>count << 2), i8x16.swizzle(index, v128.load(cst + 752 + (<usize>bits << 4))));
+    count += popcnt(bits);
+    index = i32x4.add(index, v128.load(cst, 720));
   }
   const vMean = f32x4.splat(logMean), vSigma = f32x4.splat(logSigma), vLimit = f32x4.splat(limit), zero = f32x4.splat(0);
+  const half = v128.load(cst, 160);
   for (let c = 0; c < count; c += 4) {
     // four listed weights (the last ones repeated to fill the lanes), their pairs' raw outputs and sign draws
     const k0i = load<i32>(list + (<usize>c << 2));
@@ -445,7 +460,7 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
     const pa = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(draw + (<usize>(k0i | 1) << 2))), 1, load<u32>(draw + (<usize>(k1i | 1) << 2))), 2, load<u32>(draw + (<usize>(k2i | 1) << 2))), 3, load<u32>(draw + (<usize>(k3i | 1) << 2)));
     // cosSin4 gives sines in lanes 1 and 3: move each angle to a lane of its parity (cos for even k)
     const odd = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(k0i & 1), 1, k1i & 1), 2, k2i & 1), 3, k3i & 1);
-    const r = f32x4.sqrt(f32x4.mul(f32x4.splat(-2), lnUnit4(pr, cst)));
+    const r = f32x4.sqrt(f32x4.mul(v128.load(cst, 624), lnUnit4(pr, cst)));
     const cs = cosSinAny4(pa, odd, cst);
     let mag = f32x4.pmin(vLimit, expf4(f32x4.add(vMean, f32x4.mul(vSigma, f32x4.mul(r, cs))), cst));
     if (!compat) {
@@ -453,7 +468,7 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
       // the sign kept; a zero's from its draw: −1 + 2·unit > 0
       const sv = f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), f32x4.mul(f32x4.add(floatOfU32(t), half), scale)));
       const negative = v128.or(f32x4.lt(wv, zero), v128.and(f32x4.eq(wv, zero), f32x4.le(sv, zero)));
-      mag = v128.or(mag, v128.and(negative, f32x4.splat(-0.0)));
+      mag = v128.or(mag, v128.and(negative, v128.load(cst, 576)));
     }
     store<f32>(w + (<usize>k0i << 2), f32x4.extract_lane(mag, 0));
     store<f32>(w + (<usize>k1i << 2), f32x4.extract_lane(mag, 1));

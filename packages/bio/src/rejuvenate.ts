@@ -78,7 +78,7 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     if (useHost()) {
       const [w] = hostKernel([weights], [weights.shape], ([wv], [out], scratch) => {
         if (!rejuvenateWasm(wv as Float32Array, p, rng, out!, scratch)) rejuvenateHost(wv as Float32Array, p, rng, out);
-      }, 12 + DRAW_HEADER_FLOATS + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4 + weights.size);
+      }, 12 + DRAW_HEADER_FLOATS + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4 + weights.size + 4);
       return { weights: w!, state: { calls, ...rngFields(rng) } };
     }
     const n = weights.size;

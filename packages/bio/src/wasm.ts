@@ -26,7 +26,7 @@ export interface BioKernelExports {
 }
 
 /** Bytes of scratch the float32x4 kernels (volumeLr, redrawLognormal, redrawClassic) need for their constants table (CONSTANTS_BYTES). */
-export const KERNEL_CONSTANTS = 688;
+export const KERNEL_CONSTANTS = 1008;
 
 export interface BioKernels {
   readonly exports: BioKernelExports;
