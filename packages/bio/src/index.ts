@@ -1,6 +1,6 @@
 export { registerBuiltins, bioTransforms } from './builtins.js';
 export { ParamProblems, type BioInput, type SizedSynapses } from './checks.js';
-export { unit, uniformArray, normalArray, rawUint32, normalAt, normalDraws, unitOf, rngFields, rngFrom, type RngFields } from './draws.js';
+export { unit, uniformArray, normalArray, rawUint32, jumpAhead, normalAt, normalDraws, unitOf, rngFields, rngFrom, type RngFields } from './draws.js';
 export {
   fuzzyLr, initialFactors, layerNu, validateFuzzyLr, FUZZY_DISTRIBUTIONS, FUZZY_LR_DEFAULTS,
   type FuzzyDistribution, type FuzzyLrParams, type FuzzyLrState,
