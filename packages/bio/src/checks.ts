@@ -67,6 +67,10 @@ export interface BioInput extends TransformInput {
   /** Postsynaptic activity of this step, [batch, nPost] (activity-dependent factors, scaling by rate). */
   readonly activity?: Tensor;
   readonly synapses?: SizedSynapses;
+  /** Dense weights: the sign (±1) each weight must have under Dale's principle, [nPre, 1] (one per row) or
+   *  [1, nPost] (one per column), which BioTrainer passes when `bio/dale` acts on the same weights. Stored
+   *  synapses read the per-synapse array `daleSign` of the synapse context instead. */
+  readonly signs?: Tensor;
 }
 
 /** The layout of the weights a transform sees: a dense W[pre, post] or the stored synapses [nnz]. */
@@ -110,4 +114,34 @@ export function checkStateSize(plugin: string, key: string, t: unknown, size: nu
   if (!t || typeof t !== 'object' || (t as Tensor).size !== size || (t as Tensor).isDisposed) {
     throw new PlasticityError('E_SHAPE', `${plugin}: state.${key} must be a live tensor of ${size} elements (one state per weight tensor; init it for these weights), got ${describeValue(t)}`);
   }
+}
+
+/** The per-synapse array of Dale's signs on a connection (storage order; bio/dale makes it). */
+export const DALE_SIGN = 'daleSign';
+
+/** Where each weight's sign is: values[k] (stride 1, period 0), values[⌊k/stride⌋] (one per row of a dense
+ *  W) or values[k mod period] (one per column). */
+export interface SignLayout {
+  readonly values: Tensor;
+  readonly stride: number;
+  readonly period: number;
+}
+
+/**
+ * The Dale signs the weights must keep, where there are some: `input.signs` on dense weights, the synapse
+ * context's `daleSign` on stored synapses; null where there are none. Checks their shape (E_SHAPE).
+ */
+export function signLayout(plugin: string, input: BioInput, layout: Layout): SignLayout | null {
+  if (layout.kind === 'sparse') {
+    const s = layout.synapses.params?.[DALE_SIGN];
+    if (s === undefined) return null;
+    if (s.size !== layout.nnz) throw new PlasticityError('E_SHAPE', `${plugin}: synapses.params.${DALE_SIGN} must have length nnz = ${layout.nnz}, got ${describeValue(s)}`);
+    return { values: s, stride: 1, period: 0 };
+  }
+  const s = input.signs;
+  if (s === undefined) return null;
+  const rows = s?.rank === 2 && s.shape[0] === layout.nPre && s.shape[1] === 1;
+  const cols = s?.rank === 2 && s.shape[0] === 1 && s.shape[1] === layout.nPost;
+  if (!rows && !cols) throw new PlasticityError('E_SHAPE', `${plugin}: signs must have shape [${layout.nPre}, 1] or [1, ${layout.nPost}] for weights [${layout.nPre}, ${layout.nPost}], got ${describeValue(s)}`);
+  return rows ? { values: s, stride: layout.nPost, period: 0 } : { values: s, stride: 1, period: layout.nPost };
 }

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { registerBuiltins } from './builtins.js';
 import { dale, daleSigns, DALE_SIGN } from './dale.js';
+import { rejuvenate } from './rejuvenate.js';
 import { rewire, rewireSynapses } from './structural.js';
 import { BioTrainer } from './trainer.js';
 
@@ -74,6 +75,58 @@ describe('bio/dale', () => {
         conn.dispose();
         return ok;
       }), { numRuns: 12 });
+  });
+
+  it("rejuvenation next to Dale re-draws with the neuron's sign: the weights Dale zeroed come back with it (dense rows, dense columns, CSR)", async () => {
+    for (const kind of ['rows', 'columns', 'csr'] as const) {
+      const conn = kind === 'csr'
+        ? CSRConnection.random({ nPre: 40, nPost: 30, p: 0.3, seed: 4, init: { dist: 'normal', mean: 0, std: 0.3 } })
+        : DenseConnection.random({ nPre: 40, nPost: 30, p: 1, seed: 4, init: { dist: 'normal', mean: 0, std: 0.3 } });
+      const daleParams = { initialize: false, ...(kind === 'columns' ? { axis: 'post' } : {}) };
+      // no optimizer change (sgd 0): step 1 zeroes the weights of the wrong sign; step 2 re-draws every zero
+      // (|w| = 0 is re-drawn with probability 1) with its neuron's sign, so Dale keeps them all
+      const trainer = new BioTrainer({ target: { w: conn }, transforms: [{ transform: 'bio/dale', params: daleParams }, 'bio/rejuvenate'], optimizer: tf.train.sgd(0), seed: 8 });
+      const signOf = kind === 'csr'
+        ? await (async () => { const s = (await trainer.synapseArrays('w'))[DALE_SIGN]!; return (k: number) => s[k]!; })()
+        : await (async () => {
+          const s = await (trainer.stateOf('w', 'bio/dale').sign as tf.Tensor).data();
+          return kind === 'rows' ? (k: number) => s[Math.floor(k / 30)]! : (k: number) => s[k % 30]!;
+        })();
+      const loss = () => tf.sum(conn.propagate(tf.ones([1, 40]), { mode: 'float' })) as tf.Scalar;
+      trainer.stepWith(loss).dispose();
+      const w1 = await conn.getWeights();
+      expect(w1.filter((v) => v === 0).length, kind).toBeGreaterThan(w1.length / 5);
+      trainer.stepWith(loss).dispose();
+      const w2 = await conn.getWeights();
+      expect(w2.filter((v) => v === 0).length, kind).toBe(0);
+      expect(Array.from(w2).every((v, k) => Math.sign(v) === signOf(k)), kind).toBe(true);
+      trainer.dispose();
+      conn.dispose();
+    }
+  });
+
+  it("in a spiking network, rejuvenation after Dale re-draws the zeroed synapses with their neuron's sign (fused and tensor path)", async () => {
+    for (const fallback of [false, true]) {
+      const registry = createRegistry();
+      registerRules(registry);
+      registerBuiltins(registry);
+      const rej = fallback ? { ...rejuvenate, name: 'test/rejuvenate-tensor', fused: undefined } : rejuvenate;
+      const net = new Network({ dtMs: 1, seed: 3, registry, fallback: 'silent' });
+      net.addPoisson('in', { n: 40, rateHz: 40 });
+      net.addPopulation('out', { n: 10, neuron: lif, params: { tauMMs: 10 } });
+      const conn = CSRConnection.random({ nPre: 40, nPost: 10, p: 0.5, seed: 9, init: { dist: 'uniform', low: -1, high: 1 } });
+      net.connect('in', 'out', { connection: conn, name: 'p', transforms: [
+        { transform: 'bio/dale', params: { layout: 'first', excitatoryFraction: 0.75, initialize: false } },
+        { transform: rej as never, params: { seed: 4 } }] });
+      expect(net.engineReport()[0]!.engine).toBe(fallback ? 'tensor' : 'fused');
+      await net.run(1); // Dale zeroes the weights of the wrong sign, rejuvenation re-draws every zero
+      const w = await conn.getWeights();
+      const { pre } = conn.pairs();
+      expect(w.filter((v) => v === 0).length).toBe(0);
+      expect(Array.from(w).every((v, k) => Math.sign(v) === (pre[k]! < 30 ? 1 : -1))).toBe(true);
+      net.dispose?.();
+      conn.dispose();
+    }
   });
 
   it("E and I populations keep their signs under STDP in a spiking network (fused and tensor path)", async () => {

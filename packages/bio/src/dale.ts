@@ -1,6 +1,8 @@
 import { createRng, defineTransform, describeValue, PlasticityError, type Rng, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { DALE_SIGN, layoutOf, ParamProblems, type BioInput } from './checks.js';
+
+export { DALE_SIGN };
 import { hostKernel, useHost } from './host.js';
 import { pointers, wasmKernels } from './wasm.js';
 
@@ -51,8 +53,6 @@ export interface DaleState {
   initialized: number;
 }
 
-/** Per-synapse array name of the signs on a connection (storage order). */
-export const DALE_SIGN = 'daleSign';
 
 /**
  * Dale's principle: every outgoing synapse of a presynaptic neuron has that neuron's sign. Dense weights

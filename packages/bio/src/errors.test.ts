@@ -108,6 +108,25 @@ describe('layoutOf / checkStateSize (src/checks.ts)', () => {
   });
 });
 
+describe("bio/rejuvenate: Dale's signs of the wrong shape", () => {
+  it('dense signs not [nPre, 1] or [1, nPost], a daleSign array not of length nnz: E_SHAPE, nothing computed', () => {
+    const w = tf.ones([3, 2]);
+    const p = resolveParams(rejuvenate, {});
+    const state = rejuvenate.init!([3, 2], p, 1);
+    const before = tf.memory().numTensors;
+    for (const bad of [tf.ones([3]), tf.ones([2, 1]), tf.ones([1, 3]), tf.ones([3, 2])]) {
+      expectPlasticityError(() => rejuvenate.apply({ weights: w, signs: bad } as never, state, p), 'E_SHAPE',
+        /^E_[A-Z]+: bio\/rejuvenate: signs must have shape \[3, 1\] or \[1, 2\] for weights \[3, 2\], got Tensor\(float32, \[[0-9, ]+\]\)$/);
+      bad.dispose();
+    }
+    const ws = tf.ones([4]), pre = tf.zeros([4], 'int32'), post = tf.zeros([4], 'int32'), sign = tf.ones([3]);
+    expectPlasticityError(() => rejuvenate.apply({ weights: ws, synapses: { pre, post, params: { daleSign: sign } } } as never, state, p), 'E_SHAPE',
+      /^E_[A-Z]+: bio\/rejuvenate: synapses\.params\.daleSign must have length nnz = 4, got Tensor\(float32, \[3\]\)$/);
+    expect(tf.memory().numTensors).toBe(before + 4);
+    tf.dispose([w, ws, pre, post, sign]);
+  });
+});
+
 describe("bio/dale state errors", () => {
   it('dense: state.sign must be a tensor of shape [nPre, 1] (axis pre) or [1, nPost] (axis post)', () => {
     const w = tf.ones([3, 2]);

@@ -214,6 +214,36 @@ for (const backend of ['cpu', 'wasm'] as const) describe(`host kernels = tensor 
     });
   }
 
+  for (const mode of ['lognormal', 'classic'] as const) {
+    it(`bio/rejuvenate ${mode} with Dale's signs (per row, per column, per synapse): re-drawn weights take their neuron's sign, host = tensor form`, async () => {
+      const wv = randn(n, 8, 0.2);
+      wv[0] = NaN; wv[5] = 0; wv[17] = -0.001; wv[18] = 0.001;
+      const w = tf.tensor2d(wv, [24, 10]);
+      const rowSign = Float32Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? -1 : 1));
+      const colSign = Float32Array.from({ length: 10 }, (_, j) => (j % 4 === 1 ? -1 : 1));
+      const perSynapse = Float32Array.from({ length: n }, (_, k) => rowSign[Math.floor(k / 10)]!);
+      const params = { mode, dre: 2 };
+      const cases = [
+        { name: 'rows', input: { weights: w, signs: tf.tensor2d(rowSign, [24, 1]) }, signOf: (k: number) => rowSign[Math.floor(k / 10)]! },
+        { name: 'columns', input: { weights: w, signs: tf.tensor2d(colSign, [1, 10]) }, signOf: (k: number) => colSign[k % 10]! },
+        { name: 'synapses', input: { weights: tf.reshape(w, [n]), synapses: { pre: tf.zeros([n], 'int32'), post: tf.zeros([n], 'int32'), params: { [DALE_SIGN]: tf.tensor1d(perSynapse) } } },
+          signOf: (k: number) => perSynapse[k]! },
+      ];
+      for (const c of cases) {
+        const { host, ref } = await both(rejuvenate, c.input, () => rejuvenate.init!([n], resolveParams(rejuvenate, params), 5), params);
+        const changed = host.weights!.map((x, k) => !Object.is(x, Math.fround(Math.min(1, Math.max(-1, Number.isNaN(wv[k]!) ? 0 : wv[k]!)))));
+        expect(changed.filter(Boolean).length, c.name).toBeGreaterThan(20);
+        expect(changed, c.name).toEqual(ref.weights!.map((x, k) => !Object.is(x, Math.fround(Math.min(1, Math.max(-1, Number.isNaN(wv[k]!) ? 0 : wv[k]!))))));
+        for (let k = 0; k < n; k++) if (changed[k]) expect(Math.sign(host.weights![k]!), `${c.name} ${k}`).toBe(c.signOf(k));
+        // classic's U(−1, 1) draw is rounded to float32 (absolute 6e-8) before it is scaled by max|W| < 1
+        expectAllClose(host.weights!, ref.weights!, 1e-5, 1e-7);
+        expect(host.state).toEqual(ref.state);
+      }
+      const inputs = cases.map((c) => c.input as Record<string, unknown>);
+      tf.dispose([w, ...inputs.flatMap((i) => [i.signs as tf.Tensor, ...(i.synapses ? [i.weights as tf.Tensor, ...Object.values((i.synapses as { params: Record<string, tf.Tensor> }).params), (i.synapses as { pre: tf.Tensor }).pre, (i.synapses as { post: tf.Tensor }).post] : [])]).filter(Boolean)]);
+    });
+  }
+
   it("bio/dale: projection and flip, axis 'pre' and 'post', dense and per-synapse signs: bit-identical", async () => {
     const wv = randn(n, 4, 0.3);
     wv[2] = NaN;

@@ -1,7 +1,7 @@
 import { createRng, defineTransform, describeValue, type Rng, type Transform } from '@plasticity/core';
 import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
-import { layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { DALE_SIGN, layoutOf, ParamProblems, signLayout, type BioInput, type SignLayout } from './checks.js';
 import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDraws, DRAW_HEADER_FLOATS, type RngFields } from './draws.js';
 import { KERNEL_CONSTANTS, pointers, wasmKernels } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
@@ -71,13 +71,15 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
   init: (_shape, _params, seed) => ({ calls: 0, ...rngFields(createRng(seed)) }),
   apply(input: BioInput, state, p) {
     const { weights } = input;
-    layoutOf('bio/rejuvenate', input, false);
+    // Dale's signs (bio/dale on the same weights): a re-drawn weight takes its neuron's sign (not in compat)
+    const signs = p.compat ? null : signLayout('bio/rejuvenate', input, layoutOf('bio/rejuvenate', input, false));
     const calls = state.calls + 1;
     if (calls % p.everySteps !== 0) return { state: { ...state, calls } };
     const rng = rngFrom(state);
     if (useHost()) {
-      const [w] = hostKernel([weights], [weights.shape], ([wv], [out], scratch) => {
-        if (!rejuvenateWasm(wv as Float32Array, p, rng, out!, scratch)) rejuvenateHost(wv as Float32Array, p, rng, out);
+      const [w] = hostKernel(signs ? [weights, signs.values] : [weights], [weights.shape], ([wv, sv], [out], scratch) => {
+        const hs = signs ? { values: sv as Float32Array, stride: signs.stride, period: signs.period } : null;
+        if (!rejuvenateWasm(wv as Float32Array, p, rng, out!, scratch, hs)) rejuvenateHost(wv as Float32Array, p, rng, out, hs);
       }, 12 + DRAW_HEADER_FLOATS + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4 + weights.size + 4);
       return { weights: w!, state: { calls, ...rngFields(rng) } };
     }
@@ -85,7 +87,7 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     const shape = weights.shape;
     const u = tf.tensor(uniformArray(rng, n, 0, 1), shape, 'float32');
     const draw = p.mode === 'lognormal' ? normalArray(rng, n, 0, 1) : uniformArray(rng, n, -1, 1);
-    const signs = !p.compat && p.mode === 'lognormal' ? uniformArray(rng, n, -1, 1) : null;
+    const signDraws = !p.compat && p.mode === 'lognormal' ? uniformArray(rng, n, -1, 1) : null;
     const thr = p.mode === 'classic' ? normalArray(rng, n, 0, 1) : null;
     const out = tf.tidy(() => {
       const nan = tf.isNaN(weights);
@@ -111,16 +113,17 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
         let mag = tf.exp(tf.add(logMean, tf.mul(logSigma, d)));
         if (p.limit > 0) mag = tf.minimum(mag, p.limit);
         if (p.compat) fresh = mag;
+        else if (signs) fresh = tf.mul(mag, signs.values);
         else {
           const old = tf.sign(w);
-          const random = tf.sign(tf.tensor(signs!, shape, 'float32'));
+          const random = tf.sign(tf.tensor(signDraws!, shape, 'float32'));
           fresh = tf.mul(mag, tf.where(tf.equal(old, 0), random, old));
         }
       } else {
         const maxAbs = tf.max(a);
         const t = tf.abs(tf.mul(tf.tensor(thr!, shape, 'float32'), tf.add(tf.div(maxAbs, p.dre), 1e-13)));
         mask = tf.logicalOr(tf.greater(t, a), nan);
-        fresh = tf.mul(d, maxAbs);
+        fresh = signs ? tf.mul(tf.mul(tf.abs(d), maxAbs), signs.values) : tf.mul(d, maxAbs);
       }
       return tf.where(mask, fresh, w);
     });
@@ -128,12 +131,14 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
     return { weights: out, state: { calls, ...rngFields(rng) } };
   },
   fused: {
-    setup: ({ params }) => rejuvenateFused(params as RejuvenateParams, createRng(params.seed as number).stream('bio/rejuvenate')),
+    setup: ({ params, synapses }) => rejuvenateFused(params as RejuvenateParams, createRng(params.seed as number).stream('bio/rejuvenate'),
+      params.compat ? null : synapses[DALE_SIGN] ?? null),
   },
 });
 
-/** The typed-array form (spiking networks): the same algorithm on the stored weights in place. */
-export function rejuvenateFused(p: RejuvenateParams, seedRng: Rng): FusedTransform {
+/** The typed-array form (spiking networks): the same algorithm on the stored weights in place; `signs`:
+ *  the projection's Dale signs (per synapse), which re-drawn weights take. */
+export function rejuvenateFused(p: RejuvenateParams, seedRng: Rng, signs: Float32Array | null = null): FusedTransform {
   let rng = seedRng.clone();
   const start = seedRng.clone();
   let calls = 0;
@@ -141,7 +146,7 @@ export function rejuvenateFused(p: RejuvenateParams, seedRng: Rng): FusedTransfo
     apply(w) {
       calls++;
       if (calls % p.everySteps !== 0) return;
-      rejuvenateInPlace(w, p, rng);
+      rejuvenateInPlace(w, p, rng, signs);
     },
     state: () => ({ arrays: {}, data: { calls, ...rngFields(rng) } }),
     setState(_arrays, data) {
@@ -155,8 +160,9 @@ export function rejuvenateFused(p: RejuvenateParams, seedRng: Rng): FusedTransfo
   };
 }
 
-/** One rejuvenation step on a Float32Array of weights, in place (host arithmetic in float64). */
-export function rejuvenateInPlace(w: Float32Array, p: RejuvenateParams, rng: Rng): number {
+/** One rejuvenation step on a Float32Array of weights, in place (host arithmetic in float64); with `signs`
+ *  (one per weight, Dale's), a re-drawn weight takes that sign. */
+export function rejuvenateInPlace(w: Float32Array, p: RejuvenateParams, rng: Rng, signs: Float32Array | null = null): number {
   const n = w.length;
   if (n === 0) return 0;
   const nanAt = new Uint8Array(n);
@@ -188,7 +194,7 @@ export function rejuvenateInPlace(w: Float32Array, p: RejuvenateParams, rng: Rng
         const z = Math.sqrt(-2 * Math.log(unit(rng))) * Math.cos(2 * Math.PI * unit(rng));
         let mag = Math.exp(logMean + logSigma * z);
         if (p.limit > 0) mag = Math.min(mag, p.limit);
-        const s = p.compat ? 1 : w[k]! > 0 ? 1 : w[k]! < 0 ? -1 : unit(rng) < 0.5 ? -1 : 1;
+        const s = p.compat ? 1 : signs ? signs[k]! : w[k]! > 0 ? 1 : w[k]! < 0 ? -1 : unit(rng) < 0.5 ? -1 : 1;
         w[k] = s * mag;
         replaced++;
       }
@@ -198,7 +204,8 @@ export function rejuvenateInPlace(w: Float32Array, p: RejuvenateParams, rng: Rng
     for (let k = 0; k < n; k++) {
       const z = Math.sqrt(-2 * Math.log(unit(rng))) * Math.cos(2 * Math.PI * unit(rng));
       if (Math.abs(z * sigma) > Math.abs(w[k]!) || nanAt[k]) {
-        w[k] = (2 * unit(rng) - 1) * maxAbs;
+        const u = 2 * unit(rng) - 1;
+        w[k] = (signs ? signs[k]! * Math.abs(u) : u) * maxAbs;
         replaced++;
       }
     }
@@ -213,9 +220,10 @@ const TWO_POW_M32 = 1 / 4294967296;
  * draws in the same order — u = U(0, 1)[n]; lognormal: N(0, 1)[n] then, unless compat, U(−1, 1)[n] for the
  * signs; classic: U(−1, 1)[n] then N(0, 1)[n] — as raw outputs, of which only those used are turned into
  * numbers (a normal only where a weight is replaced), and the same decisions and formulas as the tensor
- * form, in one pass in float64 (statistics summed in float64).
+ * form, in one pass in float64 (statistics summed in float64). With `signs` (Dale's), a re-drawn weight
+ * takes the sign of its neuron.
  */
-export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: Rng, out?: Float32Array): Float32Array {
+export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: Rng, out?: Float32Array, signs: HostSigns = null): Float32Array {
   const n = weights.length;
   const lognormal = p.mode === 'lognormal';
   const [nDraw] = drawParts(n, p);
@@ -231,9 +239,9 @@ export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: 
     const sdw = Math.sqrt(vw / n);
     const sw = sdw > 0 ? sdw : 1e-8;
     const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
-    redrawLognormal(w, nan, raw, p.dre / sw, logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat, n, n + nDraw);
+    redrawLognormal(w, nan, raw, p.dre / sw, logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat, n, n + nDraw, signs);
   } else {
-    redrawClassic(w, nan, raw, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, n, n + nDraw);
+    redrawClassic(w, nan, raw, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, n, n + nDraw, signs);
   }
   return w;
 }
@@ -256,11 +264,12 @@ function drawCount(n: number, p: RejuvenateParams): number {
  * statistics, the stream's state, the raw outputs, the kernels' constants and the list of replaced weights.
  * False where the kernels cannot run (nothing done).
  */
-function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, out: Float32Array, scratch: Float32Array | null): boolean {
+function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, out: Float32Array, scratch: Float32Array | null, signs: HostSigns): boolean {
   const k = wasmKernels();
-  const at = k && scratch ? pointers(k, [weights, out, scratch]) : null;
+  const at = k && scratch ? pointers(k, [weights, out, scratch, ...(signs ? [signs.values] : [])]) : null;
   if (!at || at[2]! % 8 !== 0) return false; // the statistics are float64
   const [pw, pOut, pStats] = at as [number, number, number];
+  const pSigns = signs ? at[3]! : 0, stride = signs?.stride ?? 1, period = signs?.period ?? 0;
   const x = k!.exports;
   const n = weights.length;
   const [nDraw] = drawParts(n, p);
@@ -274,9 +283,9 @@ function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, ou
     const vw = Math.max(0, sumSq - n * mw * mw), va = Math.max(0, sumSq - n * ma * ma);
     const sdw = Math.sqrt(vw / n);
     const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
-    x.redrawLognormal(pOut, nan, raw, n, p.dre / (sdw > 0 ? sdw : 1e-8), logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat ? 1 : 0, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p), raw + 4 * drawCount(n, p) + KERNEL_CONSTANTS);
+    x.redrawLognormal(pOut, nan, raw, n, p.dre / (sdw > 0 ? sdw : 1e-8), logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat ? 1 : 0, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p), raw + 4 * drawCount(n, p) + KERNEL_CONSTANTS, pSigns, stride, period);
   } else {
-    x.redrawClassic(pOut, nan, n, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p));
+    x.redrawClassic(pOut, nan, n, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p), pSigns, stride, period);
   }
   return true;
 }
@@ -322,7 +331,7 @@ function variances(w: Float32Array, mw: number, ma: number): [number, number] {
  * kept (compat: positive; a zero takes the sign draw at atThird).
  */
 function redrawLognormal(w: Float32Array, nan: Float32Array | null, raw: Uint32Array, k0: number, logMean: number, logSigma: number,
-  limit: number, compat: boolean, atDraw: number, atThird: number): void {
+  limit: number, compat: boolean, atDraw: number, atThird: number, signs: HostSigns): void {
   const f32 = Math.fround;
   for (let k = 0; k < w.length; k++) {
     const v = w[k]!;
@@ -336,6 +345,7 @@ function redrawLognormal(w: Float32Array, nan: Float32Array | null, raw: Uint32A
     let mag = Math.exp(logMean + logSigma * f32(normalAt(raw, atDraw, k)));
     if (mag > limit) mag = limit;
     if (compat) w[k] = mag;
+    else if (signs) w[k] = signAt(signs, k) * mag;
     else {
       const sign = v > 0 ? 1 : v < 0 ? -1 : -1 + 2 * ((raw[atThird + k]! + 0.5) * TWO_POW_M32) > 0 ? 1 : -1;
       w[k] = sign * mag;
@@ -343,11 +353,23 @@ function redrawLognormal(w: Float32Array, nan: Float32Array | null, raw: Uint32A
   }
 }
 
-/** The classic re-draw: replaced where |z_k·sigma| > |w_k| (z from atThird) or NaN, by U(−1, 1)·maxAbs (from atDraw). */
-function redrawClassic(w: Float32Array, nan: Float32Array | null, raw: Uint32Array, sigma: number, maxAbs: number, atDraw: number, atThird: number): void {
+/** The classic re-draw: replaced where |z_k·sigma| > |w_k| (z from atThird) or NaN, by U(−1, 1)·maxAbs (from
+ *  atDraw; with `signs`, its magnitude with the neuron's sign). */
+function redrawClassic(w: Float32Array, nan: Float32Array | null, raw: Uint32Array, sigma: number, maxAbs: number, atDraw: number, atThird: number,
+  signs: HostSigns): void {
   const f32 = Math.fround;
   for (let k = 0; k < w.length; k++) {
     const t = Math.abs(f32(normalAt(raw, atThird, k)) * sigma);
-    if (t > Math.abs(w[k]!) || (nan !== null && nan[k] !== nan[k])) w[k] = f32(-1 + 2 * ((raw[atDraw + k]! + 0.5) * TWO_POW_M32)) * maxAbs;
+    if (t > Math.abs(w[k]!) || (nan !== null && nan[k] !== nan[k])) {
+      const u = f32(-1 + 2 * ((raw[atDraw + k]! + 0.5) * TWO_POW_M32));
+      w[k] = (signs ? signAt(signs, k) * Math.abs(u) : u) * maxAbs;
+    }
   }
+}
+
+/** Dale's signs of the weights on the host: values[k], values[⌊k/stride⌋] or values[k mod period] (SignLayout). */
+type HostSigns = { readonly values: Float32Array; readonly stride: number; readonly period: number } | null;
+
+function signAt(s: NonNullable<HostSigns>, k: number): number {
+  return s.values[s.period > 0 ? k % s.period : s.stride > 1 ? Math.floor(k / s.stride) : k]!;
 }

@@ -250,7 +250,11 @@ export class BioTrainer {
   }
 
   private applyWeightEntry(s: Slot, e: Entry, activity: Readonly<Record<string, tf.Tensor>>): void {
-    const out = e.transform.apply({ weights: s.variable, ...(s.synapses ? { synapses: s.synapses } : {}), ...(activity[s.name] ? { activity: activity[s.name] } : {}) } as never, e.state, e.params);
+    // the other weight transforms see Dale's signs of dense weights (rejuvenation re-draws with them);
+    // stored synapses carry theirs in the synapse context
+    const daleSign = s.weights.find((x) => x.transform.name === 'bio/dale')?.state.sign;
+    const signs = e.transform.name !== 'bio/dale' && daleSign instanceof tf.Tensor ? { signs: daleSign } : {};
+    const out = e.transform.apply({ weights: s.variable, ...(s.synapses ? { synapses: s.synapses } : {}), ...(activity[s.name] ? { activity: activity[s.name] } : {}), ...signs } as never, e.state, e.params);
     if (out.weights && out.weights !== s.variable) {
       s.variable.assign(out.weights);
       out.weights.dispose();
