@@ -182,6 +182,13 @@ export function jumpAhead(s: readonly number[], q: number): [number, number, num
   return [a0 >>> 0, a1 >>> 0, a2 >>> 0, a3 >>> 0];
 }
 
+/** Advances `rng` past `count` outputs without making them (jumpAhead). */
+export function skipDraws(rng: Rng, count: number): void {
+  if (count === 0) return;
+  const st = rng.getState();
+  rng.setState({ algorithm: st.algorithm, s: jumpAhead(st.s, count), root: st.root });
+}
+
 /** Floats the WebAssembly draws keep before their outputs (four lanes of the generator's state, and scratch). */
 export const DRAW_HEADER_FLOATS = 32;
 /** From this many outputs on, the WebAssembly draws run four jumped copies of the generator in SIMD lanes. */

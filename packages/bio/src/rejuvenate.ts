@@ -2,7 +2,7 @@ import { createRng, defineTransform, describeValue, type Rng, type Transform } f
 import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
 import { DALE_SIGN, layoutOf, ParamProblems, signLayout, type BioInput, type SignLayout } from './checks.js';
-import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDraws, DRAW_HEADER_FLOATS, type RngFields } from './draws.js';
+import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, skipDraws, uniformArray, unit, wasmDraws, DRAW_HEADER_FLOATS, type RngFields } from './draws.js';
 import { KERNEL_CONSTANTS, pointers, wasmKernels } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
 
@@ -227,7 +227,8 @@ export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: 
   const n = weights.length;
   const lognormal = p.mode === 'lognormal';
   const [nDraw] = drawParts(n, p);
-  const raw = rawUint32(rng, drawCount(n, p));
+  const raw = rawUint32(rng, drawsMade(n, p, signs));
+  skipDraws(rng, drawCount(n, p) - drawsMade(n, p, signs));
   const w = out ?? new Float32Array(n);
   // each pass is a function of its own: V8 then optimises each loop on its own feedback (one function
   // holding every pass was deoptimised on every call, entering later passes with no type feedback)
@@ -258,6 +259,12 @@ function drawCount(n: number, p: RejuvenateParams): number {
   return n + nDraw + nThird;
 }
 
+/** How many of them the host kernels make: with Dale's signs the lognormal re-draw needs no sign draws,
+ *  which the stream then skips (the same stream position as the tensor form, which draws them all). */
+function drawsMade(n: number, p: RejuvenateParams, signs: HostSigns): number {
+  return p.mode === 'lognormal' && signs ? n + drawParts(n, p)[0] : drawCount(n, p);
+}
+
 /**
  * rejuvenateHost in the WebAssembly kernels (wasm.ts), on the wasm backend's memory: the same draws,
  * statistics and decisions (the re-draw in float32, the tensor form's precision). `scratch` holds the
@@ -273,7 +280,8 @@ function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, ou
   const x = k!.exports;
   const n = weights.length;
   const [nDraw] = drawParts(n, p);
-  const raw = wasmDraws(k!, rng, pStats + 48, drawCount(n, p));
+  const raw = wasmDraws(k!, rng, pStats + 48, drawsMade(n, p, signs));
+  skipDraws(rng, drawCount(n, p) - drawsMade(n, p, signs));
   x.clampStats(pw, pOut, n, p.limit > 0 ? p.limit : Infinity, pStats);
   const [sum, sumAbs, maxAbs, nanCount, sumSq] = new Float64Array(k!.memory.buffer, pStats, 5) as unknown as [number, number, number, number, number];
   const nan = nanCount > 0 ? pw : 0;
