@@ -416,14 +416,14 @@ export function clampStats(weights: usize, w: usize, n: i32, limit: f32, stats: 
  * u_k = f32(unit(raw_k)) < exp(−k0·|w_k|) or the original weight (nan: 0 or the weights) is NaN; then
  * |w| = min(limit, exp(logMean + logSigma·z_k)) (z_k the Box–Muller normal of the pair at draw + 8⌊k/2⌋) with
  * the sign kept (compat: positive; a zero takes the sign of the draw at third + 4k; with Dale's `signs`, not
- * 0, the neuron's sign, see signAt). Two passes: the
+ * 0, the neuron's sign of weight first + k, see signAt: the weights may be a block of a longer run). Two passes: the
  * decisions four at a time, listing the replaced indices at `list` (room for n + 4 int32) without a branch per
  * replaced weight (a byte shuffle moves a group's replaced indices to the front, the count grows by their
  * number), then the new values four listed weights at a time (about one weight in ten is replaced).
  * `cst`: the constants table.
  */
 export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f32, logMean: f32, logSigma: f32, limit: f32, compat: bool, draw: usize, third: usize, cst: usize, list: usize,
-  signs: usize, stride: i32, period: i32): void {
+  signs: usize, stride: i32, period: i32, first: i32): void {
   constants(cst);
   const vk0 = f32x4.splat(k0), scale = f32x4.splat(<f32>TWO_POW_M32);
   let index = v128.load(cst, 736);
@@ -466,7 +466,7 @@ export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f3
     const cs = cosSinAny4(pa, odd, cst);
     let mag = f32x4.pmin(vLimit, expf4(f32x4.add(vMean, f32x4.mul(vSigma, f32x4.mul(r, cs))), cst));
     if (!compat && signs) {
-      mag = v128.or(mag, v128.and(signs4(signs, k0i, k1i, k2i, k3i, stride, period), v128.load(cst, 576)));
+      mag = v128.or(mag, v128.and(signs4(signs, first + k0i, first + k1i, first + k2i, first + k3i, stride, period), v128.load(cst, 576)));
     } else if (!compat) {
       const t = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<u32>(third + (<usize>k0i << 2))), 1, load<u32>(third + (<usize>k1i << 2))), 2, load<u32>(third + (<usize>k2i << 2))), 3, load<u32>(third + (<usize>k3i << 2)));
       // the sign kept; a zero's from its draw: −1 + 2·unit > 0
@@ -517,10 +517,10 @@ function tail(p: usize, c: i32): v128 {
 /**
  * rejuvenate 'classic', four at a time in float32: replaced where |z_k·sigma| > |w_k| (z_k the Box–Muller
  * normal of the pair at normals + 8⌊k/2⌋) or the original weight is NaN, by (−1 + 2·unit(uniform_k))·maxAbs
- * (with Dale's `signs`, not 0: its magnitude with the neuron's sign).
+ * (with Dale's `signs`, not 0: its magnitude with the sign of weight first + k).
  */
 export function redrawClassic(w: usize, nan: usize, n: i32, sigma: f32, maxAbs: f32, uniform: usize, normals: usize, cst: usize,
-  signs: usize, stride: i32, period: i32): void {
+  signs: usize, stride: i32, period: i32, first: i32): void {
   constants(cst);
   const vSigma = f32x4.splat(sigma), vMax = f32x4.splat(maxAbs), half = f32x4.splat(0.5), scale = f32x4.splat(<f32>TWO_POW_M32);
   for (let i = 0; i < n; i += 4) {
@@ -538,7 +538,7 @@ export function redrawClassic(w: usize, nan: usize, n: i32, sigma: f32, maxAbs: 
     if (!v128.any_true(replaced)) continue;
     const u = f32x4.mul(f32x4.add(floatOfU32(c == 4 ? v128.load(uniform + at) : tail(uniform + at, c)), half), scale);
     let fresh = f32x4.mul(f32x4.add(f32x4.splat(-1), f32x4.mul(f32x4.splat(2), u)), vMax);
-    if (signs) fresh = v128.or(f32x4.abs(fresh), v128.and(signs4(signs, i, min(i + 1, n - 1), min(i + 2, n - 1), min(i + 3, n - 1), stride, period), v128.load(cst, 576)));
+    if (signs) fresh = v128.or(f32x4.abs(fresh), v128.and(signs4(signs, first + i, first + min(i + 1, n - 1), first + min(i + 2, n - 1), first + min(i + 3, n - 1), stride, period), v128.load(cst, 576)));
     storeLanes(w + at, v128.bitselect(fresh, wv, replaced), c);
   }
 }

@@ -1,10 +1,10 @@
 import { createRng, defineTransform, describeValue, PlasticityError, type Rng, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { DALE_SIGN, layoutOf, ParamProblems, type BioInput } from './checks.js';
-
-export { DALE_SIGN };
 import { hostKernel, useHost } from './host.js';
 import { pointers, wasmKernels } from './wasm.js';
+
+export { DALE_SIGN };
 
 export interface DaleParams {
   [key: string]: string | number | boolean;
@@ -52,7 +52,6 @@ export interface DaleState {
   /** 1 once the weights were flipped to their signs. */
   initialized: number;
 }
-
 
 /**
  * Dale's principle: every outgoing synapse of a presynaptic neuron has that neuron's sign. Dense weights

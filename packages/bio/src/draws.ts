@@ -193,23 +193,48 @@ export function skipDraws(rng: Rng, count: number): void {
 export const DRAW_HEADER_FLOATS = 32;
 /** From this many outputs on, the WebAssembly draws run four jumped copies of the generator in SIMD lanes. */
 const LANES_FROM = 1 << 14;
+/** Elements per block of wasmDrawBlocks (even, so that no Box–Muller pair straddles two blocks). */
+export const DRAW_BLOCK = 1 << 15;
+
+/** Floats of scratch wasmDrawBlocks needs for `parts` parts of the stream over n elements. */
+export function drawBlockFloats(parts: number, n: number): number {
+  return DRAW_HEADER_FLOATS + parts * Math.min(DRAW_BLOCK, n + (n & 1));
+}
 
 /**
- * The next n raw outputs of `rng` made by the WebAssembly kernels in their memory: the generator's state is
- * kept at byte `at` (DRAW_HEADER_FLOATS floats), the outputs follow it (returned: their address), and
- * `rng` is advanced past them (the same outputs and final state as rawUint32). Long runs are made by four
- * copies of the stream jumped q = 4⌊n/16⌋ outputs apart, in the lanes of one SIMD generator; the last
- * lane's state makes the n − 4q (< 16) outputs left over.
+ * A pass over n elements whose draws come from parts of one stream: element i takes output offsets[s] + i
+ * of `rng` from part s (an odd n also makes output offsets[s] + n, the second of a last Box–Muller pair).
+ * The WebAssembly kernels make the outputs DRAW_BLOCK elements at a time, so that they stay in cache
+ * between the generator and the pass, and `body(i0, len, raws)` runs on each block with the byte address
+ * of each part's outputs for elements i0 … i0 + len − 1. Afterwards `rng` is `total` outputs on. `at`:
+ * scratch of drawBlockFloats(offsets.length, n) floats in the module's memory.
  */
-export function wasmDraws(k: BioKernels, rng: Rng, at: number, n: number): number {
-  const st = rng.getState();
-  const out = at + 4 * DRAW_HEADER_FLOATS;
+export function wasmDrawBlocks(k: BioKernels, rng: Rng, at: number, n: number, offsets: readonly number[], total: number,
+  body: (i0: number, len: number, raws: readonly number[]) => void): void {
+  const base = rng.getState();
+  const block = Math.min(DRAW_BLOCK, n + (n & 1));
+  const raws = offsets.map((_, s) => at + 4 * (DRAW_HEADER_FLOATS + s * block));
+  const states = offsets.map((o) => jumpAhead(base.s, o));
+  for (let i0 = 0; i0 < n; i0 += block) {
+    const len = Math.min(block, n - i0);
+    for (let s = 0; s < offsets.length; s++) states[s] = drawInto(k, at, states[s]!, raws[s]!, len + (len & 1));
+    body(i0, len, raws);
+  }
+  skipDraws(rng, total);
+}
+
+/**
+ * The `count` outputs that follow `state` written at byte `out` by the kernels (the header at `at`), and the
+ * state after them. Long runs are made by four copies of the stream jumped q = 4⌊count/16⌋ outputs apart,
+ * in the lanes of one SIMD generator; the last lane's state makes the count − 4q (< 16) left over.
+ */
+function drawInto(k: BioKernels, at: number, state: readonly number[], out: number, count: number): [number, number, number, number] {
   const s = new Uint32Array(k.memory.buffer, at, DRAW_HEADER_FLOATS);
-  let last: readonly number[] = st.s;
+  let last = state;
   let done = 0;
-  if (n >= LANES_FROM) {
-    const q = (n >>> 4) << 2;
-    const lanes = [st.s as readonly number[]];
+  if (count >= LANES_FROM) {
+    const q = (count >>> 4) << 2;
+    const lanes = [state];
     for (let j = 1; j < 4; j++) lanes.push(jumpAhead(lanes[j - 1]!, q));
     for (let j = 0; j < 4; j++) for (let w = 0; w < 4; w++) s[4 * w + j] = lanes[j]![w]!;
     k.exports.drawsLanes(at, out, q);
@@ -217,7 +242,6 @@ export function wasmDraws(k: BioKernels, rng: Rng, at: number, n: number): numbe
     done = 4 * q;
   }
   s.set(last);
-  k.exports.draws(at, out + 4 * done, n - done);
-  rng.setState({ algorithm: st.algorithm, s: [s[0]!, s[1]!, s[2]!, s[3]!], root: st.root });
-  return out;
+  k.exports.draws(at, out + 4 * done, count - done);
+  return [s[0]!, s[1]!, s[2]!, s[3]!];
 }

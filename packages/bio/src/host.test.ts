@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crystallize } from './crystallize.js';
 import { dale, DALE_SIGN } from './dale.js';
-import { cosSinUnit, DRAW_HEADER_FLOATS, jumpAhead, normalArray, normalAt, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDraws } from './draws.js';
+import { cosSinUnit, DRAW_BLOCK, drawBlockFloats, jumpAhead, normalArray, normalAt, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDrawBlocks } from './draws.js';
 import { fuzzyLr } from './fuzzy-lr.js';
 import { setHostKernels, useHost } from './host.js';
 import { rejuvenate } from './rejuvenate.js';
@@ -374,16 +374,62 @@ describe('the WebAssembly kernels (wasm.ts)', () => {
     tf.dispose([w, g, sy.pre, sy.post]);
   });
 
-  it('its xoshiro128** outputs and final state equal rawUint32\'s', async () => {
+  it("on 2^17 + 3 weights W [18725, 7] with Dale's signs per row: the module re-draws (in blocks) the weights the JS kernel re-draws, with their row's sign", async () => {
+    await useBackend('wasm');
+    const [rows, cols] = [18725, 7]; // a row of 7 weights straddles the draw blocks' ends
+    const w = tf.tensor2d(randn(rows * cols, 33, 0.1), [rows, cols]);
+    const rowSign = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? -1 : 1));
+    const signs = tf.tensor2d(rowSign, [rows, 1]);
+    const run = async (mode: 'auto' | 'js') => {
+      setHostKernels(mode);
+      const r = rejuvenate.apply({ weights: w, signs } as never, rejuvenate.init!([rows, cols], resolveParams(rejuvenate, {}), 7) as never, resolveParams(rejuvenate, {}));
+      const out = { w: await r.weights!.data(), state: r.state };
+      r.weights!.dispose();
+      return out;
+    };
+    const wasm = await run('auto');
+    const js = await run('js');
+    setHostKernels('auto');
+    expect(wasm.state).toEqual(js.state);
+    const w0 = await w.data();
+    let differentDecisions = 0, replaced = 0;
+    for (let k = 0; k < rows * cols; k++) {
+      const a = wasm.w[k] !== w0[k], b = js.w[k] !== w0[k];
+      if (a !== b) differentDecisions++;
+      else if (a) {
+        replaced++;
+        expect(Math.sign(wasm.w[k]!)).toBe(rowSign[Math.floor(k / cols)]);
+        expect(Math.sign(js.w[k]!)).toBe(rowSign[Math.floor(k / cols)]);
+      }
+    }
+    expect(replaced).toBeGreaterThan(rows * cols / 50);
+    expect(differentDecisions).toBeLessThanOrEqual(2);
+    tf.dispose([w, signs]);
+  });
+
+  it('its xoshiro128** outputs, block by block from two parts of the stream, equal rawUint32\'s, and the stream ends where asked', async () => {
     await useBackend('wasm');
     const k = wasmKernels()!;
-    // one lane below 2^14 outputs; four jumped lanes from there on, the last one making n mod 4 more
+    // one lane below 2^14 outputs, four jumped lanes from there on (the last one making the rest); blocks of
+    // DRAW_BLOCK elements; an odd n makes one output more per part (a last Box–Muller pair)
     for (const n of [1001, 1 << 14, 70_001, 250_003]) {
-      const scratch = tf.zeros([n + DRAW_HEADER_FLOATS]);
+      const scratch = tf.zeros([drawBlockFloats(2, n)]);
       const at = pointers(k, [hostValues(scratch)!])![0]!;
-      const a = createRng(9), b = createRng(9);
-      const raw = wasmDraws(k, a, at, n);
-      expect(new Uint32Array(k.memory.buffer, raw, n)).toEqual(rawUint32(b, n).subarray(0, n));
+      const a = createRng(9);
+      const offsets = [0, n + 17];
+      const got = offsets.map(() => new Uint32Array(n + (n & 1)));
+      let next = 0;
+      wasmDrawBlocks(k, a, at, n, offsets, 3 * n, (i0, len, raws) => {
+        expect(i0).toBe(next);
+        expect(len === DRAW_BLOCK || i0 + len === n).toBe(true);
+        next = i0 + len;
+        raws.forEach((r, s) => got[s]!.set(new Uint32Array(k.memory.buffer, r, len + (len & 1)), i0));
+      });
+      expect(next).toBe(n);
+      const all = rawUint32(createRng(9), 3 * n).slice();
+      offsets.forEach((o, s) => expect(got[s]).toEqual(all.subarray(o, o + n + (n & 1))));
+      const b = createRng(9);
+      rawUint32(b, 3 * n);
       expect(a.getState()).toEqual(b.getState());
       scratch.dispose();
     }

@@ -1,8 +1,8 @@
 import { createRng, defineTransform, describeValue, type Rng, type Transform } from '@plasticity/core';
 import type { FusedTransform } from '@plasticity/core/fused';
 import * as tf from '@tensorflow/tfjs-core';
-import { DALE_SIGN, layoutOf, ParamProblems, signLayout, type BioInput, type SignLayout } from './checks.js';
-import { normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, skipDraws, uniformArray, unit, wasmDraws, DRAW_HEADER_FLOATS, type RngFields } from './draws.js';
+import { DALE_SIGN, layoutOf, ParamProblems, signLayout, type BioInput } from './checks.js';
+import { DRAW_BLOCK, drawBlockFloats, normalArray, normalAt, normalDraws, rawUint32, rngFields, rngFrom, uniformArray, unit, wasmDrawBlocks, type RngFields } from './draws.js';
 import { KERNEL_CONSTANTS, pointers, wasmKernels } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
 
@@ -80,7 +80,7 @@ export const rejuvenate: Transform<RejuvenateParams, RejuvenateState> = defineTr
       const [w] = hostKernel(signs ? [weights, signs.values] : [weights], [weights.shape], ([wv, sv], [out], scratch) => {
         const hs = signs ? { values: sv as Float32Array, stride: signs.stride, period: signs.period } : null;
         if (!rejuvenateWasm(wv as Float32Array, p, rng, out!, scratch, hs)) rejuvenateHost(wv as Float32Array, p, rng, out, hs);
-      }, 12 + DRAW_HEADER_FLOATS + drawCount(weights.size, p) + KERNEL_CONSTANTS / 4 + weights.size + 4);
+      }, rejuvenateScratch(weights.size));
       return { weights: w!, state: { calls, ...rngFields(rng) } };
     }
     const n = weights.size;
@@ -227,8 +227,7 @@ export function rejuvenateHost(weights: Float32Array, p: RejuvenateParams, rng: 
   const n = weights.length;
   const lognormal = p.mode === 'lognormal';
   const [nDraw] = drawParts(n, p);
-  const raw = rawUint32(rng, drawsMade(n, p, signs));
-  skipDraws(rng, drawCount(n, p) - drawsMade(n, p, signs));
+  const raw = rawUint32(rng, drawCount(n, p));
   const w = out ?? new Float32Array(n);
   // each pass is a function of its own: V8 then optimises each loop on its own feedback (one function
   // holding every pass was deoptimised on every call, entering later passes with no type feedback)
@@ -259,17 +258,22 @@ function drawCount(n: number, p: RejuvenateParams): number {
   return n + nDraw + nThird;
 }
 
-/** How many of them the host kernels make: with Dale's signs the lognormal re-draw needs no sign draws,
- *  which the stream then skips (the same stream position as the tensor form, which draws them all). */
-function drawsMade(n: number, p: RejuvenateParams, signs: HostSigns): number {
-  return p.mode === 'lognormal' && signs ? n + drawParts(n, p)[0] : drawCount(n, p);
+/**
+ * Where the parts of the draws the WebAssembly kernels read start in the stream: lognormal the uniforms
+ * (0), the normals (n) and, unless compat or with Dale's signs, the sign draws; classic the uniforms of the
+ * new weights (n) and the normals (2n). The others are skipped, to the tensor form's stream position.
+ */
+function drawOffsets(n: number, p: RejuvenateParams, signs: HostSigns): number[] {
+  const [nDraw, nThird] = drawParts(n, p);
+  if (p.mode === 'classic') return [n, n + nDraw];
+  return nThird > 0 && !signs ? [0, n, n + nDraw] : [0, n];
 }
 
 /**
  * rejuvenateHost in the WebAssembly kernels (wasm.ts), on the wasm backend's memory: the same draws,
- * statistics and decisions (the re-draw in float32, the tensor form's precision). `scratch` holds the
- * statistics, the stream's state, the raw outputs, the kernels' constants and the list of replaced weights.
- * False where the kernels cannot run (nothing done).
+ * statistics and decisions (the re-draw in float32, the tensor form's precision). `scratch`
+ * (rejuvenateScratch floats) holds the statistics, the draws of one block (wasmDrawBlocks), the kernels'
+ * constants and the list of a block's replaced weights. False where the kernels cannot run (nothing done).
  */
 function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, out: Float32Array, scratch: Float32Array | null, signs: HostSigns): boolean {
   const k = wasmKernels();
@@ -279,23 +283,32 @@ function rejuvenateWasm(weights: Float32Array, p: RejuvenateParams, rng: Rng, ou
   const pSigns = signs ? at[3]! : 0, stride = signs?.stride ?? 1, period = signs?.period ?? 0;
   const x = k!.exports;
   const n = weights.length;
-  const [nDraw] = drawParts(n, p);
-  const raw = wasmDraws(k!, rng, pStats + 48, drawsMade(n, p, signs));
-  skipDraws(rng, drawCount(n, p) - drawsMade(n, p, signs));
+  const parts = drawOffsets(n, p, signs);
+  const pDraws = pStats + 48, cst = pDraws + 4 * drawBlockFloats(3, n), list = cst + KERNEL_CONSTANTS;
   x.clampStats(pw, pOut, n, p.limit > 0 ? p.limit : Infinity, pStats);
   const [sum, sumAbs, maxAbs, nanCount, sumSq] = new Float64Array(k!.memory.buffer, pStats, 5) as unknown as [number, number, number, number, number];
   const nan = nanCount > 0 ? pw : 0;
+  const at0 = (ptr: number, i0: number) => (ptr === 0 ? 0 : ptr + 4 * i0);
   if (p.mode === 'lognormal') {
     const mw = sum / n, ma = sumAbs / n;
     // Σ(v − m)² = Σv² − n·m², ≥ 0 (and Σv² = Σ|v|²)
     const vw = Math.max(0, sumSq - n * mw * mw), va = Math.max(0, sumSq - n * ma * ma);
     const sdw = Math.sqrt(vw / n);
     const { logMean, logSigma } = lognormalMoments(p.compat ? mw : ma, p.compat ? sdw : Math.sqrt(va / n), p.compat);
-    x.redrawLognormal(pOut, nan, raw, n, p.dre / (sdw > 0 ? sdw : 1e-8), logMean, logSigma, Math.fround(p.limit > 0 ? p.limit : Infinity), p.compat ? 1 : 0, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p), raw + 4 * drawCount(n, p) + KERNEL_CONSTANTS, pSigns, stride, period);
+    const k0 = p.dre / (sdw > 0 ? sdw : 1e-8), limit = Math.fround(p.limit > 0 ? p.limit : Infinity);
+    wasmDrawBlocks(k!, rng, pDraws, n, parts, drawCount(n, p), (i0, len, [u, normals, third]) =>
+      x.redrawLognormal(pOut + 4 * i0, at0(nan, i0), u!, len, k0, logMean, logSigma, limit, p.compat ? 1 : 0, normals!, third ?? 0, cst, list, pSigns, stride, period, i0));
   } else {
-    x.redrawClassic(pOut, nan, n, Math.fround(Math.fround(maxAbs) / p.dre + 1e-13), maxAbs, raw + 4 * n, raw + 4 * (n + nDraw), raw + 4 * drawCount(n, p), pSigns, stride, period);
+    const sigma = Math.fround(Math.fround(maxAbs) / p.dre + 1e-13);
+    wasmDrawBlocks(k!, rng, pDraws, n, parts, drawCount(n, p), (i0, len, [uniform, normals]) =>
+      x.redrawClassic(pOut + 4 * i0, at0(nan, i0), len, sigma, maxAbs, uniform!, normals!, cst, pSigns, stride, period, i0));
   }
   return true;
+}
+
+/** Floats of scratch rejuvenateWasm needs for n weights. */
+function rejuvenateScratch(n: number): number {
+  return 12 + drawBlockFloats(3, n) + KERNEL_CONSTANTS / 4 + Math.min(DRAW_BLOCK, n) + 4;
 }
 
 const stats = new Float64Array(4);
@@ -375,7 +388,7 @@ function redrawClassic(w: Float32Array, nan: Float32Array | null, raw: Uint32Arr
   }
 }
 
-/** Dale's signs of the weights on the host: values[k], values[⌊k/stride⌋] or values[k mod period] (SignLayout). */
+/** Dale's signs of the weights on the host: values[k], values[⌊k/stride⌋] or values[k mod period] (checks.ts's SignLayout). */
 type HostSigns = { readonly values: Float32Array; readonly stride: number; readonly period: number } | null;
 
 function signAt(s: NonNullable<HostSigns>, k: number): number {

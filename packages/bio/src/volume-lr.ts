@@ -1,7 +1,7 @@
 import { createRng, defineTransform, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { layoutOf, ParamProblems, type BioInput } from './checks.js';
-import { cosSinUnit, normalArray, normalDraws, rawUint32, rngFields, rngFrom, wasmDraws, DRAW_HEADER_FLOATS, type RngFields } from './draws.js';
+import { cosSinUnit, drawBlockFloats, normalArray, normalDraws, rawUint32, rngFields, rngFrom, wasmDrawBlocks, type RngFields } from './draws.js';
 import { pointers, wasmKernels, KERNEL_CONSTANTS } from './wasm.js';
 import { hostKernel, useHost } from './host.js';
 
@@ -49,16 +49,18 @@ export const volumeLr: Transform<VolumeLrParams, VolumeLrState> = defineTransfor
     layoutOf('bio/volume-lr', input, true);
     const rng = rngFrom(state);
     if (useHost()) {
-      const nRaw = normalDraws(weights.size);
+      const n = weights.size, nRaw = normalDraws(n);
       const [g] = hostKernel([weights, gradient!], [weights.shape], ([w, gr], [out], scratch) => {
         const k = wasmKernels();
         const at = k && scratch ? pointers(k, [w!, gr!, out!, scratch]) : null;
         if (at) {
-          const raw = wasmDraws(k!, rng, at[3]!, nRaw);
-          k!.exports.volumeLr(at[0]!, at[1]!, raw, at[2]!, weights.size, p.baseLr, -p.stabilityFactor, p.lrVariability, raw + 4 * nRaw);
+          const [pw, pg, pOut, pScratch] = at as [number, number, number, number];
+          const cst = pScratch + 4 * drawBlockFloats(1, n);
+          wasmDrawBlocks(k!, rng, pScratch, n, [0], nRaw, (i0, len, [raw]) =>
+            k!.exports.volumeLr(pw + 4 * i0, pg + 4 * i0, raw!, pOut + 4 * i0, len, p.baseLr, -p.stabilityFactor, p.lrVariability, cst));
         }
         else volumeLrHost(w as Float32Array, gr as Float32Array, rawUint32(rng, nRaw), p, out!);
-      }, DRAW_HEADER_FLOATS + nRaw + KERNEL_CONSTANTS / 4);
+      }, drawBlockFloats(1, n) + KERNEL_CONSTANTS / 4);
       return { gradient: g!, state: rngFields(rng) };
     }
     const z = normalArray(rng, weights.size, 0, 1);

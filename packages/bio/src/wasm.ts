@@ -20,10 +20,10 @@ export interface BioKernelExports {
   scaleColumns(w: number, rows: number, cols: number, factor: number, out: number): void;
   clampStats(weights: number, w: number, n: number, limit: number, stats: number): void;
   redrawLognormal(w: number, nan: number, raw: number, n: number, k0: number, logMean: number, logSigma: number, limit: number, compat: number, draw: number, third: number, constants: number, list: number,
-    signs: number, stride: number, period: number): void;
+    signs: number, stride: number, period: number, first: number): void;
   dale(w: number, s: number, out: number, n: number, stride: number, period: number, flip: number): void;
   readonly CONSTANTS_BYTES: WebAssembly.Global;
-  redrawClassic(w: number, nan: number, n: number, sigma: number, maxAbs: number, uniform: number, normals: number, constants: number, signs: number, stride: number, period: number): void;
+  redrawClassic(w: number, nan: number, n: number, sigma: number, maxAbs: number, uniform: number, normals: number, constants: number, signs: number, stride: number, period: number, first: number): void;
 }
 
 /** Bytes of scratch the float32x4 kernels (volumeLr, redrawLognormal, redrawClassic) need for their constants table (CONSTANTS_BYTES). */
