@@ -31,9 +31,10 @@ export function draws(state: usize, out: usize, n: i32): void {
 /**
  * 4·q raw outputs of one stream made by four copies of the generator at once, one per lane: lane j starts
  * q outputs after lane j − 1 (the caller jumps the states ahead, draws.ts) and writes its q outputs at
- * out + 4·j·q (q a multiple of 4), so that out holds the stream in order. `state`: the lanes' s0, s1, s2, s3 (four u32 each),
- * advanced past their outputs, then 64 bytes of scratch (four steps' outputs, stored a lane's four at a
- * time after a 4×4 transpose). The products by 5 and 9 as shifts and adds (no constants to rebuild).
+ * out + 4·j·q (q a multiple of 4), so that out holds the stream in order. `state`: the lanes' s0, s1, s2,
+ * s3 (four u32 each), advanced past their outputs, then 64 bytes of scratch (four steps' outputs, stored a
+ * lane's four at a time after a 4×4 transpose). The products by 5 and 9 as shifts and adds (no constants
+ * to rebuild).
  */
 export function drawsLanes(state: usize, out: usize, q: i32): void {
   let s0 = v128.load(state), s1 = v128.load(state, 16), s2 = v128.load(state, 32), s3 = v128.load(state, 48);
@@ -416,11 +417,11 @@ export function clampStats(weights: usize, w: usize, n: i32, limit: f32, stats: 
  * u_k = f32(unit(raw_k)) < exp(−k0·|w_k|) or the original weight (nan: 0 or the weights) is NaN; then
  * |w| = min(limit, exp(logMean + logSigma·z_k)) (z_k the Box–Muller normal of the pair at draw + 8⌊k/2⌋) with
  * the sign kept (compat: positive; a zero takes the sign of the draw at third + 4k; with Dale's `signs`, not
- * 0, the neuron's sign of weight first + k, see signAt: the weights may be a block of a longer run). Two passes: the
- * decisions four at a time, listing the replaced indices at `list` (room for n + 4 int32) without a branch per
- * replaced weight (a byte shuffle moves a group's replaced indices to the front, the count grows by their
- * number), then the new values four listed weights at a time (about one weight in ten is replaced).
- * `cst`: the constants table.
+ * 0, the sign of weight first + k, see signAt: the weights may be a block of a longer run). Two passes: the
+ * decisions four at a time, listing the replaced indices at `list` (room for n + 4 int32) without a branch
+ * per replaced weight (a byte shuffle moves a group's replaced indices to the front, the count grows by
+ * their number), then the new values four listed weights at a time (a few weights in a hundred are
+ * replaced). `cst`: the constants table.
  */
 export function redrawLognormal(w: usize, nan: usize, raw: usize, n: i32, k0: f32, logMean: f32, logSigma: f32, limit: f32, compat: bool, draw: usize, third: usize, cst: usize, list: usize,
   signs: usize, stride: i32, period: i32, first: i32): void {

@@ -128,8 +128,9 @@ export function rngFrom(state: PluginState): Rng {
 
 // Jumping ahead. xoshiro128's state transition T is linear over GF(2), with characteristic polynomial P
 // (degree 128; found by Berlekamp–Massey on a state bit's sequence; x^(2^64) mod P is the generator's
-// published jump polynomial, and the tests check jumps against stepping). By Cayley–Hamilton, T^q = Σ c_i·T^i for x^q mod P = Σ c_i·x^i, so the
-// state q outputs ahead is the XOR of the states i ahead (i < 128) where c_i = 1.
+// published jump polynomial, and the tests check jumps against stepping). By Cayley–Hamilton,
+// T^q = Σ c_i·T^i for x^q mod P = Σ c_i·x^i, so the state q outputs ahead is the XOR of the states i ahead
+// (i < 128) where c_i = 1.
 const CHARACTERISTIC = BigInt('0x100fc65a2006254b11b489db6de18fc01');
 const jumps = new Map<number, Uint32Array>();
 
@@ -190,7 +191,7 @@ export function skipDraws(rng: Rng, count: number): void {
 }
 
 /** Floats the WebAssembly draws keep before their outputs (four lanes of the generator's state, and scratch). */
-export const DRAW_HEADER_FLOATS = 32;
+const DRAW_HEADER_FLOATS = 32;
 /** From this many outputs on, the WebAssembly draws run four jumped copies of the generator in SIMD lanes. */
 const LANES_FROM = 1 << 14;
 /** Elements per block of wasmDrawBlocks (even, so that no Box–Muller pair straddles two blocks). */
