@@ -187,8 +187,9 @@ function packageRows(load, r) {
     // the range over the runs in the file's history where there is one (bench/bio.mjs keeps it)
     const history = JSON.parse(readFileSync(path.join(RESULTS_DIR, 'bio.json'), 'utf8')).history ?? [];
     const span = (c) => {
-      const xs = history.map((h) => h.ratios[`${c.case}|${c.impl}`]).filter((x) => x !== undefined);
-      return xs.length > 1 ? `${r(Math.min(...xs))}–${r(Math.max(...xs))}× over ${xs.length} runs` : `${r(c.ratio)}×`;
+      const xs = history.map((h) => h.ratios[`${c.case}|${c.impl}`]).filter((x) => x !== undefined).sort((a, b) => a - b);
+      const mid = xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+      return xs.length > 1 ? `median ${r(mid)}× (${r(xs[0])}–${r(xs.at(-1))}×) over ${xs.length} runs` : `${r(c.ratio)}×`;
     };
     if (dense && csr) rows.push(row(['every bio transform together per training step', 'the plain Adam step', `${span(dense)} (1024 × 1024 dense), ${span(csr)} (10^6-synapse CSR); target ≤ 1.5×`]));
   }
