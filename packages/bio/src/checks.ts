@@ -143,5 +143,12 @@ export function signLayout(plugin: string, input: BioInput, layout: Layout): Sig
   const rows = s?.rank === 2 && s.shape[0] === layout.nPre && s.shape[1] === 1;
   const cols = s?.rank === 2 && s.shape[0] === 1 && s.shape[1] === layout.nPost;
   if (!rows && !cols) throw new PlasticityError('E_SHAPE', `${plugin}: signs must have shape [${layout.nPre}, 1] or [1, ${layout.nPost}] for weights [${layout.nPre}, ${layout.nPost}], got ${describeValue(s)}`);
-  return rows ? { values: s, stride: layout.nPost, period: 0 } : { values: s, stride: 1, period: layout.nPost };
+  return { values: s, ...signPlacement(layout, rows ? 'pre' : 'post') };
+}
+
+/** Where weight k's sign is in a sign array (SignLayout's stride and period): one per stored synapse, one
+ *  per row of a dense W (axis 'pre') or one per column (axis 'post'). */
+export function signPlacement(layout: Layout, axis: 'pre' | 'post'): { stride: number; period: number } {
+  if (layout.kind === 'sparse') return { stride: 1, period: 0 };
+  return axis === 'pre' ? { stride: layout.nPost, period: 0 } : { stride: 1, period: layout.nPost };
 }

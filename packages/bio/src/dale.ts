@@ -1,6 +1,6 @@
 import { createRng, defineTransform, describeValue, PlasticityError, type Rng, type Transform } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { DALE_SIGN, layoutOf, ParamProblems, type BioInput } from './checks.js';
+import { DALE_SIGN, layoutOf, ParamProblems, signPlacement, type BioInput } from './checks.js';
 import { hostKernel, useHost } from './host.js';
 import { pointers, wasmKernels } from './wasm.js';
 
@@ -94,8 +94,7 @@ export const dale: Transform<DaleParams, DaleState> = defineTransform<DaleParams
     }
     const flip = p.initialize && state.initialized === 0;
     if (useHost()) {
-      const stride = layout.kind === 'dense' ? (p.axis === 'pre' ? layout.nPost : 1) : 1;
-      const period = layout.kind === 'dense' && p.axis === 'post' ? layout.nPost : 0;
+      const { stride, period } = signPlacement(layout, p.axis);
       const [w] = hostKernel([input.weights, sign], [input.weights.shape], ([wv, sv], [out]) => {
         const k = wasmKernels();
         const at = k ? pointers(k, [wv!, sv!, out!]) : null;
