@@ -40,7 +40,7 @@ import { dumpWorkload, makeWorkload } from './lib/workload.mjs';
 const PY = '/usr/bin/python3';
 const ALL_CASES = [
   { key: '1e6', label: '1e6 syn 5%', nPre: 10000, nPost: 10000, p: 0.01, T: 200, rounds: 7, reps: 3, numpyRounds: 3 },
-  { key: '1e5', label: '1e5 syn (1000x1000 p=0.1) 5%', nPre: 1000, nPost: 1000, p: 0.1, T: 200, rounds: 7, reps: 3, numpyRounds: 3 },
+  { key: '1e5', label: '1e5 syn (1000x1000 p=0.1) 5%', nPre: 1000, nPost: 1000, p: 0.1, T: 200, rounds: 7, reps: 9, numpyRounds: 3 },
   { key: '1e7', label: '1e7 syn (10000x100000 p=0.01) 5%', nPre: 10000, nPost: 100000, p: 0.01, T: 20, rounds: 7, reps: 5, numpyRounds: 2 },
 ];
 const KERNELS = [

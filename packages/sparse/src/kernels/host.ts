@@ -62,13 +62,16 @@ const heaps = new WeakMap<object, HeapViews>();
 
 function heapViews(be: WasmBackend): HeapViews {
   const u8 = be.wasm.HEAPU8;
+  if (lastHeap !== null && lastHeap.u8 === u8) return lastHeap; // the per-step fast path: no WeakMap lookup
   let h = heaps.get(be.wasm);
   if (!h || h.buffer !== u8.buffer) {
     h = { buffer: u8.buffer, u8, i32: new Int32Array(u8.buffer), f32: new Float32Array(u8.buffer), outOff: -1, outLen: 0, outView: new Float32Array(0) };
     heaps.set(be.wasm, h);
   }
+  lastHeap = h;
   return h;
 }
+let lastHeap: HeapViews | null = null;
 
 function outRegion(h: HeapViews, off: number, n: number): Float32Array {
   if (h.outOff !== off || h.outLen !== n) {
@@ -242,7 +245,8 @@ export function hostOnRows(view: HostView, weights: tf.Tensor, ev: StepEvents, n
   }
   if (e.backendName !== 'wasm') return false;
   const be = e.backend as WasmBackend;
-  if (be.refCount(weights.dataId) !== 1 || weights.dtype !== 'float32') return false;
+  const wd = be.dataIdMap.get(weights.dataId)!; // one lookup for the owner count and the offset
+  if (wd.refCount !== 1 || weights.dtype !== 'float32') return false;
   if (!(values instanceof Float32Array) && values.dtype !== 'float32') return false;
   const kern = kernelsFor(be);
   if (!kern) return wasmReferenceOnRows(be, view, weights, ev, nRows, values, valuesName, wMin, wMax);
@@ -270,7 +274,7 @@ export function hostOnRows(view: HostView, weights: tf.Tensor, ev: StepEvents, n
     nAct = kern.activeList(d[0], nRows, d[1], list);
   }
   const v = offsetsOf(be, view);
-  kern.onRows(v.ptr, v.idx, v.slot, offsetOf(be, weights), list, nAct, vals, wMin, wMax);
+  kern.onRows(v.ptr, v.idx, v.slot, wd.memoryOffset, list, nAct, vals, wMin, wMax);
   return true;
 }
 

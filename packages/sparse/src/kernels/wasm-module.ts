@@ -62,7 +62,7 @@ export interface EmscriptenModule {
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use (library code imports no backend). */
 export interface WasmBackend {
   wasm: EmscriptenModule;
-  dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: DataId): { memoryOffset: number; refCount: number } | undefined };
   refCount(dataId: DataId): number;
   incRef(dataId: DataId): void;
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
@@ -115,14 +115,17 @@ export function instantiate(memory: WebAssembly.Memory): KernelExports | null {
 export function kernelsFor(backend: WasmBackend): KernelExports | null {
   if (!moduleEnabled) return null;
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  if (memory === lastInstance.memory) return lastInstance.exports; // the per-step fast path: no WeakMap lookup
   if (!(memory instanceof WebAssembly.Memory)) return null;
   let exports = instances.get(memory);
   if (exports === undefined) {
     exports = instantiate(memory);
     instances.set(memory, exports);
   }
+  lastInstance = { memory, exports };
   return exports;
 }
+let lastInstance: { memory: unknown; exports: KernelExports | null } = { memory: null, exports: null };
 
 /** Byte offset of a tensor's data in the wasm heap. */
 export function offsetOf(backend: WasmBackend, t: TensorInfo): number {
@@ -137,6 +140,7 @@ const scratch = new WeakMap<EmscriptenModule, { ptr: number; bytes: number }>();
  */
 export function scratchFor(backend: WasmBackend, bytes: number): number {
   const mod = backend.wasm;
+  if (lastScratch.mod === mod && lastScratch.block.bytes >= bytes) return lastScratch.block.ptr;
   let block = scratch.get(mod);
   if (!block || block.bytes < bytes) {
     if (block) mod._free(block.ptr);
@@ -144,5 +148,7 @@ export function scratchFor(backend: WasmBackend, bytes: number): number {
     block = { ptr: mod._malloc(size) >>> 0, bytes: size };
     scratch.set(mod, block);
   }
+  lastScratch = { mod, block };
   return block.ptr;
 }
+let lastScratch: { mod: unknown; block: { ptr: number; bytes: number } } = { mod: null, block: { ptr: 0, bytes: -1 } };
