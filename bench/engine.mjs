@@ -73,16 +73,30 @@ const weightFile = (name) => path.join(WORK_DIR, `engine-${name.replace(/[^a-z0-
 
 // ------------------------------------------------------------------------------------------
 // Populations: P = 64 members of a 64 → 128 → 2 ternary-LIF network with a per-synapse plastic rule,
-// simulated together (members: 64) against the same 64 networks run one after another.
+// simulated together (members: 64) against the same 64 networks run one after another. The rule is
+// the user's JavaScript kernel (the target case), and, to show where the time goes, the built-in
+// core/pdp (the same update on its wasm SIMD kernel) and no plasticity at all (the engine's own work,
+// which is all a population can share).
 
-function policy(members) {
+const POP_RULES = {
+  user: { rule: 'bench/per-synapse', label: 'per-synapse user rule (JS)' },
+  pdp: {
+    rule: 'core/pdp', label: 'built-in core/pdp (wasm SIMD)',
+    ruleParams: { preTauMs: 1, postTauMs: 1, normalize: 'none', init: { lr: 0, A: 0, B: 0, C: 0, D: 0 }, initStd: 0.5 },
+  },
+  none: { rule: undefined, label: 'no plasticity' },
+};
+
+function policy(members, rule = 'user') {
   const net = new Network({ dtMs: 1, seed: 3, registry, members, fallback: 'error' });
   net.addPoisson('in', { n: 64, rateHz: 100 });
   net.addPopulation('hid', { n: 128, neuron: 'core/ternary-lif' });
   net.addPopulation('out', { n: 2, neuron: 'core/ternary-lif' });
   const init = { dist: 'normal', mean: 0, std: 0.5 };
-  net.connect('in', 'hid', { connection: { format: 'dense', random: { p: 1, seed: 1, init } }, rule: 'bench/per-synapse' });
-  net.connect('hid', 'out', { connection: { format: 'dense', random: { p: 1, seed: 2, init } }, rule: 'bench/per-synapse' });
+  const { rule: name, ruleParams } = POP_RULES[rule];
+  const plastic = name ? { rule: name, ...(ruleParams ? { ruleParams } : {}) } : {};
+  net.connect('in', 'hid', { connection: { format: 'dense', random: { p: 1, seed: 1, init } }, ...plastic });
+  net.connect('hid', 'out', { connection: { format: 'dense', random: { p: 1, seed: 2, init } }, ...plastic });
   return net;
 }
 
@@ -90,7 +104,7 @@ const P = 64;
 const POP_T = QUICK ? 50 : 1000;
 
 /** One sample in this process: { value, file } (the weights written to `file` for the checks). */
-async function child({ kind, impl, shape, T }) {
+async function child({ kind, impl, shape, T, rule }) {
   await tf.setBackend('cpu');
   await tf.ready();
   const file = weightFile(`${kind}-${impl}`);
@@ -100,7 +114,7 @@ async function child({ kind, impl, shape, T }) {
     return { value: T / r.wall, file };
   }
   if (impl === 'population') {
-    const net = policy(P);
+    const net = policy(P, rule);
     const t0 = now();
     await net.run(POP_T);
     const wall = (now() - t0) / 1000;
@@ -108,7 +122,7 @@ async function child({ kind, impl, shape, T }) {
     net.dispose();
     return { value: (P * POP_T) / wall, file };
   }
-  const nets = Array.from({ length: P }, () => policy(1));
+  const nets = Array.from({ length: P }, () => policy(1, rule));
   const t0 = now();
   for (const net of nets) await net.run(POP_T);
   const wall = (now() - t0) / 1000;
@@ -152,19 +166,21 @@ async function compare(cases, label, shape, T, rounds) {
 }
 
 async function population(cases, rounds) {
-  const label = `population: ${P} members of 64 -> 128 -> 2 ternary LIF, per-synapse rule (8448 syn), ${POP_T} steps`;
-  log(`\n## ${label}`);
-  const files = {};
-  const res = await interleave(Object.fromEntries(['population', 'sequential'].map((impl) => [impl, () => {
-    const r = sample({ kind: 'population', impl });
-    files[impl] = r.file;
-    return r.value;
-  }])), { rounds });
-  const member = readF32(files.population), alone = readF32(files.sequential);
-  if (!(member.length === alone.length && member.every((v, k) => v === alone[k]))) throw new Error('population member differs from the network run alone');
-  cases.push(entry(label, 'plasticity population (members: 64, cpu)', 'member_steps_per_s', +res.population.median.toFixed(0), '64 networks one after another',
-    +res.sequential.median.toFixed(0), { samples: res.population.samples.map((x) => +x.toFixed(0)), baselineSamples: res.sequential.samples.map((x) => +x.toFixed(0)), memberBitIdentical: true }));
-  log(`population ${res.population.median.toFixed(0)} member-steps/s, sequential ${res.sequential.median.toFixed(0)}`);
+  for (const [rule, { label: what }] of Object.entries(POP_RULES)) {
+    const label = `population: ${P} members of 64 -> 128 -> 2 ternary LIF, ${what} (8448 syn), ${POP_T} steps`;
+    log(`\n## ${label}`);
+    const files = {};
+    const res = await interleave(Object.fromEntries(['population', 'sequential'].map((impl) => [impl, () => {
+      const r = sample({ kind: 'population', impl, rule });
+      files[impl] = r.file;
+      return r.value;
+    }])), { rounds });
+    const member = readF32(files.population), alone = readF32(files.sequential);
+    if (!(member.length === alone.length && member.every((v, k) => v === alone[k]))) throw new Error(`${label}: a population member differs from the network run alone`);
+    cases.push(entry(label, 'plasticity population (members: 64, cpu)', 'member_steps_per_s', +res.population.median.toFixed(0), '64 networks one after another',
+      +res.sequential.median.toFixed(0), { samples: res.population.samples.map((x) => +x.toFixed(0)), baselineSamples: res.sequential.samples.map((x) => +x.toFixed(0)), memberBitIdentical: true }));
+    log(`population ${res.population.median.toFixed(0)} member-steps/s, sequential ${res.sequential.median.toFixed(0)}`);
+  }
 }
 
 const at = process.argv.indexOf('--child');

@@ -145,7 +145,7 @@ function rootRows() {
   const sc = snn.find((c) => c.case.startsWith('scaled ') && c.metric === 'all_events_per_s');
   const rc = snn.find((c) => /recurrent/.test(c.case) && c.metric === 'realtime_factor' && c.baseline);
   const e = (prefix, user, base) => engine.find((c) => c.case.startsWith(prefix) && c.impl.startsWith(user) && c.baseline.includes(base));
-  const pop = engine.find((c) => c.case.startsWith('population'));
+  const pop = engine.find((c) => c.case.startsWith('population') && c.case.includes('user rule'));
   const r = (x) => (x >= 10 ? Math.round(x) : +x.toFixed(2));
   return [
     row(['what', 'against', 'result']),
