@@ -3,7 +3,7 @@ import type { DataId } from '@tensorflow/tfjs-core';
 import { nonFiniteError, firstNonFinite } from '../operands.js';
 import * as ref from './reference.js';
 import type { StepEvents } from '../event-list.js';
-import { kernelsFor, offsetOf, scratchFor, type WasmBackend } from './wasm-module.js';
+import { hostContext, kernelsFor, offsetOf, scratchFor, type WasmBackend } from './wasm-module.js';
 
 /**
  * Per-step kernels for simulation loops on the cpu and wasm backends, called without any tfjs
@@ -58,20 +58,16 @@ interface HeapViews {
   outLen: number;
   outView: Float32Array;
 }
-const heaps = new WeakMap<object, HeapViews>();
-
 function heapViews(be: WasmBackend): HeapViews {
   const u8 = be.wasm.HEAPU8;
-  if (lastHeap !== null && lastHeap.u8 === u8) return lastHeap; // the per-step fast path: no WeakMap lookup
-  let h = heaps.get(be.wasm);
+  const ctx = hostContext(be);
+  let h = ctx.heap as HeapViews | undefined;
   if (!h || h.buffer !== u8.buffer) {
     h = { buffer: u8.buffer, u8, i32: new Int32Array(u8.buffer), f32: new Float32Array(u8.buffer), outOff: -1, outLen: 0, outView: new Float32Array(0) };
-    heaps.set(be.wasm, h);
+    ctx.heap = h;
   }
-  lastHeap = h;
   return h;
 }
-let lastHeap: HeapViews | null = null;
 
 function outRegion(h: HeapViews, off: number, n: number): Float32Array {
   if (h.outOff !== off || h.outLen !== n) {

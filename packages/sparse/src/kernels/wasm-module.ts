@@ -114,41 +114,55 @@ export function instantiate(memory: WebAssembly.Memory): KernelExports | null {
 /** The kernel module bound to this backend's memory, or null where it cannot run (see above). */
 export function kernelsFor(backend: WasmBackend): KernelExports | null {
   if (!moduleEnabled) return null;
+  const ctx = hostContext(backend);
+  if (ctx.exports !== undefined) return ctx.exports;
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-  if (memory === lastInstance.memory) return lastInstance.exports; // the per-step fast path: no WeakMap lookup
   if (!(memory instanceof WebAssembly.Memory)) return null;
   let exports = instances.get(memory);
   if (exports === undefined) {
     exports = instantiate(memory);
     instances.set(memory, exports);
   }
-  lastInstance = { memory, exports };
+  ctx.exports = exports;
   return exports;
 }
-let lastInstance: { memory: unknown; exports: KernelExports | null } = { memory: null, exports: null };
+
+/**
+ * What the per-step calls keep per backend: the kernel module, the scratch block and the heap views.
+ * It lives on the backend object under a private symbol, so a step finds it with one property load
+ * (three WeakMap lookups cost about 0.1 µs a call), and it goes when the backend goes.
+ */
+export interface HostContext {
+  exports?: KernelExports | null;
+  scratch?: { ptr: number; bytes: number };
+  heap?: unknown;
+}
+const HOST_CONTEXT = Symbol('plasticity.sparse.hostContext');
+
+export function hostContext(backend: WasmBackend): HostContext {
+  const b = backend as WasmBackend & { [HOST_CONTEXT]?: HostContext };
+  return (b[HOST_CONTEXT] ??= {});
+}
 
 /** Byte offset of a tensor's data in the wasm heap. */
 export function offsetOf(backend: WasmBackend, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
-const scratch = new WeakMap<EmscriptenModule, { ptr: number; bytes: number }>();
 
 /**
  * A scratch block of at least `bytes` bytes on the wasm heap, kept per backend and grown on demand
  * (one active-index list at a time). Allocation may grow the memory: take heap views afterwards.
  */
 export function scratchFor(backend: WasmBackend, bytes: number): number {
-  const mod = backend.wasm;
-  if (lastScratch.mod === mod && lastScratch.block.bytes >= bytes) return lastScratch.block.ptr;
-  let block = scratch.get(mod);
+  const ctx = hostContext(backend);
+  let block = ctx.scratch;
   if (!block || block.bytes < bytes) {
+    const mod = backend.wasm;
     if (block) mod._free(block.ptr);
     const size = Math.max(bytes, 4096, block ? block.bytes * 2 : 0);
     block = { ptr: mod._malloc(size) >>> 0, bytes: size };
-    scratch.set(mod, block);
+    ctx.scratch = block;
   }
-  lastScratch = { mod, block };
   return block.ptr;
 }
-let lastScratch: { mod: unknown; block: { ptr: number; bytes: number } } = { mod: null, block: { ptr: 0, bytes: -1 } };
