@@ -29,10 +29,11 @@ export const perSynapseRule = defineRule({
     unsupported: ({ table }) => (table.dense ? undefined : 'this kernel walks dense tables only'),
     setup({ table, synapses }) {
       const { nPre, nPost } = table;
-      const x = new Float32Array(nPre), y = new Float32Array(nPost);
-      const { lr, A, B, C, D } = synapses;
+      // one object taken apart in step, as apps/examples/src/my-stdp.mjs does (V8 keeps the arrays' types)
+      const k0 = { nPre, nPost, x: new Float32Array(nPre), y: new Float32Array(nPost), ...synapses };
       return {
         step(io) {
+          const { nPre, nPost, x, y, lr, A, B, C, D } = k0;
           propagate(table, io);
           for (let i = 0; i < nPre; i++) x[i] = x[i] * DECAY + io.preValue[i] * (1 - DECAY);
           for (let j = 0; j < nPost; j++) y[j] = y[j] * DECAY + io.postValue[j] * (1 - DECAY);
@@ -45,9 +46,9 @@ export const perSynapseRule = defineRule({
             }
           }
         },
-        state: () => ({ arrays: { x: x.slice(), y: y.slice() }, data: {} }),
-        setState(arrays) { x.set(arrays.x); y.set(arrays.y); },
-        reset() { x.fill(0); y.fill(0); },
+        state: () => ({ arrays: { x: k0.x.slice(), y: k0.y.slice() }, data: {} }),
+        setState(arrays) { k0.x.set(arrays.x); k0.y.set(arrays.y); },
+        reset() { k0.x.fill(0); k0.y.fill(0); },
       };
     },
   }),

@@ -20,17 +20,17 @@ const kernel = defineFusedKernel({
     const xPost = new ScaledTrace(table.nPost, 'all-to-all', dtMs, p.tauMinusMs);
     const lazy = new LazyPotentiation(table, xPre, { aPlus: p.aPlus, wMin: p.wMin, wMax: p.wMax });
     const traces = { xPre, xPost };
-    const { delta } = lazy;
-    const Y = xPost.X;
+    const k0 = { delta: lazy.delta, Y: xPost.X, aMinus: p.aMinus }; // one object, taken apart in step (see my-stdp.mjs)
     return {
       step(io) {
         const { n, preActive, preCount, postActive, postCount } = io;
         if (preCount === 0 && postCount === 0) return;
+        const { delta, Y, aMinus } = k0;
         lazy.advance(n);
         xPost.advance(n);
         if (preCount > 0) {
           // depression of every synapse of an active pre i: −A−·y_j (propagated before it, as Brian2's on_pre)
-          const amp = p.aMinus * xPost.read(n);
+          const amp = aMinus * xPost.read(n);
           for (let j = 0; j < delta.length; j++) delta[j] = -(amp * Y[j]);
           lazy.preRows(preActive, preCount, io.input);
           xPre.spike(n, preActive, preCount, io.preValue);

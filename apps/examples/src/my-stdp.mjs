@@ -31,17 +31,20 @@ const kernel = defineFusedKernel({
     const xPre = new ScaledTrace(table.nPre, 'all-to-all', dtMs, p.tauPlusMs);
     const xPost = new ScaledTrace(table.nPost, 'all-to-all', dtMs, p.tauMinusMs);
     const traces = { xPre, xPost };
+    // What the loops read, in one object taken apart at the top of step: V8 then knows every array's
+    // type, even with many projections or networks in one process (captured variables lose that).
     const { dense, nPre, nPost, rowPtr, rowIdx, rowPos, colPtr, colIdx, colPos } = table;
-    const X = xPre.X, Y = xPost.X, lo = p.wMin, hi = p.wMax;
+    const k0 = { dense, nPre, nPost, rowPtr, rowIdx, rowPos, colPtr, colIdx, colPos, X: xPre.X, Y: xPost.X, lo: p.wMin, hi: p.wMax, aPlus: p.aPlus, aMinus: p.aMinus };
     return {
       step(io) {
         const { n, preActive, preCount, postActive, postCount, input, w } = io;
         if (preCount === 0 && postCount === 0) return;
+        const { dense, nPre, nPost, rowPtr, rowIdx, rowPos, colPtr, colIdx, colPos, X, Y, lo, hi, aPlus, aMinus } = k0;
         xPre.advance(n);
         xPost.advance(n);
         if (preCount > 0) {
           // propagate with the weight before the update, then depress (Brian2's on_pre)
-          const amp = p.aMinus * xPost.read(n);
+          const amp = aMinus * xPost.read(n);
           for (let c = 0; c < preCount; c++) {
             const i = preActive[c];
             if (dense) {
@@ -64,7 +67,7 @@ const kernel = defineFusedKernel({
           xPre.spike(n, preActive, preCount, io.preValue);
         }
         if (postCount > 0) {
-          const amp = p.aPlus * xPre.read(n);
+          const amp = aPlus * xPre.read(n);
           for (let c = 0; c < postCount; c++) {
             const j = postActive[c];
             if (dense) {

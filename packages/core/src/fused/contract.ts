@@ -9,6 +9,16 @@ import type { Params, PluginName, SynapseArrays, SynapseStructure } from '../plu
  * bounds clip only the synapses an update touches.
  */
 
+/*
+ * STATE_OBJECT — how kernels keep their loops fast in V8. A kernel made by a factory (`setup`) is one
+ * closure per projection, and once a process holds a second closure of the same function (a second
+ * projection, network or population member), V8 compiles it without the captured variables'
+ * values: every typed-array access in a loop then re-checks the array's type and bounds, and a loop
+ * over captured arrays runs several times slower. An object's fields keep their type in V8's
+ * field-type tracking, so the kernels here put their arrays and constants in one object made in
+ * `setup` and destructure it into locals at the top of each call; classes with fields do the same.
+ */
+
 /**
  * Structure of a projection as a kernel walks it. Weights W[pre, post] live in `StepIO.w` in the
  * connection's storage order; a dense table indexes (i, j) as i·nPost + j and leaves the views empty.

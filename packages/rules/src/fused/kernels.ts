@@ -51,11 +51,13 @@ function stdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'stdp'
     return v < wMin ? wMin : v > wMax ? wMax : v;
   };
   const additive = dep === 'additive';
+  const k0 = { XPre, XPost, R2: R2 ?? null, O2: O2 ?? null, wMin, wMax, additive, dense, nPre, nPost, aPlus, aMinus, a3Plus, a3Minus };
 
   return {
     step(io) {
       const { n, preActive, preCount, preValue, postActive, postCount, input, w, binary } = io;
       if (preCount === 0 && postCount === 0) return;
+      const { XPre, XPost, R2, O2, wMin, wMax, additive, dense, nPre, nPost, aPlus, aMinus, a3Plus, a3Minus } = k0; // STATE_OBJECT
       xPre.advance(n); xPost.advance(n); r2?.advance(n); o2?.advance(n);
       // --- pre pathway: propagate with the weight before the update (Brian2: ge += w; w = clip(w + Apost))
       if (preCount > 0) {
@@ -241,18 +243,18 @@ function lazyStdpKernel(t: SynapseTable, spec: FusedPairStdp, dtMs: number): Rul
   const xPre = new ScaledTrace(t.nPre, spec.traceMode, dtMs, spec.tauPlusMs, 1, 12);
   const xPost = new ScaledTrace(t.nPost, spec.traceMode, dtMs, spec.tauMinusMs);
   const lazy = new LazyPotentiation(t, xPre, { aPlus: spec.aPlus, wMin: spec.wMin, wMax: spec.wMax });
-  const { delta } = lazy;
-  const XPost = xPost.X;
+  const k0 = { delta: lazy.delta, XPost: xPost.X, aMinus: spec.aMinus };
   const traces: Record<string, ScaledTrace> = { xPre, xPost };
   return {
     traces: (n) => trueTraces(traces, n),
     step(io) {
       const { n, preActive, preCount, postActive, postCount } = io;
       if (preCount === 0 && postCount === 0) return;
+      const { delta, XPost, aMinus } = k0; // STATE_OBJECT
       lazy.advance(n);
       xPost.advance(n);
       if (preCount > 0) {
-        const amp = spec.aMinus * xPost.read(n);
+        const amp = aMinus * xPost.read(n);
         for (let j = 0; j < delta.length; j++) delta[j] = -(amp * XPost[j]!);
         lazy.preRows(preActive, preCount, io.input);
         xPre.spike(n, preActive, preCount, io.preValue);

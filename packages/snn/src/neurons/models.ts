@@ -7,6 +7,8 @@ import {
 } from './types.js';
 
 // Every model exists twice: tfjs ops (the generic path) and a typed-array kernel (the fused path).
+// The kernels read their arrays and constants from one object, destructured at the top of each call
+// (STATE_OBJECT in @plasticity/core/fused: captured variables make V8 recheck every array access).
 // The kernels round to float32 after every operation (Math.fround), in the same order as the tensor
 // ops, so both paths give identical numbers on the cpu backend. Time in ms, potentials in mV.
 
@@ -77,12 +79,14 @@ export const conductanceLif = define<ConductanceLifParams>({
   },
   fused(st: NeuronArrays, inputs, p, dtMs): FusedNeuron {
     checkDt(dtMs);
-    const v = st.v!, ge = st.ge!, gi = st.gi!, inE = inputs.ge!, inI = inputs.gi!;
-    const n = v.length;
-    const ee = f(p.eExcMv), ei = f(p.eInhMv), el = f(p.eLeakMv), vt = f(p.vThreshMv), vr = f(p.vResetMv);
-    const km = f(dtMs / p.tauMMs), ke = f(dtMs / p.tauEMs), ki = f(dtMs / p.tauIMs);
+    const k = {
+      v: st.v!, ge: st.ge!, gi: st.gi!, inE: inputs.ge!, inI: inputs.gi!, n: st.v!.length,
+      ee: f(p.eExcMv), ei: f(p.eInhMv), el: f(p.eLeakMv), vt: f(p.vThreshMv), vr: f(p.vResetMv),
+      km: f(dtMs / p.tauMMs), ke: f(dtMs / p.tauEMs), ki: f(dtMs / p.tauIMs),
+    };
     return {
       integrate(active, value) {
+        const { v, ge, gi, n, ee, ei, el, vt, km, ke, ki } = k; // see STATE_OBJECT
         let c = 0;
         for (let i = 0; i < n; i++) {
           const vi = v[i]!, gei = ge[i]!, gii = gi[i]!;
@@ -97,6 +101,7 @@ export const conductanceLif = define<ConductanceLifParams>({
         return c;
       },
       deliver(active, count) {
+        const { v, ge, gi, inE, inI, n, vr } = k;
         for (let i = 0; i < n; i++) {
           const a = inE[i]!, b = inI[i]!;
           if (a !== 0) { ge[i] = f(ge[i]! + a); inE[i] = 0; }
@@ -189,17 +194,19 @@ function lifDeliverTensor(input: Tensor | undefined, spikes: Tensor, state: TSta
 
 function lifFused(st: NeuronArrays, input: Float32Array, p: LifParams, dtMs: number, theta?: { decay: number; plus: number }): FusedNeuron {
   checkDt(dtMs);
-  const v = st.v!, refr = st.refr!, th = st.theta;
-  const n = v.length;
-  const rest = f(p.vRestMv), vt = f(p.vThreshMv), refSteps = f(clampedSteps(p.refractoryMs, dtMs));
   // Same operations in the same order as lifIntegrateTensor, rounded to float32 after each.
   const euler = p.integration === 'euler';
-  const k = euler ? f(dtMs / p.tauMMs) : f(Math.exp(-dtMs / p.tauMMs));
-  const mode = p.resetMode === 'value' ? 0 : p.resetMode === 'zero' ? 1 : 2;
-  const vr = f(p.vResetMv), sub = f(p.vThreshMv - p.vResetMv);
-  const tDecay = theta ? f(theta.decay) : 1, tPlus = theta ? f(theta.plus) : 0;
+  const s = {
+    v: st.v!, refr: st.refr!, th: st.theta ?? null, input, n: st.v!.length, euler,
+    rest: f(p.vRestMv), vt: f(p.vThreshMv), refSteps: f(clampedSteps(p.refractoryMs, dtMs)),
+    k: euler ? f(dtMs / p.tauMMs) : f(Math.exp(-dtMs / p.tauMMs)),
+    mode: p.resetMode === 'value' ? 0 : p.resetMode === 'zero' ? 1 : 2,
+    vr: f(p.vResetMv), sub: f(p.vThreshMv - p.vResetMv),
+    tDecay: theta ? f(theta.decay) : 1, tPlus: theta ? f(theta.plus) : 0,
+  };
   return {
     integrate(active, value) {
+      const { v, refr, th, n, euler, rest, vt, k, tDecay } = s; // see STATE_OBJECT
       let c = 0;
       for (let i = 0; i < n; i++) {
         const r = refr[i]!;
@@ -214,6 +221,7 @@ function lifFused(st: NeuronArrays, input: Float32Array, p: LifParams, dtMs: num
       return c;
     },
     deliver(active, count) {
+      const { v, refr, th, input, n, refSteps, mode, vr, sub, tPlus } = s;
       for (let i = 0; i < n; i++) {
         const a = input[i]!;
         if (a !== 0) { if (refr[i] === 0) v[i] = f(v[i]! + a); input[i] = 0; }
@@ -322,11 +330,10 @@ export const ternaryLif = define<TernaryLifParams>({
   },
   fused(st, inputs, p, dtMs): FusedNeuron {
     checkDt(dtMs);
-    const mem = st.mem!, inp = st.inp!, input = inputs.input!;
-    const n = mem.length;
-    const tau = f(p.tau), vt = f(p.vThresh), nvt = f(-p.vThresh);
+    const k = { mem: st.mem!, inp: st.inp!, input: inputs.input!, n: st.mem!.length, tau: f(p.tau), vt: f(p.vThresh), nvt: f(-p.vThresh) };
     return {
       integrate(active, value) {
+        const { mem, inp, n, tau, vt, nvt } = k; // see STATE_OBJECT
         let c = 0;
         for (let i = 0; i < n; i++) {
           const x = inp[i]!;
@@ -338,6 +345,7 @@ export const ternaryLif = define<TernaryLifParams>({
         return c;
       },
       deliver(active, count) {
+        const { mem, inp, input, n } = k;
         for (let i = 0; i < n; i++) { inp[i] = input[i]!; input[i] = 0; }
         for (let c = 0; c < count; c++) mem[active[c]!] = 0;
       },
