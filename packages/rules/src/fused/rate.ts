@@ -24,71 +24,111 @@ export interface RateKernelOptions {
 
 const f = Math.fround;
 
+/** What the loops read, in one object (STATE_OBJECT in @plasticity/core/fused). */
+interface RateState {
+  readonly nPre: number;
+  readonly nPost: number;
+  readonly dense: boolean;
+  readonly rowPtr: Int32Array;
+  readonly rowIdx: Int32Array;
+  readonly rowPos: Int32Array;
+  readonly lo: number;
+  readonly hi: number;
+  readonly bounded: boolean;
+  readonly d: number;
+  readonly d1: number;
+  readonly eta: number;
+  readonly eta32: number;
+  readonly xBar: Float32Array;
+  readonly yBar: Float32Array;
+  /** This step's post factor (y, or y·(y − θ) for BCM; y² for Oja). */
+  readonly y: Float32Array;
+}
+
+/** x̄ and ȳ take this step's events (tfjs: add(mul(x̄, d), mul(x, 1 − d)), each op in float32). */
+function filter(s: RateState, io: StepIO): void {
+  const { nPre, nPost, d, d1, xBar, yBar } = s;
+  const pre = io.preValue, post = io.postValue;
+  for (let i = 0; i < nPre; i++) xBar[i] = f(f(xBar[i]! * d) + f(pre[i]! * d1));
+  for (let j = 0; j < nPost; j++) yBar[j] = f(f(yBar[j]! * d) + f(post[j]! * d1));
+}
+
+/** w += eta·(x_i·c_j) on the synapses of row i, clipped (addOuter's arithmetic). */
+function outerRow(s: RateState, w: Float32Array, i: number, xi: number, c: Float32Array): void {
+  const { nPost, dense, rowPtr, rowIdx, rowPos, lo, hi, eta } = s;
+  if (dense) {
+    for (let j = 0, k = i * nPost; j < nPost; j++, k++) { const v = w[k]! + eta * (xi * c[j]!); w[k] = v < lo ? lo : v > hi ? hi : v; }
+  } else {
+    for (let q = rowPtr[i]!, e = rowPtr[i + 1]!; q < e; q++) {
+      const k = rowPos[q]!;
+      const v = w[k]! + eta * (xi * c[rowIdx[q]!]!);
+      w[k] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+}
+
+/** Every row with x_i != 0 (the filtered x̄, or this step's events): w += eta·x_i·c_j. */
+function outer(s: RateState, io: StepIO, x: Float32Array | null, c: Float32Array): void {
+  const w = io.w;
+  if (x) { for (let i = 0; i < s.nPre; i++) if (x[i] !== 0) outerRow(s, w, i, x[i]!, c); }
+  else for (let a = 0; a < io.preCount; a++) { const i = io.preActive[a]!; outerRow(s, w, i, io.preValue[i]!, c); }
+}
+
+/** Oja on every stored synapse: w + eta·(x_i·y_j − y_j²·w), op by op in float32, then clipped. */
+function oja(s: RateState, w: Float32Array, xs: Float32Array, ys: Float32Array): void {
+  const { nPre, nPost, dense, rowPtr, rowIdx, rowPos, lo, hi, bounded, eta32, y } = s;
+  for (let j = 0; j < nPost; j++) y[j] = f(ys[j]! * ys[j]!);
+  if (dense) {
+    for (let i = 0, k = 0; i < nPre; i++) {
+      const xi = xs[i]!;
+      for (let j = 0; j < nPost; j++, k++) {
+        const wk = w[k]!;
+        const v = f(wk + f(f(f(xi * ys[j]!) - f(y[j]! * wk)) * eta32));
+        w[k] = bounded ? (v < lo ? lo : v > hi ? hi : v) : v;
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < nPre; i++) {
+    const xi = xs[i]!;
+    for (let q = rowPtr[i]!, e = rowPtr[i + 1]!; q < e; q++) {
+      const k = rowPos[q]!, j = rowIdx[q]!;
+      const wk = w[k]!;
+      const v = f(wk + f(f(f(xi * ys[j]!) - f(y[j]! * wk)) * eta32));
+      w[k] = bounded ? (v < lo ? lo : v > hi ? hi : v) : v;
+    }
+  }
+}
+
 export function rateKernel(t: SynapseTable, o: RateKernelOptions, dtMs: number): FusedKernel {
-  const { nPre, nPost, dense } = t;
+  const { nPre, nPost } = t;
   const filtered = o.traceTauMs > 0;
-  const lo = o.wMin ?? -Infinity, hi = o.wMax ?? Infinity;
-  const bounded = o.wMin !== null || o.wMax !== null;
   // tfjs multiplies by float32 scalars
-  const d = filtered ? f(Math.exp(-dtMs / o.traceTauMs)) : 0;
-  const d1 = filtered ? f(1 - Math.exp(-dtMs / o.traceTauMs)) : 0;
-  const eta32 = f(o.eta);
+  const s: RateState = {
+    nPre, nPost, dense: t.dense, rowPtr: t.rowPtr, rowIdx: t.rowIdx, rowPos: t.rowPos,
+    lo: o.wMin ?? -Infinity, hi: o.wMax ?? Infinity, bounded: o.wMin !== null || o.wMax !== null,
+    d: filtered ? f(Math.exp(-dtMs / o.traceTauMs)) : 0,
+    d1: filtered ? f(1 - Math.exp(-dtMs / o.traceTauMs)) : 0,
+    eta: o.eta, eta32: f(o.eta),
+    xBar: new Float32Array(nPre), yBar: new Float32Array(nPost), y: new Float32Array(nPost),
+  };
+  const { xBar, yBar, y } = s;
   const dTheta = o.tauThetaMs ? f(Math.exp(-dtMs / o.tauThetaMs)) : 0;
   const dTheta1 = o.tauThetaMs ? f(1 - Math.exp(-dtMs / o.tauThetaMs)) : 0;
-  const xBar = new Float32Array(nPre), yBar = new Float32Array(nPost);
   const theta = new Float32Array(nPost).fill(o.thetaInit ?? 0);
-  const y = new Float32Array(nPost); // this step's post factor (y, or y·(y − θ) for BCM)
-  const x = filtered ? xBar : null;
-
-  /** x̄ and ȳ take this step's events (tfjs: add(mul(x̄, d), mul(x, 1 − d)), each op in float32). */
-  const filter = (io: StepIO): void => {
-    for (let i = 0; i < nPre; i++) xBar[i] = f(f(xBar[i]! * d) + f(io.preValue[i]! * d1));
-    for (let j = 0; j < nPost; j++) yBar[j] = f(f(yBar[j]! * d) + f(io.postValue[j]! * d1));
-  };
-
-  /** w += eta·(x_i·c_j) on the synapses of every row with x_i != 0, clipped (addOuter's arithmetic). */
-  const outer = (io: StepIO, c: Float32Array): void => {
-    const w = io.w;
-    const row = (i: number, xi: number): void => {
-      if (dense) {
-        for (let j = 0, k = i * nPost; j < nPost; j++, k++) { const v = w[k]! + o.eta * (xi * c[j]!); w[k] = v < lo ? lo : v > hi ? hi : v; }
-      } else {
-        for (let s = t.rowPtr[i]!, e = t.rowPtr[i + 1]!; s < e; s++) {
-          const k = t.rowPos[s]!;
-          const v = w[k]! + o.eta * (xi * c[t.rowIdx[s]!]!);
-          w[k] = v < lo ? lo : v > hi ? hi : v;
-        }
-      }
-    };
-    if (x) { for (let i = 0; i < nPre; i++) if (x[i] !== 0) row(i, x[i]!); }
-    else for (let a = 0; a < io.preCount; a++) { const i = io.preActive[a]!; row(i, io.preValue[i]!); }
-  };
-
-  /** Oja on every stored synapse: w + eta·(x_i·y_j − y_j²·w), op by op in float32, then clipped. */
-  const oja = (io: StepIO, xs: Float32Array, ys: Float32Array): void => {
-    const w = io.w;
-    for (let j = 0; j < nPost; j++) y[j] = f(ys[j]! * ys[j]!);
-    const upd = (k: number, i: number, j: number): void => {
-      const wk = w[k]!;
-      const v = f(wk + f(f(f(xs[i]! * ys[j]!) - f(y[j]! * wk)) * eta32));
-      w[k] = bounded ? (v < lo ? lo : v > hi ? hi : v) : v;
-    };
-    if (dense) { for (let i = 0, k = 0; i < nPre; i++) for (let j = 0; j < nPost; j++, k++) upd(k, i, j); }
-    else for (let i = 0; i < nPre; i++) for (let s = t.rowPtr[i]!, e = t.rowPtr[i + 1]!; s < e; s++) upd(t.rowPos[s]!, i, t.rowIdx[s]!);
-  };
 
   return {
     step(io) {
       propagate(t, io);
-      if (filtered) filter(io);
+      if (filtered) filter(s, io);
       const ys = filtered ? yBar : io.postValue;
       if (o.rule === 'oja') {
-        oja(io, filtered ? xBar : io.preValue, ys);
+        oja(s, io.w, filtered ? xBar : io.preValue, ys);
       } else if (o.rule === 'hebbian') {
-        outer(io, ys);
+        outer(s, io, filtered ? xBar : null, ys);
       } else {
         for (let j = 0; j < nPost; j++) y[j] = f(ys[j]! * f(ys[j]! - theta[j]!));
-        outer(io, y);
+        outer(s, io, filtered ? xBar : null, y);
         for (let j = 0; j < nPost; j++) theta[j] = f(f(theta[j]! * dTheta) + f(f(ys[j]! * ys[j]!) * dTheta1));
       }
     },
