@@ -151,26 +151,13 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
   const traces: Record<string, ScaledTrace> = { pPlus, pMinus, ...(z ? { z } : {}) };
   const wMin = lo(spec.wMin), wMax = hi(spec.wMax);
   // spikes of the previous step and the true trace values they pair with
-  const prevPre = new Int32Array(t.nPre), prevPost = new Int32Array(t.nPost);
-  const prevPreVal = new Float32Array(t.nPre), prevPostVal = new Float32Array(t.nPost);
-  const ePlus = new Float64Array(t.nPre); // pPlus(n−1) snapshot for the previous post spikes' columns
-  const eMinus = new Float64Array(t.nPost);
-  let nPrevPre = 0, nPrevPost = 0;
-  const { dense, nPre, nPost } = t;
-
-  /** Calls fn(k, e) for every synapse with nonzero point eligibility e(n−1). */
-  const forEachEligible = (fn: (k: number, e: number) => void): void => {
-    for (let c = 0; c < nPrevPost; c++) {
-      const j = prevPost[c]!, sj = prevPostVal[j]!;
-      if (dense) for (let i = 0, k = j; i < nPre; i++, k += nPost) { const e = ePlus[i]! * sj; if (e !== 0) fn(k, e); }
-      else for (let s0 = t.colPtr[j]!; s0 < t.colPtr[j + 1]!; s0++) { const e = ePlus[t.colIdx[s0]!]! * sj; if (e !== 0) fn(t.colPos[s0]!, e); }
-    }
-    for (let c = 0; c < nPrevPre; c++) {
-      const i = prevPre[c]!, si = prevPreVal[i]!;
-      if (dense) for (let j = 0, k = i * nPost; j < nPost; j++, k++) { const e = si * eMinus[j]!; if (e !== 0) fn(k, e); }
-      else for (let s0 = t.rowPtr[i]!; s0 < t.rowPtr[i + 1]!; s0++) { const e = si * eMinus[t.rowIdx[s0]!]!; if (e !== 0) fn(t.rowPos[s0]!, e); }
-    }
+  const e: Eligibility = {
+    t, prevPre: new Int32Array(t.nPre), prevPost: new Int32Array(t.nPost),
+    prevPreVal: new Float32Array(t.nPre), prevPostVal: new Float32Array(t.nPost),
+    ePlus: new Float64Array(t.nPre), // pPlus(n−1) snapshot for the previous post spikes' columns
+    eMinus: new Float64Array(t.nPost), nPrevPre: 0, nPrevPost: 0, wMin, wMax,
   };
+  const { prevPre, prevPost, prevPreVal, prevPostVal, ePlus, eMinus } = e;
 
   return {
     traces: (n) => trueTraces(traces, n),
@@ -178,11 +165,10 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
       const { n, w, modulator: r } = io;
       if (z) {
         z.advance(n);
-        const q = z.write(n) / tauZ;
-        const Z = z.X;
-        forEachEligible((k, e) => { Z[k]! += e * q; });
+        addEligible(e, z.X, z.write(n) / tauZ, false);
         if (r !== 0) {
           const a = spec.nu * dtMs * r * z.read(n);
+          const Z = z.X;
           for (let k = 0; k < Z.length; k++) {
             const zk = Z[k]!;
             if (zk === 0) continue;
@@ -193,44 +179,81 @@ function mstdpKernel(t: SynapseTable, spec: Extract<FusedRuleSpec, { kind: 'mstd
       } else if (r !== 0) {
         // a synapse can be eligible through a post spike and a pre spike at once: add both parts,
         // then clip the total once (BindsNET clips W + ν·r·e as one update)
-        const a = spec.nu * r;
-        forEachEligible((k, e) => { w[k]! += a * e; });
-        if (wMin > -Infinity || wMax < Infinity) forEachEligible((k) => { const v = w[k]!; w[k] = v < wMin ? wMin : v > wMax ? wMax : v; });
+        addEligible(e, w, spec.nu * r, false);
+        if (wMin > -Infinity || wMax < Infinity) addEligible(e, w, 0, true);
       }
       propagate(t, io);
       pPlus.advance(n); pMinus.advance(n);
       pPlus.spike(n, io.preActive, io.preCount, io.preValue);
       pMinus.spike(n, io.postActive, io.postCount, io.postValue);
       // point eligibility of this step: remember the spikes and the trace values they pair with
-      for (let c = 0; c < nPrevPre; c++) prevPreVal[prevPre[c]!] = 0;
-      for (let c = 0; c < nPrevPost; c++) prevPostVal[prevPost[c]!] = 0;
-      nPrevPre = io.preCount;
-      nPrevPost = io.postCount;
-      for (let c = 0; c < nPrevPre; c++) { const i = io.preActive[c]!; prevPre[c] = i; prevPreVal[i] = io.preValue[i]!; }
-      for (let c = 0; c < nPrevPost; c++) { const j = io.postActive[c]!; prevPost[c] = j; prevPostVal[j] = io.postValue[j]!; }
-      if (nPrevPost > 0) pPlus.values(n, ePlus);
-      if (nPrevPre > 0) pMinus.values(n, eMinus);
+      for (let c = 0; c < e.nPrevPre; c++) prevPreVal[prevPre[c]!] = 0;
+      for (let c = 0; c < e.nPrevPost; c++) prevPostVal[prevPost[c]!] = 0;
+      e.nPrevPre = io.preCount;
+      e.nPrevPost = io.postCount;
+      for (let c = 0; c < e.nPrevPre; c++) { const i = io.preActive[c]!; prevPre[c] = i; prevPreVal[i] = io.preValue[i]!; }
+      for (let c = 0; c < e.nPrevPost; c++) { const j = io.postActive[c]!; prevPost[c] = j; prevPostVal[j] = io.postValue[j]!; }
+      if (e.nPrevPost > 0) pPlus.values(n, ePlus);
+      if (e.nPrevPre > 0) pMinus.values(n, eMinus);
     },
     state() {
       const s = traceState(traces);
       return {
         arrays: { ...s.arrays, prevPre: prevPre.slice(), prevPost: prevPost.slice(), prevPreVal: Float32Array.from(prevPreVal), prevPostVal: Float32Array.from(prevPostVal), ePlus: Float64Array.from(ePlus), eMinus: Float64Array.from(eMinus) },
-        data: { ...s.data, nPrevPre, nPrevPost },
+        data: { ...s.data, nPrevPre: e.nPrevPre, nPrevPost: e.nPrevPost },
       };
     },
     setState(arrays, data) {
       setTraceState(traces, arrays, data);
-      nPrevPre = data.nPrevPre!; nPrevPost = data.nPrevPost!;
+      e.nPrevPre = data.nPrevPre!; e.nPrevPost = data.nPrevPost!;
       prevPre.set(arrays.prevPre!); prevPost.set(arrays.prevPost!);
       prevPreVal.set(arrays.prevPreVal!); prevPostVal.set(arrays.prevPostVal!);
       ePlus.set(arrays.ePlus!); eMinus.set(arrays.eMinus!);
     },
     reset() {
       for (const tr of Object.values(traces)) tr.reset();
-      nPrevPre = 0; nPrevPost = 0;
+      e.nPrevPre = 0; e.nPrevPost = 0;
       prevPreVal.fill(0); prevPostVal.fill(0); ePlus.fill(0); eMinus.fill(0);
     },
   };
+}
+
+/** MSTDP's point eligibility of the previous step, in one object (STATE_OBJECT in @plasticity/core/fused). */
+interface Eligibility {
+  readonly t: SynapseTable;
+  readonly prevPre: Int32Array;
+  readonly prevPost: Int32Array;
+  readonly prevPreVal: Float32Array;
+  readonly prevPostVal: Float32Array;
+  readonly ePlus: Float64Array;
+  readonly eMinus: Float64Array;
+  nPrevPre: number;
+  nPrevPost: number;
+  readonly wMin: number;
+  readonly wMax: number;
+}
+
+/**
+ * For every synapse k with nonzero point eligibility e(n−1): arr[k] += factor·e, or with `clip` the
+ * weight arr[k] clipped to [wMin, wMax] instead. Post spikes' columns first, then pre spikes' rows.
+ */
+function addEligible(s: Eligibility, arr: Float32Array | Float64Array, factor: number, clip: boolean): void {
+  const { t, prevPre, prevPost, prevPreVal, prevPostVal, ePlus, eMinus, nPrevPre, nPrevPost, wMin, wMax } = s;
+  const { dense, nPre, nPost, rowPtr, rowIdx, rowPos, colPtr, colIdx, colPos } = t;
+  const visit = (k: number, e: number): void => {
+    if (e === 0) return;
+    if (clip) { const v = arr[k]!; arr[k] = v < wMin ? wMin : v > wMax ? wMax : v; } else arr[k]! += e * factor;
+  };
+  for (let c = 0; c < nPrevPost; c++) {
+    const j = prevPost[c]!, sj = prevPostVal[j]!;
+    if (dense) for (let i = 0, k = j; i < nPre; i++, k += nPost) visit(k, ePlus[i]! * sj);
+    else for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) visit(colPos[q]!, ePlus[colIdx[q]!]! * sj);
+  }
+  for (let c = 0; c < nPrevPre; c++) {
+    const i = prevPre[c]!, si = prevPreVal[i]!;
+    if (dense) for (let j = 0, k = i * nPost; j < nPost; j++, k++) visit(k, si * eMinus[j]!);
+    else for (let q = rowPtr[i]!; q < rowPtr[i + 1]!; q++) visit(rowPos[q]!, si * eMinus[rowIdx[q]!]!);
+  }
 }
 
 /**
