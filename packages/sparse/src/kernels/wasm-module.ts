@@ -149,7 +149,6 @@ export function offsetOf(backend: WasmBackend, t: TensorInfo): number {
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
-
 /**
  * A scratch block of at least `bytes` bytes on the wasm heap, kept per backend and grown on demand
  * (one active-index list at a time). Allocation may grow the memory: take heap views afterwards.
